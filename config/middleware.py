@@ -1,0 +1,34 @@
+"""Request guards that must run before any view reads the body."""
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+API_PREFIXES = ("/v1/", "/api/")
+
+
+class ApiBodySizeLimitMiddleware:
+    """Answer 413 with a JSON body for API and webhook requests over the size limit.
+
+    The check uses Content-Length, so an oversized body is refused before it is read.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith(API_PREFIXES):
+            try:
+                length = int(request.META.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                return JsonResponse({"detail": "Invalid Content-Length header."}, status=400)
+            if length > settings.API_MAX_BODY_BYTES:
+                return JsonResponse(
+                    {
+                        "detail": "Request body is too large.",
+                        "max_bytes": settings.API_MAX_BODY_BYTES,
+                    },
+                    status=413,
+                )
+        return self.get_response(request)

@@ -1,0 +1,269 @@
+"""The one settings module, driven by environment variables.
+
+Defaults are safe for local use; production must set SECRET_KEY and
+FIELD_ENCRYPTION_KEY explicitly (they are required whenever DEBUG is off).
+"""
+
+import base64
+import hashlib
+import os
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+_env_file = os.environ.get("ENV_FILE", str(BASE_DIR / ".env"))
+if os.path.isfile(_env_file):
+    env.read_env(_env_file)
+
+DEBUG = env.bool("DEBUG", default=False)
+
+SECRET_KEY = env("SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+    SECRET_KEY = "insecure-local-development-key-only"
+
+
+def _dev_fernet_key(secret: str) -> str:
+    """A stable key for local use, so DEBUG setups need no extra variable."""
+    return base64.urlsafe_b64encode(hashlib.sha256(secret.encode()).digest()).decode()
+
+
+# Comma-separated Fernet keys, newest first: the first encrypts, all decrypt (rotation).
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEY", default=[])
+if not FIELD_ENCRYPTION_KEYS:
+    if not DEBUG:
+        raise ImproperlyConfigured("FIELD_ENCRYPTION_KEY must be set when DEBUG is off.")
+    FIELD_ENCRYPTION_KEYS = [_dev_fernet_key(SECRET_KEY)]
+
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "jazzmin",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "django_celery_beat",
+    "django_celery_results",
+    "tenants",
+    "products_and_services",
+    "meta_integration",
+    "integrations",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "config.middleware.ApiBodySizeLimitMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}"),
+}
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file test database, so a worker process can share it in end-to-end tests.
+    DATABASES["default"].setdefault("TEST", {"NAME": str(BASE_DIR / "var" / "test.sqlite3")})
+    DATABASES["default"].setdefault("OPTIONS", {"timeout": 20})
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(env("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+# Absolute base that Meta's crawlers can reach for uploaded images.
+PUBLIC_MEDIA_BASE_URL = env("PUBLIC_MEDIA_BASE_URL", default="http://localhost:8000/media/")
+
+# Request bodies on the API and webhooks above this size get 413.
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(API_MAX_BODY_BYTES, 2_621_440)
+
+# --- Security (production hardening applies whenever DEBUG is off) ---
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+X_FRAME_OPTIONS = "DENY"
+
+# --- REST framework ---
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "tenants.authentication.TenantApiKeyAuthentication",
+        "tenants.authentication.TenantSessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["tenants.permissions.HasTenantScope"],
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.SearchFilter",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "config.pagination.StandardPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "config.exceptions.json_exception_handler",
+    "UNAUTHENTICATED_USER": None,
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Catalog Sync API",
+    "DESCRIPTION": (
+        "One product table per merchant, kept in step with Meta catalogs, Zoho Inventory, "
+        "WooCommerce and Shopify. Authenticate with the `X-TENANT-ID` and "
+        "`X-TENANT-API-KEY` headers."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# --- Celery ---
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/0")
+CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default="django-db")
+CELERY_TASK_ALWAYS_EAGER = False
+# The longest countdown we schedule is one hour (pull retries); the broker must not
+# redeliver an unacked task before that, so the visibility timeout is longer.
+CELERY_MAX_COUNTDOWN_SECONDS = 3600
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=4 * 3600),
+}
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    _broker_dir = Path(
+        env("CELERY_FILESYSTEM_BROKER_DIR", default=str(BASE_DIR / "var" / "broker"))
+    )
+    for _sub in ("out", "processed"):
+        (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS.update(
+        {
+            "data_folder_in": str(_broker_dir / "out"),
+            "data_folder_out": str(_broker_dir / "out"),
+            "processed_folder": str(_broker_dir / "processed"),
+            "store_processed": False,
+        }
+    )
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=30 * 60)
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=25 * 60)
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+# Tasks are idempotent: ack after the work, redeliver if a worker dies mid-task.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Results live in our own tables (SyncRun, event logs); tasks that need one opt in.
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_EXTENDED = True
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {
+    "meta_integration.*": {"queue": "meta_push"},
+    "integrations.pull.*": {"queue": "pull"},
+    "integrations.webhooks.*": {"queue": "webhooks"},
+    "integrations.knowledge.*": {"queue": "knowledge"},
+}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+CELERY_QUEUES = ("default", "meta_push", "pull", "webhooks", "knowledge")
+
+# --- Integrations ---
+META_GRAPH_API_URL = env("META_GRAPH_API_URL", default="https://graph.facebook.com")
+META_CATALOG_INCLUDE_IMAGES = env.bool("META_CATALOG_INCLUDE_IMAGES", default=False)
+META_BATCH_SIZE = env.int("META_BATCH_SIZE", default=3000)
+
+# --- Admin (Jazzmin) ---
+JAZZMIN_SETTINGS = {
+    "site_title": "Catalog Sync",
+    "site_header": "Catalog Sync",
+    "site_brand": "Catalog Sync",
+    "welcome_sign": "Catalog Sync: one product table, every channel in step",
+    "copyright": "Catalog Sync",
+    "search_model": ["products_and_services.Product"],
+    "topmenu_links": [
+        {"name": "Home", "url": "admin:index", "permissions": ["auth.view_user"]},
+        {"model": "products_and_services.Product"},
+        {"name": "API docs", "url": "/api/docs/", "new_window": True},
+        {"name": "Health", "url": "/healthz", "new_window": True},
+    ],
+    "icons": {
+        "auth": "fas fa-users-cog",
+        "auth.user": "fas fa-user",
+        "auth.Group": "fas fa-users",
+        "tenants.Tenant": "fas fa-store",
+        "tenants.TenantApiKey": "fas fa-key",
+        "tenants.AuditLog": "fas fa-clipboard-list",
+        "products_and_services.Product": "fas fa-box",
+        "products_and_services.ProductVariant": "fas fa-boxes",
+        "django_celery_beat.PeriodicTask": "fas fa-clock",
+        "django_celery_results.TaskResult": "fas fa-tasks",
+    },
+    "order_with_respect_to": [
+        "products_and_services",
+        "tenants",
+        "meta_integration",
+        "integrations",
+    ],
+    "show_ui_builder": False,
+    "changeform_format": "horizontal_tabs",
+    "related_modal_active": True,
+}
+JAZZMIN_UI_TWEAKS = {"theme": "flatly", "navbar": "navbar-dark", "sidebar": "sidebar-dark-primary"}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+}

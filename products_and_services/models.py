@@ -1,0 +1,166 @@
+"""The catalog: one product table per tenant, with variants and images.
+
+It knows nothing of external systems beyond the sync-tracking fields on Product.
+"""
+
+from decimal import Decimal
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from products_and_services.currencies import validate_currency
+from products_and_services.hashing import compute_content_hash
+from tenants.models import Tenant
+
+MAX_META_ATTEMPTS = 5
+
+
+class ExternalSource(models.TextChoices):
+    MANUAL = "manual", "Manual"
+    ZOHO = "zoho", "Zoho Inventory"
+    WOOCOMMERCE = "woocommerce", "WooCommerce"
+    SHOPIFY = "shopify", "Shopify"
+
+
+money = {"max_digits": 14, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
+
+
+class Product(models.Model):
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="products")
+    name = models.CharField(max_length=500)
+    sku = models.CharField(max_length=100, blank=True, default="", help_text="Retailer id in Meta.")
+    description = models.TextField(blank=True, default="")
+    short_description = models.TextField(blank=True, default="")
+    brand = models.CharField(max_length=200, blank=True, default="")
+    product_type = models.CharField(max_length=200, blank=True, default="")
+    price = models.DecimalField(**money)
+    sale_price = models.DecimalField(null=True, blank=True, **money)
+    currency = models.CharField(max_length=3, default="USD", validators=[validate_currency])
+    stock_quantity = models.IntegerField(
+        null=True, blank=True, help_text="Empty means stock is not tracked (unlimited)."
+    )
+    is_active = models.BooleanField(default=True)
+    website_url = models.URLField(max_length=1000, blank=True, default="")
+    categories = models.JSONField(default=list, blank=True)
+    tags = models.JSONField(default=list, blank=True)
+
+    external_source = models.CharField(
+        max_length=20, choices=ExternalSource.choices, default=ExternalSource.MANUAL
+    )
+    external_id = models.CharField(max_length=255, blank=True, default="")
+    external_updated_at = models.DateTimeField(
+        null=True, blank=True, help_text="The source's own modification time, to drop stale events."
+    )
+    content_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    # Meta catalog tracking. Written only through queryset.update(), never save().
+    whatsapp_catalog_id = models.CharField(max_length=100, blank=True, default="")
+    meta_sync_attempts = models.PositiveSmallIntegerField(default=0)
+    meta_sync_last_error = models.TextField(blank=True, default="")
+    meta_sync_last_attempt = models.DateTimeField(null=True, blank=True)
+    meta_sync_last_success = models.DateTimeField(null=True, blank=True)
+    meta_sync_next_attempt = models.DateTimeField(
+        null=True, blank=True, help_text="When set, a push is pending and due at this time."
+    )
+    meta_retailer_id = models.CharField(
+        max_length=100, blank=True, default="", help_text="The retailer id last pushed to Meta."
+    )
+    meta_payload_hash = models.CharField(max_length=64, blank=True, default="")
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "sku"], condition=~Q(sku=""), name="uniq_product_sku_per_tenant"
+            ),
+            models.UniqueConstraint(
+                fields=["tenant", "external_source", "external_id"],
+                condition=~Q(external_id=""),
+                name="uniq_product_external_ref",
+            ),
+            models.CheckConstraint(condition=Q(price__gte=0), name="product_price_not_negative"),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "is_active"], name="product_tenant_active"),
+            models.Index(fields=["tenant", "external_source"], name="product_tenant_source"),
+            models.Index(fields=["tenant", "currency"], name="product_tenant_currency"),
+            models.Index(fields=["tenant", "-updated_at", "-id"], name="product_tenant_updated"),
+            models.Index(fields=["meta_sync_next_attempt"], name="product_meta_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.sku})" if self.sku else self.name
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.refresh_content_hash()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "content_hash"}
+        super().save(*args, **kwargs)
+
+    def refresh_content_hash(self) -> str:
+        self.content_hash = compute_content_hash(
+            name=self.name,
+            short_description=self.short_description,
+            description=self.description,
+            categories=self.categories or [],
+            tags=self.tags or [],
+        )
+        return self.content_hash
+
+
+class ProductVariant(models.Model):
+    """A purchasable option of a product; in Meta each becomes its own grouped item."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
+    sku = models.CharField(max_length=100, blank=True, default="")
+    name = models.CharField(max_length=500, blank=True, default="")
+    price = models.DecimalField(
+        null=True, blank=True, help_text="Empty uses the product price.", **money
+    )
+    sale_price = models.DecimalField(null=True, blank=True, **money)
+    stock_quantity = models.IntegerField(null=True, blank=True)
+    options = models.JSONField(default=dict, blank=True, help_text='e.g. {"Size": "M"}')
+    external_id = models.CharField(max_length=255, blank=True, default="")
+    is_active = models.BooleanField(default=True)
+    position = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product", "external_id"],
+                condition=~Q(external_id=""),
+                name="uniq_variant_external_ref",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.sku or f"Variant {self.pk}"
+
+
+class ProductImage(models.Model):
+    """An uploaded image or an external URL; `position` orders them, 0 first."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
+    image = models.ImageField(upload_to="product_images/", blank=True)
+    url = models.URLField(max_length=1000, blank=True, default="")
+    alt_text = models.CharField(max_length=300, blank=True, default="")
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(image="") | ~Q(url=""), name="product_image_has_file_or_url"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.url or self.image.name

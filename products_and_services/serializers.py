@@ -1,0 +1,161 @@
+"""API representations of products, with writable nested variants and images."""
+
+from typing import Any
+
+from django.db import IntegrityError
+from rest_framework import serializers
+
+from products_and_services.models import Product, ProductImage, ProductVariant
+from products_and_services.services import (
+    NestedItemError,
+    create_product,
+    sku_taken,
+    update_product,
+)
+
+
+class ProductVariantSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(required=False, help_text="Send to update; omit to create.")
+
+    class Meta:
+        model = ProductVariant
+        fields = (
+            "id",
+            "sku",
+            "name",
+            "price",
+            "sale_price",
+            "stock_quantity",
+            "options",
+            "external_id",
+            "is_active",
+            "position",
+        )
+
+    def validate_options(self, value: Any) -> dict[str, str]:
+        if not isinstance(value, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+        ):
+            raise serializers.ValidationError(
+                'Options must map names to values, e.g. {"Size": "M"}.'
+            )
+        return value
+
+
+class ProductImageSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(required=False, help_text="Send to keep or update; omit to add.")
+    image = serializers.ImageField(read_only=True, help_text="Uploaded file (upload in the admin).")
+    url = serializers.URLField(max_length=1000, required=False, allow_blank=True)
+
+    class Meta:
+        model = ProductImage
+        fields = ("id", "url", "image", "alt_text", "position")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs.get("url") and not attrs.get("id"):
+            raise serializers.ValidationError({"url": "An image needs a URL."})
+        return attrs
+
+
+def _validate_string_list(value: Any) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise serializers.ValidationError("Expected a list of non-empty strings.")
+    return [v.strip() for v in value]
+
+
+class ProductSerializer(serializers.ModelSerializer):
+    variants = ProductVariantSerializer(many=True, required=False)
+    images = ProductImageSerializer(many=True, required=False)
+    categories = serializers.ListField(child=serializers.CharField(max_length=200), required=False)
+    tags = serializers.ListField(child=serializers.CharField(max_length=200), required=False)
+
+    class Meta:
+        model = Product
+        fields = (
+            "id",
+            "name",
+            "sku",
+            "description",
+            "short_description",
+            "brand",
+            "product_type",
+            "price",
+            "sale_price",
+            "currency",
+            "stock_quantity",
+            "is_active",
+            "website_url",
+            "categories",
+            "tags",
+            "external_source",
+            "external_id",
+            "content_hash",
+            "created_at",
+            "updated_at",
+            "meta_sync_attempts",
+            "meta_sync_last_error",
+            "meta_sync_last_attempt",
+            "meta_sync_last_success",
+            "meta_sync_next_attempt",
+            "variants",
+            "images",
+        )
+        read_only_fields = (
+            "content_hash",
+            "created_at",
+            "updated_at",
+            "meta_sync_attempts",
+            "meta_sync_last_error",
+            "meta_sync_last_attempt",
+            "meta_sync_last_success",
+            "meta_sync_next_attempt",
+        )
+
+    def validate_categories(self, value: Any) -> list[str]:
+        return _validate_string_list(value)
+
+    def validate_tags(self, value: Any) -> list[str]:
+        return _validate_string_list(value)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        tenant = self.context["tenant"]
+        sku = attrs.get("sku", getattr(self.instance, "sku", ""))
+        if sku and sku_taken(tenant=tenant, sku=sku, exclude_id=getattr(self.instance, "pk", None)):
+            raise serializers.ValidationError(
+                {"sku": f"SKU '{sku}' is already used by another product."}
+            )
+        price = attrs.get("price", getattr(self.instance, "price", None))
+        sale_price = attrs.get("sale_price", getattr(self.instance, "sale_price", None))
+        if price is not None and sale_price is not None and sale_price > price:
+            raise serializers.ValidationError(
+                {"sale_price": "The sale price cannot exceed the price."}
+            )
+        return attrs
+
+    def _save(self, validated_data: dict[str, Any], instance: Product | None) -> Product:
+        variants = validated_data.pop("variants", None)
+        images = validated_data.pop("images", None)
+        try:
+            if instance is None:
+                return create_product(
+                    tenant=self.context["tenant"],
+                    fields=validated_data,
+                    variants=variants or [],
+                    images=images or [],
+                )
+            return update_product(
+                product=instance, fields=validated_data, variants=variants, images=images
+            )
+        except NestedItemError as exc:
+            raise serializers.ValidationError({exc.field: [str(exc)]}) from exc
+        except IntegrityError as exc:
+            # A concurrent writer took the SKU or external id between validation and save.
+            raise serializers.ValidationError(
+                {"non_field_errors": ["Another product already uses this SKU or external id."]}
+            ) from exc
+
+    def create(self, validated_data: dict[str, Any]) -> Product:
+        return self._save(validated_data, None)
+
+    def update(self, instance: Product, validated_data: dict[str, Any]) -> Product:
+        return self._save(validated_data, instance)
