@@ -215,7 +215,7 @@ CELERY_TASK_ROUTES = {
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
-CELERY_QUEUES = ("default", "meta_push", "pull", "webhooks", "knowledge")
+TASK_QUEUE_NAMES = ("default", "meta_push", "pull", "webhooks", "knowledge")
 
 # --- Integrations ---
 META_GRAPH_API_URL = env("META_GRAPH_API_URL", default="https://graph.facebook.com")

@@ -1,0 +1,93 @@
+"""`manage.py seed_demo`: the demo tenant, admin user and products for `make run`.
+
+Idempotent: a second run keeps what exists and only fills gaps.
+"""
+
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import transaction
+
+from products_and_services.models import Product, ProductVariant
+from tenants.models import Tenant
+
+DEMO_PRODUCTS: list[dict[str, Any]] = [
+    {
+        "sku": "DEMO-TENT-2P",
+        "name": "Trail Tent 2P",
+        "price": Decimal("189.00"),
+        "stock_quantity": 12,
+        "brand": "Demo Outdoor",
+        "categories": ["Tents"],
+        "tags": ["camping"],
+        "description": "A light two-person tent for three seasons.",
+    },
+    {
+        "sku": "DEMO-BAG-20",
+        "name": "Down Sleeping Bag -5C",
+        "price": Decimal("240.00"),
+        "sale_price": Decimal("199.00"),
+        "stock_quantity": 4,
+        "categories": ["Sleeping"],
+    },
+    {
+        "sku": "DEMO-MUG",
+        "name": "Enamel Camp Mug",
+        "price": Decimal("12.50"),
+        "stock_quantity": None,
+        "categories": ["Kitchen"],
+        "tags": ["gift"],
+    },
+    {
+        "sku": "DEMO-LAMP",
+        "name": "Rechargeable Lantern",
+        "price": Decimal("35.00"),
+        "stock_quantity": 0,
+    },
+    {"sku": "", "name": "Gift wrapping (no SKU, never pushed)", "price": Decimal("3.00")},
+]
+
+
+class Command(BaseCommand):
+    help = "Create the demo tenant, an admin user and a few products (safe to run again)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--admin-username", default="admin")
+        parser.add_argument("--admin-password", required=True)
+
+    @transaction.atomic
+    def handle(self, *args: Any, **options: Any) -> None:
+        tenant, _ = Tenant.objects.get_or_create(slug="demo", defaults={"name": "Demo Store"})
+        user_model = get_user_model()
+        admin_user = user_model.objects.filter(username=options["admin_username"]).first()
+        if admin_user is None:
+            admin_user = user_model.objects.create_superuser(
+                username=options["admin_username"],
+                email="admin@example.com",
+                password=options["admin_password"],
+            )
+        tenant.members.add(admin_user)
+        created = 0
+        for spec in DEMO_PRODUCTS:
+            fields = dict(spec)
+            sku = fields.pop("sku")
+            lookup = {"sku": sku} if sku else {"name": fields["name"]}
+            product, was_created = Product.objects.get_or_create(
+                tenant=tenant, **lookup, defaults={**fields, "sku": sku, "currency": "USD"}
+            )
+            created += int(was_created)
+            if was_created and sku == "DEMO-TENT-2P":
+                ProductVariant.objects.bulk_create(
+                    ProductVariant(
+                        product=product,
+                        sku=f"{sku}-{color[:3].upper()}",
+                        name=f"{product.name} {color}",
+                        options={"Color": color},
+                        stock_quantity=6,
+                        position=i,
+                    )
+                    for i, color in enumerate(["Green", "Orange"])
+                )
+        self.stdout.write(f"Demo tenant '{tenant.slug}' ready ({created} products created).")

@@ -1,0 +1,178 @@
+"""Start the whole app for `make run`: SQLite, a filesystem broker, web, worker and beat.
+
+Needs nothing but Python. Secrets and the admin password are generated on the
+first run and kept under var/, so a second run reuses the same database and login.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = ROOT / "var"
+STATE_FILE = VAR / "demo-state.json"
+HOST = os.environ.get("HOST", "127.0.0.1")
+PORT = int(os.environ.get("PORT", "8000"))
+QUEUES = "default,meta_push,pull,webhooks,knowledge"
+
+
+def load_state() -> dict[str, str]:
+    """Generated once: Django secret, Fernet key and the admin password."""
+    VAR.mkdir(exist_ok=True)
+    if STATE_FILE.exists():
+        return json.loads(STATE_FILE.read_text())
+    state = {
+        "secret_key": secrets.token_urlsafe(50),
+        "field_encryption_key": Fernet.generate_key().decode(),
+        "admin_password": secrets.token_urlsafe(12),
+    }
+    STATE_FILE.write_text(json.dumps(state, indent=2))
+    STATE_FILE.chmod(0o600)
+    return state
+
+
+def demo_env(state: dict[str, str]) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "DEBUG": "1",
+            "SECRET_KEY": state["secret_key"],
+            "FIELD_ENCRYPTION_KEY": state["field_encryption_key"],
+            "DATABASE_URL": f"sqlite:///{VAR / 'demo.sqlite3'}",
+            "CELERY_BROKER_URL": "filesystem://",
+            "CELERY_FILESYSTEM_BROKER_DIR": str(VAR / "demo-broker"),
+            "PUBLIC_MEDIA_BASE_URL": f"http://{HOST}:{PORT}/media/",
+            "ENV_FILE": str(VAR / "no-env-file"),
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    return env
+
+
+def manage(env: dict[str, str], *args: str) -> None:
+    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
+
+
+def wait_for_health(url: str, timeout: float = 60.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return True
+        except Exception:
+            time.sleep(0.5)
+    return False
+
+
+def check_worker(env: dict[str, str]) -> bool:
+    """Send the ping task from Django and wait for the separate worker process to answer."""
+    code = (
+        "from config.tasks import ping; "
+        "print('worker answered:', ping.delay().get(timeout=60, interval=0.5))"
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT, env=env, check=False
+    )
+    return result.returncode == 0
+
+
+def main() -> int:
+    state = load_state()
+    env = demo_env(state)
+    manage(env, "migrate", "--noinput", "-v", "0")
+    manage(env, "seed_demo", "--admin-password", state["admin_password"])
+
+    logs = VAR / "demo-logs"
+    logs.mkdir(exist_ok=True)
+    commands = {
+        "web": [sys.executable, "manage.py", "runserver", f"{HOST}:{PORT}", "--noreload"],
+        "worker": [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "-l",
+            "info",
+            "-Q",
+            QUEUES,
+            "--concurrency",
+            "2",
+            "-n",
+            "demo@%h",
+        ],
+        "beat": [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "beat",
+            "-l",
+            "info",
+            "--schedule",
+            str(VAR / "demo-beat-schedule"),
+        ],
+    }
+    processes: dict[str, subprocess.Popen[bytes]] = {}
+    for name, command in commands.items():
+        log = (logs / f"{name}.log").open("ab")
+        processes[name] = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
+
+    def stop(*_: object) -> None:
+        for process in processes.values():
+            process.terminate()
+        for process in processes.values():
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+    signal.signal(signal.SIGTERM, lambda *_: (stop(), sys.exit(0)))
+    base = f"http://{HOST}:{PORT}"
+    try:
+        if not wait_for_health(f"{base}/healthz"):
+            print(f"The web server did not become healthy; see {logs}/web.log", file=sys.stderr)
+            return 1
+        worker_ok = check_worker(env)
+        print(
+            "\n".join(
+                [
+                    "",
+                    "Catalog Sync is running.",
+                    f"  Admin:    {base}/admin/",
+                    "  Login:    admin / " + state["admin_password"],
+                    f"  API docs: {base}/api/docs/",
+                    f"  Health:   {base}/healthz",
+                    f"  Worker:   {'executing tasks' if worker_ok else 'NOT answering, see worker.log'}",
+                    f"  Logs:     {logs}/",
+                    "Press Ctrl-C to stop.",
+                ]
+            ),
+            flush=True,
+        )
+        while all(p.poll() is None for p in processes.values()):
+            time.sleep(1)
+        dead = [name for name, p in processes.items() if p.poll() is not None]
+        print(f"Stopped because {', '.join(dead)} exited; see {logs}/", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,93 @@
+"""Shared fixtures, and the CI guard that makes missing services fail the run."""
+
+import os
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.conf import settings
+from rest_framework.test import APIClient
+
+from products_and_services.models import Product
+from tenants.models import Tenant
+from tenants.scopes import ALL_SCOPES
+from tenants.services import IssuedApiKey, issue_api_key
+from tests.services_check import missing_services
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """In CI the suite must run on PostgreSQL and Redis: fail at once if they are absent."""
+    if os.environ.get("CI", "").lower() != "true":
+        return
+    problems = missing_services(settings.DATABASES["default"], settings.CELERY_BROKER_URL)
+    if problems:
+        pytest.exit("CI=true but required services are unavailable:\n- " + "\n- ".join(problems), returncode=3)
+
+
+@pytest.fixture
+def tenant(db: None) -> Tenant:
+    return Tenant.objects.create(name="Acme Outdoor", slug="acme")
+
+
+@pytest.fixture
+def other_tenant(db: None) -> Tenant:
+    return Tenant.objects.create(name="Globex", slug="globex")
+
+
+@pytest.fixture
+def make_key(db: None) -> Callable[..., IssuedApiKey]:
+    def _make(tenant: Tenant, scopes: tuple[str, ...] = ALL_SCOPES, name: str = "test") -> IssuedApiKey:
+        return issue_api_key(tenant=tenant, name=name, scopes=list(scopes))
+
+    return _make
+
+
+@pytest.fixture
+def client_for(make_key: Callable[..., IssuedApiKey]) -> Callable[..., APIClient]:
+    """An API client authenticated as a new key of `tenant` with `scopes`."""
+
+    def _client(tenant: Tenant, scopes: tuple[str, ...] = ALL_SCOPES) -> APIClient:
+        issued = make_key(tenant, scopes)
+        client = APIClient()
+        client.credentials(HTTP_X_TENANT_ID=tenant.slug, HTTP_X_TENANT_API_KEY=issued.plain_key)
+        return client
+
+    return _client
+
+
+@pytest.fixture
+def api(tenant: Tenant, client_for: Callable[..., APIClient]) -> APIClient:
+    return client_for(tenant)
+
+
+@pytest.fixture
+def make_product(db: None) -> Callable[..., Product]:
+    counter = iter(range(1, 1_000_000))
+
+    def _make(tenant: Tenant, **fields: Any) -> Product:
+        n = next(counter)
+        defaults: dict[str, Any] = {"name": f"Product {n}", "sku": f"SKU-{n}", "price": Decimal("10.00")}
+        defaults.update(fields)
+        return Product.objects.create(tenant=tenant, **defaults)
+
+    return _make
+
+
+@pytest.fixture
+def celery_worker(transactional_db: None) -> Iterator[Any]:
+    """A real Celery worker thread on the configured broker (Redis in CI), all queues."""
+    from celery.contrib.testing.worker import start_worker
+
+    from config.celery import app
+
+    app.control.purge()
+    with start_worker(
+        app,
+        pool="solo",
+        concurrency=1,
+        perform_ping_check=False,
+        queues=list(settings.TASK_QUEUE_NAMES),
+        shutdown_timeout=15,
+    ) as worker:
+        yield worker
