@@ -146,7 +146,7 @@ def main() -> int:
         if not wait_for_health(f"{base}/healthz"):
             print(f"The web server did not become healthy; see {logs}/web.log", file=sys.stderr)
             return 1
-        worker_ok = check_worker(env)
+        worker_state = "executing tasks" if check_worker(env) else "NOT answering, see worker.log"
         print(
             "\n".join(
                 [
@@ -156,7 +156,7 @@ def main() -> int:
                     "  Login:    admin / " + state["admin_password"],
                     f"  API docs: {base}/api/docs/",
                     f"  Health:   {base}/healthz",
-                    f"  Worker:   {'executing tasks' if worker_ok else 'NOT answering, see worker.log'}",
+                    f"  Worker:   {worker_state}",
                     f"  Logs:     {logs}/",
                     "Press Ctrl-C to stop.",
                 ]

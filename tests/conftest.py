@@ -22,7 +22,10 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         return
     problems = missing_services(settings.DATABASES["default"], settings.CELERY_BROKER_URL)
     if problems:
-        pytest.exit("CI=true but required services are unavailable:\n- " + "\n- ".join(problems), returncode=3)
+        pytest.exit(
+            "CI=true but required services are unavailable:\n- " + "\n- ".join(problems),
+            returncode=3,
+        )
 
 
 @pytest.fixture
@@ -37,7 +40,9 @@ def other_tenant(db: None) -> Tenant:
 
 @pytest.fixture
 def make_key(db: None) -> Callable[..., IssuedApiKey]:
-    def _make(tenant: Tenant, scopes: tuple[str, ...] = ALL_SCOPES, name: str = "test") -> IssuedApiKey:
+    def _make(
+        tenant: Tenant, scopes: tuple[str, ...] = ALL_SCOPES, name: str = "test"
+    ) -> IssuedApiKey:
         return issue_api_key(tenant=tenant, name=name, scopes=list(scopes))
 
     return _make
@@ -67,7 +72,11 @@ def make_product(db: None) -> Callable[..., Product]:
 
     def _make(tenant: Tenant, **fields: Any) -> Product:
         n = next(counter)
-        defaults: dict[str, Any] = {"name": f"Product {n}", "sku": f"SKU-{n}", "price": Decimal("10.00")}
+        defaults: dict[str, Any] = {
+            "name": f"Product {n}",
+            "sku": f"SKU-{n}",
+            "price": Decimal("10.00"),
+        }
         defaults.update(fields)
         return Product.objects.create(tenant=tenant, **defaults)
 
