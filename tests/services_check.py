@@ -24,7 +24,9 @@ def missing_services(database: dict[str, Any], broker_url: str) -> list[str]:
         except psycopg.Error as exc:
             problems.append(f"PostgreSQL is unreachable: {exc}")
     if not broker_url.startswith("redis://"):
-        problems.append(f"CELERY_BROKER_URL must point at Redis (it is {broker_url.split(':')[0]}://).")
+        problems.append(
+            f"CELERY_BROKER_URL must point at Redis (it is {broker_url.split(':')[0]}://)."
+        )
     else:
         try:
             with Connection(broker_url, connect_timeout=5) as conn:
