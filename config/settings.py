@@ -215,7 +215,12 @@ CELERY_TASK_ROUTES = {
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "drain-meta-outbox": {
+        "task": "meta_integration.drain_meta_outbox",
+        "schedule": env.float("META_DRAIN_INTERVAL_SECONDS", default=60.0),
+    },
+}
 TASK_QUEUE_NAMES = ("default", "meta_push", "pull", "webhooks", "knowledge")
 
 # --- Integrations ---

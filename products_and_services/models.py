@@ -70,6 +70,11 @@ class Product(models.Model):
         max_length=100, blank=True, default="", help_text="The retailer id last pushed to Meta."
     )
     meta_payload_hash = models.CharField(max_length=64, blank=True, default="")
+    meta_pushed_ids = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Every retailer id (product and variants) Meta may hold.",
+    )
 
     class Meta:
         ordering = ["-updated_at", "-id"]

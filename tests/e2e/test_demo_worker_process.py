@@ -38,17 +38,42 @@ def test_task_sent_from_django_runs_in_separate_worker_process(tmp_path: Path) -
     subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
     worker_log = (tmp_path / "worker.log").open("w")
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "-l", "info",
-         "-Q", "default", "--pool", "solo", "-n", f"test-{os.getpid()}@%h"],
-        cwd=ROOT, env=env, stdout=worker_log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "-l",
+            "info",
+            "-Q",
+            "default",
+            "--pool",
+            "solo",
+            "-n",
+            f"test-{os.getpid()}@%h",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=worker_log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         sender = subprocess.run(
-            [*manage, "shell", "-c",
-             "import os; from config.tasks import ping; r = ping.delay(); "
-             "print(r.get(timeout=60, interval=0.2), os.getpid())"],
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
-        )  # fmt: skip
+            [
+                *manage,
+                "shell",
+                "-c",
+                "import os; from config.tasks import ping; r = ping.delay(); "
+                "print(r.get(timeout=60, interval=0.2), os.getpid())",
+            ],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert sender.returncode == 0, sender.stderr
         answer, sender_pid = sender.stdout.split()[-2:]
         assert answer == "pong"

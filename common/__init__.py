@@ -1,0 +1,1 @@
+"""Small shared building blocks with no business rules (not a Django app)."""

@@ -1,0 +1,187 @@
+"""Product → Meta catalog items: pure functions, no database or network.
+
+One product becomes one item, or, when it has active variants with their own
+SKUs, one item per variant grouped by `item_group_id` = the product's retailer id.
+"""
+
+import hashlib
+import html
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from urllib.parse import urljoin
+
+from django.utils.html import strip_tags
+
+TITLE_LIMIT = 100
+DESCRIPTION_LIMIT = 5000
+BRAND_LIMIT = 100
+_SPACES = re.compile(r"\s+")
+_CENTS = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class MappingContext:
+    """What the mapping needs beyond the product: config and tenant facts."""
+
+    default_currency: str
+    default_link: str
+    brand_fallback: str
+    include_images: bool
+    media_base_url: str
+
+
+@dataclass(frozen=True)
+class ProductFacts:
+    """The product fields the mapping reads (a plain snapshot of a Product row)."""
+
+    sku: str
+    name: str
+    description: str
+    short_description: str
+    brand: str
+    price: Decimal
+    sale_price: Decimal | None
+    currency: str
+    stock_quantity: int | None
+    is_active: bool
+    website_url: str
+
+
+@dataclass(frozen=True)
+class VariantFacts:
+    sku: str
+    name: str
+    price: Decimal | None
+    sale_price: Decimal | None
+    stock_quantity: int | None
+    options: dict[str, str]
+    is_active: bool
+
+
+@dataclass(frozen=True)
+class ImageFacts:
+    url: str
+    file_name: str
+
+
+@dataclass(frozen=True)
+class CatalogItem:
+    retailer_id: str
+    data: dict[str, str]
+
+
+def plain_text(value: str) -> str:
+    """Strip HTML tags and entities and fold whitespace."""
+    return _SPACES.sub(" ", html.unescape(strip_tags(value or ""))).strip()
+
+
+def truncate(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rstrip() + "…"
+
+
+def format_price(amount: Decimal, currency: str) -> str:
+    """Meta wants a string: amount with two decimals, a space, the ISO code."""
+    quantized = amount.quantize(_CENTS, rounding=ROUND_HALF_UP)
+    return f"{quantized:f} {currency.upper()}"
+
+
+def availability(stock_quantity: int | None) -> str:
+    return "in stock" if stock_quantity is None or stock_quantity > 0 else "out of stock"
+
+
+def variant_attributes(options: dict[str, str]) -> str:
+    """`Size:M,Color:Red`; separators inside names or values would break the format."""
+
+    def clean(text: str) -> str:
+        return plain_text(str(text)).replace(",", " ").replace(":", " ").strip()
+
+    return ",".join(f"{clean(k)}:{clean(v)}" for k, v in options.items() if clean(k) and clean(v))
+
+
+def image_link(images: Sequence[ImageFacts], context: MappingContext) -> str | None:
+    if not context.include_images or not images:
+        return None
+    first = images[0]
+    if first.url:
+        return first.url
+    if first.file_name:
+        return urljoin(context.media_base_url.rstrip("/") + "/", first.file_name)
+    return None
+
+
+def eligible_variants(
+    product: ProductFacts, variants: Iterable[VariantFacts]
+) -> list[VariantFacts]:
+    """Active variants with their own SKU (a default variant sharing the parent SKU is not one)."""
+    return [v for v in variants if v.is_active and v.sku and v.sku != product.sku]
+
+
+def _base_fields(product: ProductFacts, context: MappingContext) -> dict[str, str]:
+    title = truncate(plain_text(product.name) or product.sku, TITLE_LIMIT)
+    description = plain_text(product.description) or plain_text(product.short_description) or title
+    return {
+        "title": title,
+        "description": truncate(description, DESCRIPTION_LIMIT),
+        "condition": "new",
+        "link": product.website_url or context.default_link,
+        "brand": truncate(plain_text(product.brand) or context.brand_fallback, BRAND_LIMIT),
+    }
+
+
+def _price_fields(price: Decimal, sale_price: Decimal | None, currency: str) -> dict[str, str]:
+    fields = {"price": format_price(price, currency)}
+    if sale_price is not None and sale_price < price:
+        fields["sale_price"] = format_price(sale_price, currency)
+    return fields
+
+
+def build_items(
+    product: ProductFacts,
+    variants: Sequence[VariantFacts],
+    images: Sequence[ImageFacts],
+    context: MappingContext,
+) -> list[CatalogItem]:
+    """The items Meta should hold for this product; empty when it must hold none."""
+    if not product.is_active or not product.sku:
+        return []
+    currency = product.currency or context.default_currency
+    base = _base_fields(product, context)
+    link = image_link(images, context)
+    if link:
+        base["image_link"] = link
+    grouped = eligible_variants(product, variants)
+    if not grouped:
+        data = {
+            "id": product.sku,
+            **base,
+            **_price_fields(product.price, product.sale_price, currency),
+            "availability": availability(product.stock_quantity),
+        }
+        return [CatalogItem(retailer_id=product.sku, data=data)]
+    items = []
+    for variant in grouped:
+        price = variant.price if variant.price is not None else product.price
+        sale = variant.sale_price if variant.price is not None else product.sale_price
+        data = {
+            "id": variant.sku,
+            **base,
+            **_price_fields(price, sale, currency),
+            "availability": availability(variant.stock_quantity),
+            "item_group_id": product.sku,
+        }
+        attributes = variant_attributes(variant.options)
+        if attributes:
+            data["additional_variant_attribute"] = attributes
+        items.append(CatalogItem(retailer_id=variant.sku, data=data))
+    return items
+
+
+def payload_hash(items: Sequence[CatalogItem]) -> str:
+    """Identical hash ⇒ identical items; such a product need not be sent again."""
+    body = sorted((item.retailer_id, sorted(item.data.items())) for item in items)
+    return hashlib.sha256(json.dumps(body).encode()).hexdigest()

@@ -1,0 +1,79 @@
+"""Per-tenant Meta catalog settings and the outbox of pending deletions."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from common.encryption import EncryptedTextField
+from products_and_services.currencies import validate_currency
+from tenants.models import Tenant
+
+DEFAULT_GRAPH_API_VERSION = "v21.0"
+
+
+def default_include_images() -> bool:
+    return settings.META_CATALOG_INCLUDE_IMAGES
+
+
+class MetaConfigStatus(models.TextChoices):
+    OK = "ok", "OK"
+    INVALID_TOKEN = "invalid_token", "Token rejected by Meta"
+
+
+class MetaAppConfig(models.Model):
+    """Where and how a tenant's products are pushed. One active config per tenant."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="meta_configs")
+    name = models.CharField(max_length=100, default="Main catalog")
+    access_token = EncryptedTextField(help_text="System-user token with catalog_management.")
+    catalog_id = models.CharField(max_length=64)
+    api_version = models.CharField(max_length=10, default=DEFAULT_GRAPH_API_VERSION)
+    currency = models.CharField(max_length=3, default="USD", validators=[validate_currency])
+    default_product_url = models.URLField(
+        max_length=1000, help_text="Used as `link` for products without a website URL."
+    )
+    include_images = models.BooleanField(default=default_include_images)
+    is_active = models.BooleanField(default=True)
+    status = models.CharField(
+        max_length=20, choices=MetaConfigStatus.choices, default=MetaConfigStatus.OK
+    )
+    status_message = models.TextField(blank=True, default="")
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    paused_until = models.DateTimeField(
+        null=True, blank=True, help_text="Meta throttled this catalog; pushes wait until then."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "Meta app config"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant"], condition=Q(is_active=True), name="one_active_meta_config"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tenant} → catalog {self.catalog_id}"
+
+    @property
+    def can_push(self) -> bool:
+        return self.is_active and self.status == MetaConfigStatus.OK
+
+
+class MetaDeletion(models.Model):
+    """A tombstone: a retailer id Meta must forget, written when its product is deleted."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="meta_deletions")
+    retailer_id = models.CharField(max_length=100)
+    product_name = models.CharField(max_length=500, blank=True, default="")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True, default="")
+    next_attempt = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "next_attempt"], name="meta_deletion_due")]
+
+    def __str__(self) -> str:
+        return f"delete {self.retailer_id}"

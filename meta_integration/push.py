@@ -1,0 +1,460 @@
+"""The flush: claim due products and tombstones, send them in batches, record each outcome.
+
+Claiming sets a lease (next attempt = now + LEASE) under `SKIP LOCKED`, so two
+workers never send the same row and no transaction stays open during HTTP. A row
+edited while its push is in flight gets a fresh pending mark, which the result
+writes leave alone (they only touch rows still holding this lease).
+"""
+
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from meta_integration.backoff import next_attempt_after
+from meta_integration.client import (
+    MetaError,
+    MetaGraphClient,
+    MetaThrottled,
+    MetaTokenInvalid,
+)
+from meta_integration.mapping import (
+    CatalogItem,
+    ImageFacts,
+    MappingContext,
+    ProductFacts,
+    VariantFacts,
+    build_items,
+    payload_hash,
+)
+from meta_integration.models import MetaAppConfig, MetaConfigStatus, MetaDeletion
+from products_and_services.models import Product
+
+logger = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=15)
+MAX_ROUNDS = 50
+STATUS_POLL_DELAYS = (0.2, 0.3, 0.5, 1.0, 2.0, 3.0, 5.0)
+STATUS_TIMEOUT_SECONDS = 300.0
+ERROR_LIMIT = 2000
+
+
+@dataclass
+class FlushReport:
+    """What one flush did, for logs, the admin and benchmarks."""
+
+    tenant_id: str
+    skipped: str = ""
+    succeeded: int = 0
+    failed: int = 0
+    unchanged: int = 0
+    released: int = 0
+    deletions_done: int = 0
+    deletions_failed: int = 0
+    batch_calls: int = 0
+    status_calls: int = 0
+
+
+@dataclass
+class ProductPlan:
+    product: Product
+    items: list[CatalogItem]
+    deletes: set[str]
+    hash: str
+
+    @property
+    def desired_ids(self) -> set[str]:
+        return {item.retailer_id for item in self.items}
+
+    @property
+    def retailer_ids(self) -> set[str]:
+        return self.desired_ids | self.deletes
+
+
+@dataclass
+class Claim:
+    lease: datetime
+    product_ids: list[int] = field(default_factory=list)
+    deletion_ids: list[int] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not self.product_ids and not self.deletion_ids
+
+
+@dataclass
+class SendOutcome:
+    """Per retailer id: a failure message, or 'not sent' because the whole queue stopped."""
+
+    failed: dict[str, str] = field(default_factory=dict)
+    unsent: set[str] = field(default_factory=set)
+
+
+def active_config(tenant_id: object) -> MetaAppConfig | None:
+    return (
+        MetaAppConfig.objects.select_related("tenant")
+        .filter(tenant_id=tenant_id, is_active=True)
+        .first()
+    )
+
+
+def client_for(config: MetaAppConfig) -> MetaGraphClient:
+    return MetaGraphClient(
+        base_url=settings.META_GRAPH_API_URL,
+        api_version=config.api_version,
+        access_token=config.access_token,
+    )
+
+
+def mapping_context(config: MetaAppConfig) -> MappingContext:
+    return MappingContext(
+        default_currency=config.currency,
+        default_link=config.default_product_url,
+        brand_fallback=config.tenant.name,
+        include_images=config.include_images,
+        media_base_url=settings.PUBLIC_MEDIA_BASE_URL,
+    )
+
+
+def product_facts(product: Product) -> tuple[ProductFacts, list[VariantFacts], list[ImageFacts]]:
+    facts = ProductFacts(
+        sku=product.sku,
+        name=product.name,
+        description=product.description,
+        short_description=product.short_description,
+        brand=product.brand,
+        price=product.price,
+        sale_price=product.sale_price,
+        currency=product.currency,
+        stock_quantity=product.stock_quantity,
+        is_active=product.is_active,
+        website_url=product.website_url,
+    )
+    variants = [
+        VariantFacts(
+            sku=v.sku,
+            name=v.name,
+            price=v.price,
+            sale_price=v.sale_price,
+            stock_quantity=v.stock_quantity,
+            options=v.options or {},
+            is_active=v.is_active,
+        )
+        for v in product.variants.all()
+    ]
+    images = [ImageFacts(url=i.url, file_name=i.image.name or "") for i in product.images.all()]
+    return facts, variants, images
+
+
+def plan_for(product: Product, context: MappingContext) -> ProductPlan:
+    items = build_items(*product_facts(product), context)
+    desired = {item.retailer_id for item in items}
+    return ProductPlan(
+        product=product,
+        items=items,
+        deletes=set(product.meta_pushed_ids or []) - desired,
+        hash=payload_hash(items),
+    )
+
+
+def needs_sending(plan: ProductPlan) -> bool:
+    if not plan.items and not plan.deletes:
+        return False  # nothing Meta holds or should hold (no SKU, inactive, never pushed)
+    already = set(plan.product.meta_pushed_ids or [])
+    return (
+        bool(plan.deletes)
+        or plan.hash != plan.product.meta_payload_hash
+        or already != plan.desired_ids
+    )
+
+
+# --- claiming ---------------------------------------------------------------------------
+
+
+def _claim_ids(
+    queryset: QuerySet[Any], time_field: str, now: datetime, lease: datetime, limit: int
+) -> list[int]:
+    ids = list(
+        queryset.select_for_update(skip_locked=True)
+        .filter(**{f"{time_field}__lte": now})
+        .order_by(time_field, "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    if ids:
+        queryset.model.objects.filter(pk__in=ids).update(**{time_field: lease})
+    return ids
+
+
+def claim_due(tenant_id: object, limit: int) -> Claim:
+    now = timezone.now()
+    claim = Claim(lease=now + LEASE)
+    with transaction.atomic():
+        claim.product_ids = _claim_ids(
+            Product.objects.filter(tenant_id=tenant_id),
+            "meta_sync_next_attempt",
+            now,
+            claim.lease,
+            limit,
+        )
+        claim.deletion_ids = _claim_ids(
+            MetaDeletion.objects.filter(tenant_id=tenant_id),
+            "next_attempt",
+            now,
+            claim.lease,
+            limit,
+        )
+    return claim
+
+
+# --- sending ------------------------------------------------------------------------------
+
+
+def build_requests(
+    plans: Iterable[ProductPlan], tombstones: Iterable[MetaDeletion]
+) -> list[dict[str, Any]]:
+    """DELETEs first, so an id freed by one product and taken by another ends up present."""
+    updates = [{"method": "UPDATE", "data": item.data} for plan in plans for item in plan.items]
+    wanted = {request["data"]["id"] for request in updates}
+    delete_ids = {rid for plan in plans for rid in plan.deletes} | {
+        t.retailer_id for t in tombstones
+    }
+    deletes = [{"method": "DELETE", "data": {"id": rid}} for rid in sorted(delete_ids - wanted)]
+    return deletes + updates
+
+
+def wait_for_batch(
+    client: MetaGraphClient,
+    catalog_id: str,
+    handle: str,
+    report: FlushReport,
+    sleep: Callable[[float], None] = time.sleep,
+) -> dict[str, str]:
+    """Poll until the batch is done; return {retailer_id: error} for items Meta refused."""
+    waited = 0.0
+    for attempt in range(10_000):
+        status = client.batch_status(catalog_id, handle)
+        report.status_calls += 1
+        if status.done:
+            failed = {e.retailer_id: e.message for e in status.errors}
+            for rid in status.invalid_ids:
+                failed.setdefault(rid, "Rejected by Meta (invalid request).")
+            if status.status != "finished":
+                failed["*"] = f"Meta batch ended with status '{status.status}'."
+            return failed
+        delay = STATUS_POLL_DELAYS[min(attempt, len(STATUS_POLL_DELAYS) - 1)]
+        if waited + delay > STATUS_TIMEOUT_SECONDS:
+            break
+        sleep(delay)
+        waited += delay
+    return {"*": f"Meta batch {handle} did not finish within {int(STATUS_TIMEOUT_SECONDS)} s."}
+
+
+def send(
+    config: MetaAppConfig,
+    client: MetaGraphClient,
+    requests_: list[dict[str, Any]],
+    report: FlushReport,
+) -> SendOutcome:
+    outcome = SendOutcome()
+    size = max(1, settings.META_BATCH_SIZE)
+    chunks = [requests_[i : i + size] for i in range(0, len(requests_), size)]
+    for index, chunk in enumerate(chunks):
+        chunk_ids = [request["data"]["id"] for request in chunk]
+        try:
+            report.batch_calls += 1
+            submission = client.items_batch(config.catalog_id, chunk)
+            failed = {e.retailer_id: e.message for e in submission.errors}
+            if not submission.handles:
+                failed.setdefault("*", "Meta accepted nothing from this batch (no handle).")
+            for handle in submission.handles:
+                failed.update(wait_for_batch(client, config.catalog_id, handle, report))
+        except (MetaThrottled, MetaTokenInvalid) as exc:
+            handle_queue_stop(config, exc)
+            outcome.unsent.update(
+                rid for later in chunks[index:] for rid in (r["data"]["id"] for r in later)
+            )
+            return outcome
+        except MetaError as exc:
+            failed = {"*": exc.message}
+        whole = failed.pop("*", None)
+        if whole:
+            failed.update({rid: whole for rid in chunk_ids if rid not in failed})
+        outcome.failed.update(failed)
+    return outcome
+
+
+def handle_queue_stop(config: MetaAppConfig, exc: MetaError) -> None:
+    """Throttling pauses the tenant's queue; a rejected token stops it until an admin acts."""
+    now = timezone.now()
+    if isinstance(exc, MetaThrottled):
+        until = now + timedelta(seconds=exc.retry_after)
+        MetaAppConfig.objects.filter(pk=config.pk).update(paused_until=until)
+        logger.warning(
+            "Meta throttled catalog %s (code %s); paused until %s",
+            config.catalog_id,
+            exc.code,
+            until,
+        )
+    else:
+        MetaAppConfig.objects.filter(pk=config.pk).update(
+            status=MetaConfigStatus.INVALID_TOKEN,
+            status_message=exc.message[:ERROR_LIMIT],
+            status_changed_at=now,
+        )
+        logger.error(
+            "Meta rejected the access token of catalog %s: %s", config.catalog_id, exc.message
+        )
+
+
+# --- recording ----------------------------------------------------------------------------
+
+
+def _product_error(plan: ProductPlan, failed: dict[str, str]) -> str:
+    errors = [f"{rid}: {failed[rid]}" for rid in sorted(plan.retailer_ids) if rid in failed]
+    return "; ".join(errors)[:ERROR_LIMIT]
+
+
+def record_products(
+    plans: list[ProductPlan],
+    outcome: SendOutcome,
+    lease: datetime,
+    report: FlushReport,
+    catalog_id: str,
+) -> None:
+    now = timezone.now()
+    done: list[Product] = []
+    failed: dict[int, list[Product]] = defaultdict(list)
+    released: list[int] = []
+    for plan in plans:
+        product = plan.product
+        if plan.retailer_ids & outcome.unsent:
+            released.append(product.pk)
+            continue
+        error = _product_error(plan, outcome.failed)
+        product.meta_sync_last_attempt = now
+        if error:
+            product.meta_sync_attempts += 1
+            product.meta_sync_last_error = error
+            product.meta_pushed_ids = sorted(set(product.meta_pushed_ids or []) | plan.desired_ids)
+            failed[product.meta_sync_attempts].append(product)
+        else:
+            product.meta_sync_attempts = 0
+            product.meta_sync_last_error = ""
+            product.meta_sync_last_success = now
+            product.meta_payload_hash = plan.hash
+            product.meta_pushed_ids = sorted(plan.desired_ids)
+            product.meta_retailer_id = product.sku if plan.items else ""
+            product.whatsapp_catalog_id = catalog_id if plan.items else ""
+            done.append(product)
+    fields = [
+        "meta_sync_attempts",
+        "meta_sync_last_error",
+        "meta_sync_last_attempt",
+        "meta_sync_last_success",
+        "meta_payload_hash",
+        "meta_pushed_ids",
+        "meta_retailer_id",
+        "whatsapp_catalog_id",
+    ]
+    with transaction.atomic():
+        Product.objects.bulk_update(
+            done + [p for group in failed.values() for p in group], fields, batch_size=500
+        )
+        leased = Product.objects.filter(meta_sync_next_attempt=lease)
+        leased.filter(pk__in=[p.pk for p in done]).update(meta_sync_next_attempt=None)
+        for attempts, group in failed.items():
+            leased.filter(pk__in=[p.pk for p in group]).update(
+                meta_sync_next_attempt=next_attempt_after(attempts, now)
+            )
+        leased.filter(pk__in=released).update(meta_sync_next_attempt=now)
+    report.succeeded += len(done)
+    report.failed += sum(len(group) for group in failed.values())
+    report.released += len(released)
+
+
+def record_unchanged(plans: list[ProductPlan], lease: datetime, report: FlushReport) -> None:
+    """Nothing to send (same payload as last time, or nothing Meta should hold)."""
+    ids = [plan.product.pk for plan in plans]
+    Product.objects.filter(pk__in=ids, meta_sync_next_attempt=lease).update(
+        meta_sync_next_attempt=None
+    )
+    report.unchanged += len(ids)
+
+
+def record_tombstones(
+    tombstones: list[MetaDeletion], outcome: SendOutcome, lease: datetime, report: FlushReport
+) -> None:
+    now = timezone.now()
+    with transaction.atomic():
+        for tombstone in tombstones:
+            rid = tombstone.retailer_id
+            if rid in outcome.unsent:
+                MetaDeletion.objects.filter(pk=tombstone.pk, next_attempt=lease).update(
+                    next_attempt=now
+                )
+            elif rid in outcome.failed:
+                attempts = tombstone.attempts + 1
+                MetaDeletion.objects.filter(pk=tombstone.pk).update(
+                    attempts=attempts,
+                    last_error=outcome.failed[rid][:ERROR_LIMIT],
+                    next_attempt=next_attempt_after(attempts, now),
+                )
+                report.deletions_failed += 1
+            else:
+                tombstone.delete()
+                report.deletions_done += 1
+
+
+# --- the flush ---------------------------------------------------------------------------
+
+
+def flush_tenant(tenant_id: object) -> FlushReport:
+    """Push everything due for one tenant, batch by batch, until none is due or Meta says stop."""
+    report = FlushReport(tenant_id=str(tenant_id))
+    config = active_config(tenant_id)
+    if config is None:
+        report.skipped = "no active Meta config"
+        return report
+    client = client_for(config)
+    context = mapping_context(config)
+    for _ in range(MAX_ROUNDS):
+        config.refresh_from_db(fields=["status", "paused_until", "is_active"])
+        if not config.can_push:
+            report.skipped = "the Meta config is inactive or its token was rejected"
+            break
+        if config.paused_until and config.paused_until > timezone.now():
+            report.skipped = f"throttled by Meta until {config.paused_until.isoformat()}"
+            break
+        claim = claim_due(tenant_id, settings.META_BATCH_SIZE)
+        if claim.empty:
+            break
+        push_claim(config, client, context, claim, report)
+    return report
+
+
+def push_claim(
+    config: MetaAppConfig,
+    client: MetaGraphClient,
+    context: MappingContext,
+    claim: Claim,
+    report: FlushReport,
+) -> None:
+    products = Product.objects.filter(pk__in=claim.product_ids).prefetch_related(
+        "variants", "images"
+    )
+    plans = [plan_for(product, context) for product in products]
+    to_send = [plan for plan in plans if needs_sending(plan)]
+    record_unchanged([plan for plan in plans if not needs_sending(plan)], claim.lease, report)
+    tombstones = list(MetaDeletion.objects.filter(pk__in=claim.deletion_ids))
+    requests_ = build_requests(to_send, tombstones)
+    outcome = send(config, client, requests_, report) if requests_ else SendOutcome()
+    record_products(to_send, outcome, claim.lease, report, config.catalog_id)
+    record_tombstones(tombstones, outcome, claim.lease, report)

@@ -1,0 +1,171 @@
+"""Product → catalog item mapping: exact payloads, and properties over many inputs."""
+
+import re
+from decimal import Decimal
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from meta_integration.mapping import (
+    DESCRIPTION_LIMIT,
+    TITLE_LIMIT,
+    ImageFacts,
+    MappingContext,
+    ProductFacts,
+    VariantFacts,
+    build_items,
+    format_price,
+    payload_hash,
+    plain_text,
+)
+from products_and_services.currencies import iso_currency_codes
+
+CONTEXT = MappingContext(
+    default_currency="USD",
+    default_link="https://shop.example.com/",
+    brand_fallback="Acme Outdoor",
+    include_images=False,
+    media_base_url="https://cdn.example.com/media/",
+)
+PRICE_FORMAT = re.compile(r"^\d+\.\d{2} [A-Z]{3}$")
+
+
+def facts(**overrides: object) -> ProductFacts:
+    values: dict[str, object] = {
+        "sku": "TENT-2P", "name": "Trail Tent", "description": "<p>Light &amp; <b>dry</b></p>",
+        "short_description": "", "brand": "", "price": Decimal("189.5"), "sale_price": None,
+        "currency": "EUR", "stock_quantity": 3, "is_active": True, "website_url": "",
+    }  # fmt: skip
+    values.update(overrides)
+    return ProductFacts(**values)  # type: ignore[arg-type]
+
+
+def variant(sku: str, **overrides: object) -> VariantFacts:
+    values: dict[str, object] = {
+        "sku": sku, "name": "", "price": None, "sale_price": None, "stock_quantity": 1,
+        "options": {"Size": "M"}, "is_active": True,
+    }  # fmt: skip
+    values.update(overrides)
+    return VariantFacts(**values)  # type: ignore[arg-type]
+
+
+def test_simple_product_maps_every_required_field() -> None:
+    [item] = build_items(facts(), [], [], CONTEXT)
+    assert item.retailer_id == "TENT-2P"
+    assert item.data == {
+        "id": "TENT-2P",
+        "title": "Trail Tent",
+        "description": "Light & dry",
+        "condition": "new",
+        "link": "https://shop.example.com/",
+        "brand": "Acme Outdoor",
+        "price": "189.50 EUR",
+        "availability": "in stock",
+    }
+
+
+def test_sale_price_only_when_lower() -> None:
+    [lower] = build_items(facts(sale_price=Decimal("150")), [], [], CONTEXT)
+    [higher] = build_items(facts(sale_price=Decimal("200")), [], [], CONTEXT)
+    assert lower.data["sale_price"] == "150.00 EUR"
+    assert "sale_price" not in higher.data
+
+
+def test_availability_from_stock() -> None:
+    assert (
+        build_items(facts(stock_quantity=None), [], [], CONTEXT)[0].data["availability"]
+        == "in stock"
+    )
+    assert (
+        build_items(facts(stock_quantity=0), [], [], CONTEXT)[0].data["availability"]
+        == "out of stock"
+    )
+    assert (
+        build_items(facts(stock_quantity=-2), [], [], CONTEXT)[0].data["availability"]
+        == "out of stock"
+    )
+
+
+def test_inactive_or_skuless_products_map_to_nothing() -> None:
+    assert build_items(facts(is_active=False), [], [], CONTEXT) == []
+    assert build_items(facts(sku=""), [], [], CONTEXT) == []
+
+
+def test_variants_become_grouped_items() -> None:
+    items = build_items(
+        facts(),
+        [
+            variant("TENT-2P-M", options={"Size": "M", "Color": "Red"}, price=Decimal("199")),
+            variant("TENT-2P-L", options={"Size": "L"}, stock_quantity=0),
+            variant("TENT-2P-OFF", is_active=False),
+            variant(""),
+            variant("TENT-2P"),
+        ],
+        [],
+        CONTEXT,
+    )
+    assert [i.retailer_id for i in items] == ["TENT-2P-M", "TENT-2P-L"]
+    assert {i.data["item_group_id"] for i in items} == {"TENT-2P"}
+    assert items[0].data["additional_variant_attribute"] == "Size:M,Color:Red"
+    assert items[0].data["price"] == "199.00 EUR"
+    assert items[1].data["price"] == "189.50 EUR"
+    assert items[1].data["availability"] == "out of stock"
+
+
+def test_images_only_when_enabled_and_absolute() -> None:
+    images = [ImageFacts(url="", file_name="product_images/tent.jpg")]
+    assert "image_link" not in build_items(facts(), [], images, CONTEXT)[0].data
+    enabled = MappingContext(**{**CONTEXT.__dict__, "include_images": True})
+    [item] = build_items(facts(), [], images, enabled)
+    assert item.data["image_link"] == "https://cdn.example.com/media/product_images/tent.jpg"
+    [external] = build_items(
+        facts(), [], [ImageFacts(url="https://img.example.com/a.png", file_name="")], enabled
+    )
+    assert external.data["image_link"] == "https://img.example.com/a.png"
+
+
+def test_description_falls_back_to_short_description_then_title() -> None:
+    assert (
+        build_items(facts(description="", short_description="Short"), [], [], CONTEXT)[0].data[
+            "description"
+        ]
+        == "Short"
+    )
+    assert (
+        build_items(facts(description=""), [], [], CONTEXT)[0].data["description"] == "Trail Tent"
+    )
+
+
+def test_payload_hash_changes_with_content_only() -> None:
+    a = build_items(facts(), [], [], CONTEXT)
+    b = build_items(facts(), [], [], CONTEXT)
+    c = build_items(facts(price=Decimal("190")), [], [], CONTEXT)
+    assert payload_hash(a) == payload_hash(b)
+    assert payload_hash(a) != payload_hash(c)
+
+
+@given(
+    amount=st.decimals(
+        min_value=0, max_value=Decimal("999999999999.99"), places=2, allow_nan=False
+    ),
+    currency=st.sampled_from(sorted(iso_currency_codes())),
+)
+def test_prices_of_any_size_and_currency_format(amount: Decimal, currency: str) -> None:
+    text = format_price(amount, currency)
+    assert PRICE_FORMAT.match(text), text
+    number, code = text.split(" ")
+    assert code == currency
+    assert Decimal(number) == amount
+
+
+@given(name=st.text(min_size=1, max_size=400), description=st.text(max_size=12_000))
+def test_long_text_stays_within_limits(name: str, description: str) -> None:
+    [item] = build_items(facts(name=name, description=description), [], [], CONTEXT)
+    title, text = item.data["title"], item.data["description"]
+    assert 1 <= len(title) <= TITLE_LIMIT
+    assert 1 <= len(text) <= DESCRIPTION_LIMIT
+    expected_title = plain_text(name) or "TENT-2P"
+    if len(expected_title) <= TITLE_LIMIT:
+        assert title == expected_title
+    else:
+        assert title == expected_title[: TITLE_LIMIT - 1].rstrip() + "…"
