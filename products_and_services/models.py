@@ -13,7 +13,8 @@ from products_and_services.currencies import validate_currency
 from products_and_services.hashing import compute_content_hash
 from tenants.models import Tenant
 
-MAX_META_ATTEMPTS = 5
+# The fields whose text the content hash covers (a change means re-indexing).
+CONTENT_FIELDS = frozenset({"name", "short_description", "description", "categories", "tags"})
 
 
 class ExternalSource(models.TextChoices):
@@ -101,9 +102,11 @@ class Product(models.Model):
         return f"{self.name} ({self.sku})" if self.sku else self.name
 
     def save(self, *args: object, **kwargs: object) -> None:
-        self.refresh_content_hash()
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None:
+        if update_fields is None:
+            self.refresh_content_hash()
+        elif set(update_fields) & CONTENT_FIELDS:
+            self.refresh_content_hash()
             kwargs["update_fields"] = {*update_fields, "content_hash"}
         super().save(*args, **kwargs)
 

@@ -1,0 +1,36 @@
+"""Fixtures for the Meta push tests."""
+
+from collections.abc import Iterator
+
+import pytest
+from django.test import override_settings
+
+from meta_integration.models import MetaAppConfig
+from tenants.models import Tenant
+
+
+@pytest.fixture
+def meta_config(tenant: Tenant) -> MetaAppConfig:
+    return MetaAppConfig.objects.create(
+        tenant=tenant,
+        access_token="test-token-123456",
+        catalog_id="900100",
+        default_product_url="https://shop.example.com/",
+        currency="USD",
+    )
+
+
+@pytest.fixture
+def broker_down() -> Iterator[None]:
+    """Point Celery at a closed port: publishing fails the way an outage does."""
+    from config.celery import app
+
+    previous = app.conf.broker_url
+    app.conf.broker_url = "redis://127.0.0.1:1/0"
+    app.pool.force_close_all()
+    try:
+        with override_settings(CELERY_BROKER_URL="redis://127.0.0.1:1/0"):
+            yield
+    finally:
+        app.conf.broker_url = previous
+        app.pool.force_close_all()
