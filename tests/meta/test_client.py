@@ -49,10 +49,17 @@ def test_items_batch_sends_form_fields_and_returns_handles() -> None:
 def test_batch_status_parses_item_errors() -> None:
     responses.get(
         STATUS_URL,
-        json={"data": [{"status": "finished", "errors_total_count": 1,
-                        "errors": [{"line": 0, "id": "A", "message": "Invalid price"}],
-                        "ids_of_invalid_requests": ["A"]}]},
-    )  # fmt: skip
+        json={
+            "data": [
+                {
+                    "status": "finished",
+                    "errors_total_count": 1,
+                    "errors": [{"line": 0, "id": "A", "message": "Invalid price"}],
+                    "ids_of_invalid_requests": ["A"],
+                }
+            ]
+        },
+    )
     status = client().batch_status("123", "h1")
     assert status.done is True
     assert [(e.retailer_id, e.message) for e in status.errors] == [("A", "Invalid price")]

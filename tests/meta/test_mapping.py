@@ -32,19 +32,32 @@ PRICE_FORMAT = re.compile(r"^\d+\.\d{2} [A-Z]{3}$")
 
 def facts(**overrides: object) -> ProductFacts:
     values: dict[str, object] = {
-        "sku": "TENT-2P", "name": "Trail Tent", "description": "<p>Light &amp; <b>dry</b></p>",
-        "short_description": "", "brand": "", "price": Decimal("189.5"), "sale_price": None,
-        "currency": "EUR", "stock_quantity": 3, "is_active": True, "website_url": "",
-    }  # fmt: skip
+        "sku": "TENT-2P",
+        "name": "Trail Tent",
+        "description": "<p>Light &amp; <b>dry</b></p>",
+        "short_description": "",
+        "brand": "",
+        "price": Decimal("189.5"),
+        "sale_price": None,
+        "currency": "EUR",
+        "stock_quantity": 3,
+        "is_active": True,
+        "website_url": "",
+    }
     values.update(overrides)
     return ProductFacts(**values)  # type: ignore[arg-type]
 
 
 def variant(sku: str, **overrides: object) -> VariantFacts:
     values: dict[str, object] = {
-        "sku": sku, "name": "", "price": None, "sale_price": None, "stock_quantity": 1,
-        "options": {"Size": "M"}, "is_active": True,
-    }  # fmt: skip
+        "sku": sku,
+        "name": "",
+        "price": None,
+        "sale_price": None,
+        "stock_quantity": 1,
+        "options": {"Size": "M"},
+        "is_active": True,
+    }
     values.update(overrides)
     return VariantFacts(**values)  # type: ignore[arg-type]
 
