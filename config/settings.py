@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -223,8 +224,35 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "meta_integration.drain_meta_outbox",
         "schedule": env.float("META_DRAIN_INTERVAL_SECONDS", default=60.0),
     },
+    "zoho-incremental": {
+        "task": "integrations.pull.schedule_provider_syncs",
+        "schedule": crontab(minute=env("ZOHO_INCREMENTAL_MINUTE", default="15")),
+        "args": ("zoho", "incremental"),
+    },
+    "zoho-full-nightly": {
+        "task": "integrations.pull.schedule_provider_syncs",
+        "schedule": crontab(minute="30", hour=env("ZOHO_FULL_HOUR", default="2")),
+        "args": ("zoho", "full"),
+    },
 }
 TASK_QUEUE_NAMES = ("default", "meta_push", "pull", "webhooks", "knowledge")
+
+# --- Cache: shared by all processes (request budgets, locks); Redis when the broker is Redis ---
+if CELERY_BROKER_URL.startswith("redis://"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env("CACHE_URL", default=CELERY_BROKER_URL),
+            "KEY_PREFIX": "catalog-sync",
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": env("CACHE_DIR", default=str(BASE_DIR / "var" / "cache")),
+        }
+    }
 
 # --- Integrations ---
 META_GRAPH_API_URL = env("META_GRAPH_API_URL", default="https://graph.facebook.com")

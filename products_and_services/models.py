@@ -50,6 +50,15 @@ class Product(models.Model):
         max_length=20, choices=ExternalSource.choices, default=ExternalSource.MANUAL
     )
     external_id = models.CharField(max_length=255, blank=True, default="")
+    external_connection = models.CharField(
+        max_length=64, blank=True, default="", help_text="Which connection owns it, e.g. 'zoho:3'."
+    )
+    external_hash = models.CharField(
+        max_length=64,
+        blank=True,
+        default="",
+        help_text="Hash of the last record pulled; equal means unchanged.",
+    )
     external_updated_at = models.DateTimeField(
         null=True, blank=True, help_text="The source's own modification time, to drop stale events."
     )
@@ -93,6 +102,9 @@ class Product(models.Model):
         indexes = [
             models.Index(fields=["tenant", "is_active"], name="product_tenant_active"),
             models.Index(fields=["tenant", "external_source"], name="product_tenant_source"),
+            models.Index(
+                fields=["tenant", "external_connection"], name="product_tenant_connection"
+            ),
             models.Index(fields=["tenant", "currency"], name="product_tenant_currency"),
             models.Index(fields=["tenant", "-updated_at", "-id"], name="product_tenant_updated"),
             models.Index(fields=["meta_sync_next_attempt"], name="product_meta_due"),

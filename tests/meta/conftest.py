@@ -25,12 +25,17 @@ def broker_down() -> Iterator[None]:
     """Point Celery at a closed port: publishing fails the way an outage does."""
     from config.celery import app
 
+    def reset_pool() -> None:
+        # The app and its producer pool rebuild themselves for the current broker_url.
+        app._pool = None
+        app.amqp._producer_pool = None
+
     previous = app.conf.broker_url
     app.conf.broker_url = "redis://127.0.0.1:1/0"
-    app.pool.force_close_all()
+    reset_pool()
     try:
         with override_settings(CELERY_BROKER_URL="redis://127.0.0.1:1/0"):
             yield
     finally:
         app.conf.broker_url = previous
-        app.pool.force_close_all()
+        reset_pool()

@@ -1,0 +1,1 @@
+"""The one pull engine shared by every provider: records in, bulk upserts out."""

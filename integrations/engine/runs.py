@@ -1,0 +1,233 @@
+"""Sync run lifecycle: start (one per connection), run pages, finish or fail, deactivate.
+
+Providers only yield pages; everything about counting, bookmarks, deactivation and
+failure handling lives here, so all of them behave the same.
+"""
+
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, F, OuterRef
+from django.utils import timezone
+
+from integrations.engine.records import ProductRecord
+from integrations.engine.upsert import PageResult, upsert_page
+from integrations.models import ACTIVE_STATUSES, ERROR_CAP, SyncMode, SyncRun, SyncSeen, SyncStatus
+from meta_integration.outbox import mark_pending
+from products_and_services.models import Product
+from tenants.models import Tenant
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Page:
+    """One page from a provider: the records and, when known, the total to expect."""
+
+    records: list[ProductRecord]
+    total: int | None = None
+    failed_refs: list[tuple[str, str]] = field(default_factory=list)
+
+
+class PullSource(Protocol):
+    """What a provider offers the engine."""
+
+    provider: str
+    connection_id: int
+    tenant: Tenant
+    default_currency: str
+
+    @property
+    def connection_key(self) -> str: ...
+
+    def pages(self, mode: str, since: datetime | None, selected: list[str]) -> Iterator[Page]: ...
+
+
+class RunAborted(Exception):
+    """The run failed part-way; what was stored stays, nothing is deactivated."""
+
+
+def start_run(
+    *,
+    tenant: Tenant,
+    provider: str,
+    connection_id: int,
+    trigger: str,
+    mode: str = SyncMode.FULL,
+    selected_ids: Iterable[str] = (),
+) -> tuple[SyncRun, bool]:
+    """Queue a run, or return the one already queued or running (the database decides)."""
+    existing = SyncRun.objects.filter(
+        provider=provider, connection_id=connection_id, status__in=ACTIVE_STATUSES
+    ).first()
+    if existing is not None and not _abandoned(existing):
+        return existing, False
+    if existing is not None:
+        fail_run(existing, RunAborted("Abandoned: no progress from the worker for too long."))
+    try:
+        with transaction.atomic():
+            run = SyncRun.objects.create(
+                tenant=tenant,
+                provider=provider,
+                connection_id=connection_id,
+                trigger=trigger,
+                mode=mode,
+                selected_ids=list(selected_ids),
+            )
+        return run, True
+    except IntegrityError:
+        run = SyncRun.objects.get(
+            provider=provider, connection_id=connection_id, status__in=ACTIVE_STATUSES
+        )
+        return run, False
+
+
+QUEUED_TIMEOUT = timedelta(minutes=15)
+SILENT_TIMEOUT = timedelta(minutes=35)
+
+
+def _abandoned(run: SyncRun) -> bool:
+    """A queued run whose task never started, or a running one whose worker went silent."""
+    now = timezone.now()
+    if run.status == SyncStatus.QUEUED:
+        return run.created_at < now - QUEUED_TIMEOUT
+    last_sign = run.heartbeat_at or run.started_at or run.created_at
+    return last_sign < now - SILENT_TIMEOUT
+
+
+def last_bookmark(provider: str, connection_id: int) -> datetime | None:
+    """Where the last successful run got to: incremental runs ask for changes since then."""
+    value = (
+        SyncRun.objects.filter(
+            provider=provider, connection_id=connection_id, status=SyncStatus.SUCCEEDED
+        )
+        .exclude(bookmark="")
+        .order_by("-finished_at")
+        .values_list("bookmark", flat=True)
+        .first()
+    )
+    return datetime.fromisoformat(value) if value else None
+
+
+def _record_page(run: SyncRun, result: PageResult, total: int | None, bookmark: str) -> None:
+    """Bump the counters with F() so concurrent readers (progress bars) see steady progress."""
+    updates: dict[str, object] = {
+        "processed": F("processed")
+        + result.created
+        + result.updated
+        + result.unchanged
+        + result.failed,
+        "created": F("created") + result.created,
+        "updated": F("updated") + result.updated,
+        "unchanged": F("unchanged") + result.unchanged,
+        "failed": F("failed") + result.failed,
+        "error_count": F("error_count") + len(result.errors),
+        "heartbeat_at": timezone.now(),
+    }
+    if total is not None:
+        updates["total"] = total
+    if bookmark:
+        updates["bookmark"] = bookmark
+    SyncRun.objects.filter(pk=run.pk).update(**updates)
+    if result.errors:
+        _append_errors(run, result.errors)
+
+
+def _append_errors(run: SyncRun, errors: list[str]) -> None:
+    with transaction.atomic():
+        locked = SyncRun.objects.select_for_update().only("errors").get(pk=run.pk)
+        room = ERROR_CAP - len(locked.errors)
+        if room > 0:
+            SyncRun.objects.filter(pk=run.pk).update(errors=[*locked.errors, *errors[:room]])
+
+
+def _newest(records: list[ProductRecord], current: str) -> str:
+    stamps = [r.external_updated_at.isoformat() for r in records if r.external_updated_at]
+    return max([current, *stamps]) if stamps or current else ""
+
+
+def execute_run(run: SyncRun, source: PullSource) -> SyncRun:
+    """Run every page; finish with the right status. Safe to call again for a finished run."""
+    claimed = SyncRun.objects.filter(pk=run.pk, status=SyncStatus.QUEUED).update(
+        status=SyncStatus.RUNNING, started_at=timezone.now(), heartbeat_at=timezone.now()
+    )
+    if not claimed:
+        run.refresh_from_db()
+        if run.status != SyncStatus.RUNNING:
+            return run  # already finished: a redelivered task does nothing
+    since = (
+        last_bookmark(run.provider, run.connection_id) if run.mode == SyncMode.INCREMENTAL else None
+    )
+    bookmark = since.isoformat() if since else ""
+    try:
+        for page in source.pages(run.mode, since, list(run.selected_ids or [])):
+            result = upsert_page(
+                tenant=source.tenant,
+                source=run.provider,
+                connection_key=source.connection_key,
+                records=page.records,
+                default_currency=source.default_currency,
+            )
+            for ref, message in page.failed_refs:
+                result.failed += 1
+                result.errors.append(f"{ref}: {message}")
+            bookmark = _newest(page.records, bookmark)
+            if run.mode == SyncMode.FULL:
+                SyncSeen.objects.bulk_create(
+                    [SyncSeen(run=run, external_id=r.external_id) for r in page.records],
+                    batch_size=None,
+                )
+            _record_page(run, result, page.total, bookmark)
+    except Exception as exc:
+        fail_run(run, exc)
+        raise
+    return finish_run(run, source.connection_key)
+
+
+def deactivate_unseen(run: SyncRun, connection_key: str) -> int:
+    """After a complete full run: products of this connection it did not see are gone upstream."""
+    seen = SyncSeen.objects.filter(run=run, external_id=OuterRef("external_id"))
+    gone = Product.objects.filter(
+        tenant_id=run.tenant_id,
+        external_source=run.provider,
+        external_connection=connection_key,
+        is_active=True,
+    ).exclude(Exists(seen))
+    ids = list(gone.values_list("pk", flat=True))
+    if not ids:
+        return 0
+    with transaction.atomic():
+        # A cleared hash makes the product count as changed if it reappears upstream.
+        Product.objects.filter(pk__in=ids).update(
+            is_active=False, external_hash="", updated_at=timezone.now()
+        )
+        mark_pending(ids, tenant_id=run.tenant_id)
+    return len(ids)
+
+
+def finish_run(run: SyncRun, connection_key: str | None = None) -> SyncRun:
+    run.refresh_from_db()
+    deactivated = 0
+    if run.mode == SyncMode.FULL and connection_key:
+        deactivated = deactivate_unseen(run, connection_key)
+    status = SyncStatus.PARTIAL if run.failed else SyncStatus.SUCCEEDED
+    SyncRun.objects.filter(pk=run.pk).update(
+        status=status, finished_at=timezone.now(), deactivated=deactivated, total=F("processed")
+    )
+    SyncSeen.objects.filter(run=run).delete()
+    run.refresh_from_db()
+    return run
+
+
+def fail_run(run: SyncRun, exc: BaseException) -> None:
+    """Keep what was stored; deactivate nothing; say why in words."""
+    message = str(exc) or type(exc).__name__
+    SyncRun.objects.filter(pk=run.pk).update(
+        status=SyncStatus.FAILED, finished_at=timezone.now(), message=message[:2000]
+    )
+    SyncSeen.objects.filter(run=run).delete()
+    logger.warning("Sync run %s failed: %s", run.pk, message)

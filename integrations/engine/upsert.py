@@ -1,0 +1,283 @@
+"""The page upsert: map, hash, load existing rows once, bulk-write only what changed.
+
+Every provider's pages and every webhook event go through `upsert_page`, so SKU
+adoption, stale-event protection, hashing and the Meta-pending mark apply everywhere.
+The number of queries per page does not depend on the page size.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from integrations.engine.records import ProductRecord, VariantRecord, record_hash
+from meta_integration.outbox import mark_pending
+from products_and_services.currencies import iso_currency_codes
+from products_and_services.models import ExternalSource, Product, ProductImage, ProductVariant
+from tenants.models import Tenant
+
+PRODUCT_FIELDS = (
+    "name",
+    "sku",
+    "description",
+    "short_description",
+    "brand",
+    "product_type",
+    "price",
+    "sale_price",
+    "currency",
+    "stock_quantity",
+    "is_active",
+    "website_url",
+    "categories",
+    "tags",
+)
+UPDATE_FIELDS = (
+    *PRODUCT_FIELDS,
+    "external_source",
+    "external_id",
+    "external_connection",
+    "external_hash",
+    "external_updated_at",
+    "content_hash",
+    "updated_at",
+)
+VARIANT_FIELDS = (
+    "sku",
+    "name",
+    "price",
+    "sale_price",
+    "stock_quantity",
+    "options",
+    "is_active",
+    "position",
+)
+MAX_SKU = 100
+MAX_NAME = 500
+
+
+@dataclass
+class PageResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+    changed_ids: list[int] = field(default_factory=list)
+
+    def fail(self, record: ProductRecord, message: str) -> None:
+        self.failed += 1
+        self.errors.append(f"{record.external_id}: {message}")
+
+
+def record_problem(record: ProductRecord) -> str | None:
+    """Why a record cannot be stored, in words a merchant can act on."""
+    if not record.external_id:
+        return "missing external id"
+    if not record.name.strip():
+        return "missing name"
+    if len(record.sku) > MAX_SKU:
+        return f"SKU longer than {MAX_SKU} characters"
+    if not isinstance(record.price, Decimal) or record.price < 0:
+        return f"invalid price {record.price!r}"
+    if record.sale_price is not None and record.sale_price < 0:
+        return f"invalid sale price {record.sale_price!r}"
+    if record.currency and record.currency not in iso_currency_codes():
+        return f"unknown currency {record.currency!r}"
+    return None
+
+
+def _field_values(record: ProductRecord, default_currency: str) -> dict[str, Any]:
+    return {
+        "name": record.name.strip()[:MAX_NAME],
+        "sku": record.sku.strip(),
+        "description": record.description,
+        "short_description": record.short_description,
+        "brand": record.brand[:200],
+        "product_type": record.product_type[:200],
+        "price": record.price,
+        "sale_price": record.sale_price,
+        "currency": record.currency or default_currency,
+        "stock_quantity": record.stock_quantity,
+        "is_active": record.is_active,
+        "website_url": record.website_url[:1000],
+        "categories": list(record.categories),
+        "tags": list(record.tags),
+    }
+
+
+@dataclass
+class _Lookup:
+    """Existing rows for a page: by external id, and who holds each SKU."""
+
+    by_ref: dict[str, Product]
+    sku_owner: dict[str, Product]
+
+
+def _load(tenant: Tenant, source: str, records: Sequence[ProductRecord]) -> _Lookup:
+    refs = [r.external_id for r in records]
+    skus = [r.sku.strip() for r in records if r.sku.strip()]
+    by_sku = Q(sku__in=skus) if skus else Q(pk__in=[])
+    rows = list(
+        Product.objects.filter(tenant=tenant).filter(
+            Q(external_source=source, external_id__in=refs) | by_sku
+        )
+    )
+    by_ref = {
+        p.external_id: p for p in rows if p.external_source == source and p.external_id in set(refs)
+    }
+    sku_owner = {p.sku: p for p in rows if p.sku}
+    return _Lookup(by_ref=by_ref, sku_owner=sku_owner)
+
+
+def upsert_page(
+    *,
+    tenant: Tenant,
+    source: str,
+    connection_key: str,
+    records: Sequence[ProductRecord],
+    default_currency: str = "USD",
+) -> PageResult:
+    """Store one page of upstream records in one transaction; returns the counts."""
+    result = PageResult()
+    now = timezone.now()
+    with transaction.atomic():
+        lookup = _load(tenant, source, records)
+        to_create: list[tuple[Product, ProductRecord]] = []
+        to_update: list[tuple[Product, ProductRecord]] = []
+        claimed_skus: dict[str, str] = {}
+        seen_refs: set[str] = set()
+        for record in records:
+            problem = record_problem(record)
+            if problem is None and record.external_id in seen_refs:
+                problem = "appears twice in the same page"
+            if problem:
+                result.fail(record, problem)
+                continue
+            seen_refs.add(record.external_id)
+            digest = record_hash(record)
+            product = lookup.by_ref.get(record.external_id)
+            sku = record.sku.strip()
+            if product is None and sku:
+                owner = lookup.sku_owner.get(sku)
+                if owner is not None and owner.external_source == ExternalSource.MANUAL:
+                    product = owner  # adopt the merchant's manual product instead of duplicating it
+            if product is not None and _is_current(product, record, digest, connection_key):
+                result.unchanged += 1
+                continue
+            if sku:
+                owner = lookup.sku_owner.get(sku)
+                holder = claimed_skus.get(sku)
+                if (owner is not None and owner.pk != getattr(product, "pk", None)) or (
+                    holder is not None and holder != record.external_id
+                ):
+                    other = f"product #{owner.pk}" if owner is not None else f"record {holder}"
+                    result.fail(record, f"SKU '{sku}' is already used by {other}")
+                    continue
+                claimed_skus[sku] = record.external_id
+            values = _field_values(record, default_currency)
+            if product is None:
+                product = Product(tenant=tenant, **values)
+                to_create.append((product, record))
+            else:
+                for name, value in values.items():
+                    setattr(product, name, value)
+                to_update.append((product, record))
+            product.external_source = source
+            product.external_id = record.external_id
+            product.external_connection = connection_key
+            product.external_hash = digest
+            product.external_updated_at = record.external_updated_at
+            product.updated_at = now
+            product.refresh_content_hash()
+        if to_create:
+            Product.objects.bulk_create([p for p, _ in to_create], batch_size=None)
+        if to_update:
+            Product.objects.bulk_update([p for p, _ in to_update], UPDATE_FIELDS, batch_size=None)
+        changed = to_create + to_update
+        if changed:
+            _sync_variants(changed)
+            _sync_images(changed)
+            result.changed_ids = [p.pk for p, _ in changed]
+            mark_pending(result.changed_ids, tenant_id=tenant.pk)
+        result.created, result.updated = len(to_create), len(to_update)
+    return result
+
+
+def _is_current(product: Product, record: ProductRecord, digest: str, connection_key: str) -> bool:
+    """Unchanged, or older than what we hold (a replayed or late event)."""
+    if product.external_source == ExternalSource.MANUAL:
+        return False
+    if (
+        record.external_updated_at is not None
+        and product.external_updated_at is not None
+        and record.external_updated_at < product.external_updated_at
+    ):
+        return True
+    return product.external_hash == digest and product.external_connection == connection_key
+
+
+def _variant_values(variant: VariantRecord, position: int) -> dict[str, Any]:
+    return {
+        "sku": variant.sku.strip()[:MAX_SKU],
+        "name": variant.name[:MAX_NAME],
+        "price": variant.price,
+        "sale_price": variant.sale_price,
+        "stock_quantity": variant.stock_quantity,
+        "options": dict(variant.options),
+        "is_active": variant.is_active,
+        "position": position,
+    }
+
+
+def _sync_variants(changed: list[tuple[Product, ProductRecord]]) -> None:
+    """Match variants by external id: update, create, and delete the ones gone upstream."""
+    ids = [p.pk for p, _ in changed]
+    existing: dict[tuple[int, str], ProductVariant] = {
+        (v.product_id, v.external_id): v for v in ProductVariant.objects.filter(product_id__in=ids)
+    }
+    keep: set[int] = set()
+    to_create: list[ProductVariant] = []
+    to_update: list[ProductVariant] = []
+    for product, record in changed:
+        for position, variant in enumerate(record.variants):
+            values = _variant_values(variant, position)
+            row = existing.get((product.pk, variant.external_id))
+            if row is None:
+                to_create.append(
+                    ProductVariant(product=product, external_id=variant.external_id, **values)
+                )
+                continue
+            for name, value in values.items():
+                setattr(row, name, value)
+            to_update.append(row)
+            keep.add(row.pk)
+    stale = [v.pk for v in existing.values() if v.pk not in keep]
+    if stale:
+        # A raw delete: these rows have no dependants, and per-row delete signals would
+        # cost a query each (the parent is already marked Meta-pending by this page).
+        stale_rows = ProductVariant.objects.filter(pk__in=stale)
+        stale_rows._raw_delete(stale_rows.db)
+    if to_update:
+        ProductVariant.objects.bulk_update(to_update, VARIANT_FIELDS, batch_size=None)
+    if to_create:
+        ProductVariant.objects.bulk_create(to_create, batch_size=None)
+
+
+def _sync_images(changed: list[tuple[Product, ProductRecord]]) -> None:
+    """Upstream images are URLs; replace the URL images, keep files staff uploaded."""
+    ids = [p.pk for p, _ in changed]
+    old = ProductImage.objects.filter(product_id__in=ids).exclude(url="")
+    old._raw_delete(old.db)  # no dependants; skips per-row signals (see _sync_variants)
+    new = [
+        ProductImage(product=product, url=url[:1000], position=position)
+        for product, record in changed
+        for position, url in enumerate(record.images)
+        if url
+    ]
+    if new:
+        ProductImage.objects.bulk_create(new, batch_size=None)

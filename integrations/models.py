@@ -1,0 +1,129 @@
+"""Pull-side models: sync runs and the per-run seen set. Provider models live in their packages."""
+
+from django.db import models
+from django.db.models import Q
+
+from tenants.models import Tenant
+
+ERROR_CAP = 100
+
+
+class Provider(models.TextChoices):
+    ZOHO = "zoho", "Zoho Inventory"
+    WOOCOMMERCE = "woocommerce", "WooCommerce"
+    SHOPIFY = "shopify", "Shopify"
+
+
+class SyncTrigger(models.TextChoices):
+    ADMIN = "admin", "Admin"
+    API = "api", "API"
+    SCHEDULE = "schedule", "Schedule"
+    WEBHOOK = "webhook", "Webhook"
+
+
+class SyncMode(models.TextChoices):
+    FULL = "full", "Full"
+    INCREMENTAL = "incremental", "Incremental"
+    SELECTED = "selected", "Selected items"
+
+
+class SyncStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+    PARTIAL = "partial", "Partial (some items failed)"
+
+
+ACTIVE_STATUSES = (SyncStatus.QUEUED, SyncStatus.RUNNING)
+
+
+class SyncRun(models.Model):
+    """One pull from one connection; the database allows one queued or running run each."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="sync_runs")
+    provider = models.CharField(max_length=20, choices=Provider.choices)
+    connection_id = models.PositiveBigIntegerField()
+    trigger = models.CharField(max_length=20, choices=SyncTrigger.choices)
+    mode = models.CharField(max_length=20, choices=SyncMode.choices, default=SyncMode.FULL)
+    status = models.CharField(max_length=20, choices=SyncStatus.choices, default=SyncStatus.QUEUED)
+    task_id = models.CharField(max_length=255, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last sign of life from the worker."
+    )
+    total = models.PositiveIntegerField(
+        default=0, help_text="Items expected, when the provider says."
+    )
+    processed = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    deactivated = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True, help_text=f"The first {ERROR_CAP} errors.")
+    error_count = models.PositiveIntegerField(default=0)
+    message = models.TextField(blank=True, default="", help_text="Why the run failed, if it did.")
+    bookmark = models.CharField(
+        max_length=64,
+        blank=True,
+        default="",
+        help_text="Upstream modification time reached (ISO 8601).",
+    )
+    selected_ids = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "connection_id"],
+                condition=Q(status__in=["queued", "running"]),
+                name="one_active_run_per_connection",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "-created_at"], name="syncrun_tenant_recent"),
+            models.Index(fields=["provider", "connection_id", "status"], name="syncrun_connection"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_provider_display()} {self.get_mode_display().lower()} sync #{self.pk}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+    @property
+    def progress_percent(self) -> int:
+        if self.total:
+            return min(100, round(100 * self.processed / self.total))
+        return 100 if not self.is_active else 0
+
+
+class SyncSeen(models.Model):
+    """External ids a full run saw, so it can deactivate the rest without holding ids in memory."""
+
+    run = models.ForeignKey(SyncRun, on_delete=models.CASCADE, related_name="seen")
+    external_id = models.CharField(max_length=255)
+
+    class Meta:
+        indexes = [models.Index(fields=["run", "external_id"], name="syncseen_run_external")]
+
+    def __str__(self) -> str:
+        return self.external_id
+
+
+# Provider connection models live in their packages; Django finds them through this module.
+from integrations.zoho.models import ZohoCredential  # noqa: E402
+
+__all__ = [
+    "Provider",
+    "SyncMode",
+    "SyncRun",
+    "SyncSeen",
+    "SyncStatus",
+    "SyncTrigger",
+    "ZohoCredential",
+]

@@ -1,0 +1,32 @@
+"""Which connection model and pull source belong to each provider (one table, no if-chains)."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import models
+
+from integrations.engine.runs import PullSource
+from integrations.models import Provider
+from integrations.zoho.models import ZohoCredential
+from integrations.zoho.source import ZohoSource
+
+
+@dataclass(frozen=True)
+class ProviderSpec:
+    connection_model: type[models.Model]
+    source_class: type[Any]
+    label: str
+
+    def source_for(self, connection: models.Model) -> PullSource:
+        return self.source_class(connection)
+
+
+PROVIDERS: dict[str, ProviderSpec] = {
+    Provider.ZOHO: ProviderSpec(ZohoCredential, ZohoSource, "Zoho Inventory"),
+}
+
+
+def connection_for(provider: str, connection_id: int) -> models.Model:
+    return (
+        PROVIDERS[provider].connection_model.objects.select_related("tenant").get(pk=connection_id)
+    )

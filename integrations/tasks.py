@@ -1,0 +1,85 @@
+"""Celery tasks for pulls: thin wrappers that load ids and call the engine."""
+
+import logging
+import random
+from typing import Any
+
+from celery import shared_task
+from celery.app.task import Task
+
+from integrations.engine.runs import execute_run, start_run
+from integrations.http import ApiError
+from integrations.models import SyncMode, SyncRun, SyncStatus, SyncTrigger
+from integrations.providers import PROVIDERS, connection_for
+from integrations.triggers import trigger_sync
+from integrations.zoho.service import run_summary
+
+logger = logging.getLogger(__name__)
+
+RETRY_DELAY_SECONDS = {"zoho": 60}
+DEFAULT_RETRY_DELAY = 60
+
+
+@shared_task(bind=True, name="integrations.pull.run_sync", max_retries=3, acks_late=True)
+def run_sync(self: Task, run_id: int) -> dict[str, Any]:
+    """Execute one queued run. Transient failures retry as a fresh run; terminal ones end it."""
+    run = SyncRun.objects.select_related("tenant").get(pk=run_id)
+    if run.status not in (SyncStatus.QUEUED, SyncStatus.RUNNING):
+        return run_summary(run)
+    connection = connection_for(run.provider, run.connection_id)
+    try:
+        finished = execute_run(run, PROVIDERS[run.provider].source_for(connection))
+    except ApiError as exc:
+        if not exc.retryable or self.request.retries >= self.max_retries:
+            return run_summary(SyncRun.objects.get(pk=run_id))
+        retry_run, _ = start_run(
+            tenant=run.tenant,
+            provider=run.provider,
+            connection_id=run.connection_id,
+            trigger=run.trigger,
+            mode=run.mode,
+            selected_ids=run.selected_ids,
+        )
+        delay = RETRY_DELAY_SECONDS.get(run.provider, DEFAULT_RETRY_DELAY)
+        SyncRun.objects.filter(pk=run_id).update(
+            message=f"{exc.message} — retrying as run #{retry_run.pk}"
+        )
+        raise self.retry(args=[retry_run.pk], countdown=delay, exc=exc) from None
+    return run_summary(finished)
+
+
+@shared_task(name="integrations.pull.task_sync_zoho_products")
+def task_sync_zoho_products(credential_id: int, mode: str = SyncMode.FULL) -> int:
+    """Start a Zoho sync for one credential (the run itself executes in `run_sync`)."""
+    connection = connection_for("zoho", credential_id)
+    result = trigger_sync(
+        tenant=connection.tenant,
+        provider="zoho",
+        connection_id=credential_id,
+        trigger=SyncTrigger.SCHEDULE,
+        mode=mode,
+    )
+    return result.run.pk
+
+
+@shared_task(name="integrations.pull.schedule_provider_syncs")
+def schedule_provider_syncs(
+    provider: str, mode: str = SyncMode.INCREMENTAL, spread_seconds: int = 300
+) -> int:
+    """Beat: queue one run per active connection of an active tenant, spread with jitter."""
+    spec = PROVIDERS[provider]
+    connections = spec.connection_model.objects.filter(
+        is_active=True, tenant__is_active=True
+    ).select_related("tenant")
+    queued = 0
+    for connection in connections:
+        result = trigger_sync(
+            tenant=connection.tenant,
+            provider=provider,
+            connection_id=connection.pk,
+            trigger=SyncTrigger.SCHEDULE,
+            mode=mode,
+            countdown=random.uniform(0, spread_seconds),
+        )
+        queued += int(result.created)
+    return queued

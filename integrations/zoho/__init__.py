@@ -1,0 +1,1 @@
+"""Zoho Inventory: OAuth credential, client, mapper and the pull source."""

@@ -1,0 +1,167 @@
+"""Zoho Inventory client: token refresh under a row lock, item pages, single items."""
+
+import logging
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import requests
+from django.db import transaction
+from django.utils import timezone
+
+from integrations.http import ApiError, AuthError, HttpClient, RequestBudget, TerminalError
+from integrations.zoho.models import CredentialStatus, ZohoCredential
+
+logger = logging.getLogger(__name__)
+
+PER_PAGE_MAX = 200
+REQUESTS_PER_MINUTE = 100
+
+
+class ZohoApiError(TerminalError):
+    """Zoho answered with a non-zero `code` (even on HTTP 200)."""
+
+    def __init__(self, message: str, *, code: int, status: int | None = None) -> None:
+        super().__init__(message, status=status)
+        self.code = code
+
+
+class ZohoClient(HttpClient):
+    """One credential's view of Zoho Inventory."""
+
+    def __init__(self, credential: ZohoCredential, **options: Any) -> None:
+        self.credential = credential
+        options.setdefault(
+            "budget",
+            RequestBudget(key=f"zoho:{credential.organization_id}", limit=REQUESTS_PER_MINUTE),
+        )
+        super().__init__(
+            base_url=credential.api_base,
+            secrets=[credential.client_secret, credential.refresh_token, credential.access_token],
+            **options,
+        )
+
+    # --- tokens -------------------------------------------------------------------------
+
+    def get_valid_token(self, *, force: bool = False) -> str:
+        """The stored token if it has five minutes left, else one refresh shared by all workers."""
+        credential = self.credential
+        if not force and not credential.is_expired():
+            return credential.access_token
+        stale_token = credential.access_token
+        with transaction.atomic():
+            locked = ZohoCredential.objects.select_for_update().get(pk=credential.pk)
+            if not locked.is_expired() and (not force or locked.access_token != stale_token):
+                self._adopt(locked)  # another worker refreshed while we waited for the lock
+                return locked.access_token
+            self._refresh(locked)
+        self._adopt(locked)
+        return locked.access_token
+
+    def _adopt(self, fresh: ZohoCredential) -> None:
+        self.credential = fresh
+        self.base_url = fresh.api_base.rstrip("/")
+        self.add_secret(fresh.access_token)
+
+    def _refresh(self, locked: ZohoCredential) -> None:
+        try:
+            response = self.session.post(
+                locked.token_url,
+                data={
+                    "grant_type": "refresh_token",
+                    "refresh_token": locked.refresh_token,
+                    "client_id": locked.client_id,
+                    "client_secret": locked.client_secret,
+                },
+                timeout=self.timeout,
+            )
+            body = response.json() if response.content else {}
+        except (requests.RequestException, ValueError) as exc:
+            raise AuthError(f"Zoho token refresh failed: {type(exc).__name__}") from None
+        if response.status_code != 200 or "access_token" not in body:
+            reason = self.redact(
+                str(body.get("error") or body.get("message") or f"HTTP {response.status_code}")
+            )
+            message = f"Zoho refused the refresh token: {reason}"
+            ZohoCredential.objects.filter(pk=locked.pk).update(
+                status=CredentialStatus.NEEDS_ATTENTION, status_message=message
+            )
+            raise AuthError(message, status=response.status_code)
+        locked.access_token = body["access_token"]
+        locked.expires_at = timezone.now() + timedelta(seconds=int(body.get("expires_in", 3600)))
+        if body.get("api_domain"):
+            locked.api_domain = body["api_domain"]
+        locked.status, locked.status_message = CredentialStatus.OK, ""
+        locked.save(
+            update_fields=["access_token", "expires_at", "api_domain", "status", "status_message"]
+        )
+        logger.info("Refreshed the Zoho token of credential %s", locked.pk)
+
+    # --- API ----------------------------------------------------------------------------
+
+    def api(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        """GET an Inventory path; one forced refresh when Zoho says the token is no good."""
+        query = {"organization_id": self.credential.organization_id, **(params or {})}
+        for retry_auth in (False, True):
+            token = self.get_valid_token(force=retry_auth)
+            try:
+                response = self.request(
+                    "GET", path, params=query, headers={"Authorization": f"Zoho-oauthtoken {token}"}
+                )
+            except AuthError:
+                if retry_auth:
+                    raise
+                logger.info("Zoho rejected the access token; refreshing once")
+                continue
+            return self._body(response)
+        raise AuthError("Zoho rejected a freshly refreshed token")  # pragma: no cover
+
+    def _body(self, response: requests.Response) -> dict[str, Any]:
+        try:
+            body = response.json()
+        except ValueError:
+            raise TerminalError(
+                f"Zoho returned a non-JSON body (HTTP {response.status_code})"
+            ) from None
+        code = body.get("code", 0)
+        if code != 0:
+            raise ZohoApiError(
+                f"Zoho error {code}: {self.redact(str(body.get('message', '')))}", code=int(code)
+            )
+        return body
+
+    def error_for(self, response: requests.Response) -> ApiError:
+        try:
+            body = response.json()
+        except ValueError:
+            return super().error_for(response)
+        message = f"Zoho error {body.get('code')}: {self.redact(str(body.get('message', '')))}"
+        if response.status_code == 401:
+            return AuthError(message, status=401)
+        return ZohoApiError(message, code=int(body.get("code") or 0), status=response.status_code)
+
+    def fetch_products(
+        self, page: int = 1, per_page: int = PER_PAGE_MAX, **params: Any
+    ) -> dict[str, Any]:
+        body = self.api("items", {"page": page, "per_page": min(per_page, PER_PAGE_MAX), **params})
+        return {"items": body.get("items", []), "page_context": body.get("page_context", {})}
+
+    def iter_pages(
+        self, per_page: int = PER_PAGE_MAX, **params: Any
+    ) -> Iterator[list[dict[str, Any]]]:
+        """Pages of items, following `page_context.has_more_page`."""
+        page = 1
+        while True:
+            result = self.fetch_products(page, per_page, **params)
+            yield result["items"]
+            if not result["page_context"].get("has_more_page"):
+                return
+            page += 1
+
+    def fetch_all_products(self, per_page: int = PER_PAGE_MAX) -> Iterator[dict[str, Any]]:
+        """Every item, one page in memory at a time."""
+        for items in self.iter_pages(per_page):
+            yield from items
+
+    def fetch_item(self, item_id: str) -> dict[str, Any]:
+        return self.api(f"items/{item_id}").get("item", {})
