@@ -11,9 +11,14 @@ from tenants.models import Tenant
 def test_create_and_list_product(api: APIClient, tenant: Tenant) -> None:
     response = api.post(
         "/v1/catalog/products/",
-        {"name": "Tent", "sku": "TENT-1", "price": "120.00", "currency": "EUR",
-         "variants": [{"sku": "TENT-1-S", "options": {"Size": "S"}}],
-         "images": [{"url": "https://cdn.example.com/tent.jpg"}]},
+        {
+            "name": "Tent",
+            "sku": "TENT-1",
+            "price": "120.00",
+            "currency": "EUR",
+            "variants": [{"sku": "TENT-1-S", "options": {"Size": "S"}}],
+            "images": [{"url": "https://cdn.example.com/tent.jpg"}],
+        },
         format="json",
     )
     assert response.status_code == 201, response.json()
