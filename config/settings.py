@@ -270,6 +270,12 @@ JAZZMIN_SETTINGS = {
     "topmenu_links": [
         {"name": "Home", "url": "admin:index", "permissions": ["auth.view_user"]},
         {"model": "products_and_services.Product"},
+        {
+            "name": "Sync Zoho",
+            "url": "admin:integrations_sync_zoho",
+            "permissions": ["integrations.view_syncrun"],
+        },
+        {"model": "integrations.SyncRun"},
         {"name": "API docs", "url": "/api/docs/", "new_window": True},
         {"name": "Health", "url": "/healthz", "new_window": True},
     ],
@@ -283,6 +289,10 @@ JAZZMIN_SETTINGS = {
         "products_and_services.Product": "fas fa-box",
         "products_and_services.ProductVariant": "fas fa-boxes",
         "django_celery_beat.PeriodicTask": "fas fa-clock",
+        "integrations.SyncRun": "fas fa-sync",
+        "integrations.ZohoCredential": "fas fa-plug",
+        "meta_integration.MetaAppConfig": "fab fa-facebook",
+        "meta_integration.MetaDeletion": "fas fa-trash",
         "django_celery_results.TaskResult": "fas fa-tasks",
     },
     "order_with_respect_to": [

@@ -1,0 +1,386 @@
+"""Admin for pulls: sync runs with progress, the Zoho credential, and the 'Sync Zoho' page."""
+
+from datetime import timedelta
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+
+from common.encryption import mask
+from integrations.models import ACTIVE_STATUSES, Provider, SyncMode, SyncRun, SyncTrigger
+from integrations.triggers import TriggerResult, trigger_sync
+from integrations.zoho.checks import test_zoho_connection
+from integrations.zoho.models import ZohoCredential
+from products_and_services.models import ExternalSource, Product
+from tenants.admin_scoping import TenantScopedAdmin, allowed_tenants
+from tenants.services import actor_for_user
+
+STATUS_COLOURS = {
+    "queued": "#757575",
+    "running": "#1565c0",
+    "succeeded": "#2e7d32",
+    "failed": "#c62828",
+    "partial": "#ef6c00",
+}
+
+
+def announce(request: HttpRequest, result: TriggerResult) -> None:
+    run = result.run
+    link = reverse("admin:integrations_syncrun_change", args=[run.pk])
+    verb = "Started" if result.created else "Already running:"
+    messages.success(
+        request,
+        format_html(
+            '{} {} sync run <a href="{}">#{}</a> (task {}).',
+            verb,
+            run.get_provider_display(),
+            link,
+            run.pk,
+            run.task_id or "-",
+        ),
+    )
+
+
+@admin.register(SyncRun)
+class SyncRunAdmin(TenantScopedAdmin):
+    list_display = (
+        "id",
+        "provider",
+        "tenant",
+        "mode",
+        "trigger",
+        "status_badge",
+        "progress",
+        "created",
+        "updated",
+        "unchanged",
+        "deactivated",
+        "failed",
+        "duration",
+        "created_at",
+    )
+    list_filter = ("provider", "status", "mode", "trigger", "tenant")
+    list_select_related = ("tenant",)
+    readonly_fields = (
+        "tenant",
+        "provider",
+        "connection_id",
+        "trigger",
+        "mode",
+        "status_badge",
+        "progress",
+        "task_id",
+        "created_at",
+        "started_at",
+        "heartbeat_at",
+        "finished_at",
+        "duration",
+        "total",
+        "processed",
+        "created",
+        "updated",
+        "unchanged",
+        "deactivated",
+        "failed",
+        "error_count",
+        "message",
+        "error_list",
+        "bookmark",
+    )
+    fields = readonly_fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="Status")
+    def status_badge(self, run: SyncRun) -> str:
+        return format_html(
+            '<b style="color:{}">{}</b>',
+            STATUS_COLOURS.get(run.status, "#000"),
+            run.get_status_display(),
+        )
+
+    @admin.display(description="Progress")
+    def progress(self, run: SyncRun) -> str:
+        total = run.total or run.processed
+        label = f"{run.processed}/{total}" if total else str(run.processed)
+        return format_html(
+            '<div style="width:140px;background:#e9ecef;border-radius:4px;height:12px">'
+            '<div style="width:{}%;background:{};height:12px;border-radius:4px"></div></div>'
+            "<small>{} ({}%)</small>",
+            run.progress_percent,
+            STATUS_COLOURS.get(run.status, "#1565c0"),
+            label,
+            run.progress_percent,
+        )
+
+    @admin.display(description="Duration")
+    def duration(self, run: SyncRun) -> str:
+        if run.started_at is None:
+            return "-"
+        end = run.finished_at or run.heartbeat_at or run.started_at
+        return str(timedelta(seconds=round((end - run.started_at).total_seconds())))
+
+    @admin.display(description="Errors")
+    def error_list(self, run: SyncRun) -> str:
+        if not run.errors:
+            return "None"
+        shown = format_html_join("", "<li>{}</li>", ((e,) for e in run.errors))
+        more = run.error_count - len(run.errors)
+        suffix = format_html("<p>…and {} more.</p>", more) if more > 0 else ""
+        return format_html("<ul>{}</ul>{}", shown, suffix)
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        active = self.get_queryset(request).filter(status__in=ACTIVE_STATUSES).exists()
+        return super().changelist_view(request, {**(extra_context or {}), "auto_refresh": active})
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        active = (
+            self.get_queryset(request).filter(pk=object_id, status__in=ACTIVE_STATUSES).exists()
+        )
+        return super().change_view(
+            request, object_id, form_url, {**(extra_context or {}), "auto_refresh": active}
+        )
+
+    def get_urls(self) -> list[Any]:
+        return [
+            path(
+                "sync-zoho/",
+                self.admin_site.admin_view(self.sync_zoho_view),
+                name="integrations_sync_zoho",
+            ),
+            *super().get_urls(),
+        ]
+
+    def sync_zoho_view(self, request: HttpRequest) -> HttpResponse:
+        """The 'Sync Zoho' top-menu page: pick the tenant (if several) and start a full sync."""
+        connections = list(
+            ZohoCredential.objects.filter(tenant__in=allowed_tenants(request), is_active=True)
+            .select_related("tenant")
+            .order_by("tenant__name")
+        )
+        if request.method == "POST":
+            chosen = next(
+                (c for c in connections if str(c.pk) == request.POST.get("connection")), None
+            )
+            if chosen is None:
+                messages.error(request, "Choose one of your tenants' Zoho connections.")
+                return HttpResponseRedirect(request.path)
+            result = trigger_sync(
+                tenant=chosen.tenant,
+                provider=Provider.ZOHO,
+                connection_id=chosen.pk,
+                trigger=SyncTrigger.ADMIN,
+                mode=SyncMode.FULL,
+                actor=actor_for_user(request.user),
+            )
+            announce(request, result)
+            return HttpResponseRedirect(
+                reverse("admin:integrations_syncrun_change", args=[result.run.pk])
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Sync Zoho Inventory",
+            "connections": connections,
+            "provider_label": "Zoho Inventory",
+            "add_url": reverse("admin:integrations_zohocredential_add"),
+        }
+        return TemplateResponse(request, "admin/integrations/start_sync.html", context)
+
+
+class ZohoCredentialForm(forms.ModelForm):
+    client_secret = forms.CharField(
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="Leave empty to keep the stored value.",
+    )
+    refresh_token = forms.CharField(
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="Leave empty to keep the stored value.",
+    )
+
+    class Meta:
+        model = ZohoCredential
+        fields = (
+            "tenant",
+            "client_id",
+            "client_secret",
+            "refresh_token",
+            "organization_id",
+            "data_centre",
+            "currency",
+            "scope",
+            "api_domain",
+            "accounts_url",
+            "is_active",
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        creating = self.instance.pk is None
+        for name in ("client_secret", "refresh_token"):
+            if creating and not data.get(name):
+                self.add_error(name, "Required for a new credential.")
+        return data
+
+
+@admin.register(ZohoCredential)
+class ZohoCredentialAdmin(TenantScopedAdmin):
+    form = ZohoCredentialForm
+    list_display = (
+        "tenant",
+        "organization_id",
+        "data_centre",
+        "token_state",
+        "secret",
+        "status",
+        "last_run",
+        "is_active",
+    )
+    list_select_related = ("tenant",)
+    readonly_fields = (
+        "token_state",
+        "secret",
+        "refresh",
+        "expires_at",
+        "status",
+        "status_message",
+        "last_run",
+    )
+    actions = ("run_connection_test", "sync_now")
+
+    @admin.display(description="Token")
+    def token_state(self, obj: ZohoCredential) -> str:
+        colour = {"Valid": "#2e7d32", "Expired": "#ef6c00"}.get(obj.token_status, "#757575")
+        return format_html('<b style="color:{}">{}</b>', colour, obj.token_status)
+
+    @admin.display(description="Client secret")
+    def secret(self, obj: ZohoCredential) -> str:
+        return mask(obj.client_secret)
+
+    @admin.display(description="Refresh token")
+    def refresh(self, obj: ZohoCredential) -> str:
+        return mask(obj.refresh_token)
+
+    @admin.display(description="Last run")
+    def last_run(self, obj: ZohoCredential) -> str:
+        run = SyncRun.objects.filter(provider=Provider.ZOHO, connection_id=obj.pk).first()
+        if run is None:
+            return "never"
+        link = reverse("admin:integrations_syncrun_change", args=[run.pk])
+        return format_html('<a href="{}">#{} {}</a>', link, run.pk, run.get_status_display())
+
+    def save_model(
+        self, request: HttpRequest, obj: ZohoCredential, form: forms.ModelForm, change: bool
+    ) -> None:
+        if change:
+            stored = ZohoCredential.objects.get(pk=obj.pk)
+            for name in ("client_secret", "refresh_token"):
+                if not form.cleaned_data.get(name):
+                    setattr(obj, name, getattr(stored, name))
+            if form.cleaned_data.get("refresh_token"):
+                obj.access_token, obj.expires_at, obj.status, obj.status_message = (
+                    "",
+                    None,
+                    "ok",
+                    "",
+                )
+        super().save_model(request, obj, form, change)
+
+    def delete_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        credential = self.get_object(request, object_id)
+        if credential is not None:
+            count = Product.objects.filter(external_connection=credential.connection_key).count()
+            if count:
+                messages.warning(
+                    request,
+                    f"{count} products came from this credential. Deleting it stops their "
+                    "updates; the products themselves are kept.",
+                )
+        return super().delete_view(request, object_id, extra_context)
+
+    @admin.action(description="Test connection")
+    def run_connection_test(self, request: HttpRequest, queryset: QuerySet[ZohoCredential]) -> None:
+        for credential in queryset.select_related("tenant"):
+            ok, message = test_zoho_connection(credential)
+            self.message_user(
+                request,
+                f"{credential.tenant}: {message}",
+                messages.SUCCESS if ok else messages.ERROR,
+            )
+
+    @admin.action(description="Sync now (full)")
+    def sync_now(self, request: HttpRequest, queryset: QuerySet[ZohoCredential]) -> None:
+        for credential in queryset.select_related("tenant"):
+            announce(
+                request,
+                trigger_sync(
+                    tenant=credential.tenant,
+                    provider=Provider.ZOHO,
+                    connection_id=credential.pk,
+                    trigger=SyncTrigger.ADMIN,
+                    mode=SyncMode.FULL,
+                    actor=actor_for_user(request.user),
+                ),
+            )
+
+
+BaseProductAdmin = type(admin.site._registry[Product])
+
+
+class IntegrationProductAdmin(BaseProductAdmin):  # type: ignore[misc, valid-type]
+    """Adds the selective Zoho pull to the product list."""
+
+    actions = (*BaseProductAdmin.actions, "sync_selected_from_zoho")
+
+    @admin.action(description="Sync selected items from Zoho")
+    def sync_selected_from_zoho(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
+        zoho = queryset.filter(external_source=ExternalSource.ZOHO).select_related("tenant")
+        skipped = queryset.count() - zoho.count()
+        by_tenant: dict[Any, list[str]] = {}
+        for product in zoho:
+            by_tenant.setdefault(product.tenant, []).append(product.external_id)
+        for tenant, item_ids in by_tenant.items():
+            credential = ZohoCredential.objects.filter(tenant=tenant, is_active=True).first()
+            if credential is None:
+                messages.error(request, f"{tenant} has no active Zoho credential.")
+                continue
+            announce(
+                request,
+                trigger_sync(
+                    tenant=tenant,
+                    provider=Provider.ZOHO,
+                    connection_id=credential.pk,
+                    trigger=SyncTrigger.ADMIN,
+                    mode=SyncMode.SELECTED,
+                    selected_ids=item_ids,
+                    actor=actor_for_user(request.user),
+                ),
+            )
+        if skipped:
+            messages.warning(
+                request, f"{skipped} selected product(s) did not come from Zoho and were skipped."
+            )
+
+
+admin.site.unregister(Product)
+admin.site.register(Product, IntegrationProductAdmin)
