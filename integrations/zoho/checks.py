@@ -12,7 +12,5 @@ def test_zoho_connection(credential: ZohoCredential) -> tuple[bool, str]:
     except ApiError as exc:
         return False, exc.message
     more = " and more" if result["page_context"].get("has_more_page") else ""
-    return (
-        True,
-        f"Connected to organisation {credential.organization_id}: {len(result['items'])} item{more} readable.",
-    )
+    count = len(result["items"])
+    return True, f"Connected to organisation {credential.organization_id}: {count} item{more} readable."
