@@ -13,4 +13,4 @@ def test_zoho_connection(credential: ZohoCredential) -> tuple[bool, str]:
         return False, exc.message
     more = " and more" if result["page_context"].get("has_more_page") else ""
     count = len(result["items"])
-    return True, f"Connected to organisation {credential.organization_id}: {count} item{more} readable."
+    return True, f"Connected to organisation {credential.organization_id}: {count} item{more} read."
