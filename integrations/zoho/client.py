@@ -54,7 +54,13 @@ class ZohoClient(HttpClient):
             if not locked.is_expired() and (not force or locked.access_token != stale_token):
                 self._adopt(locked)  # another worker refreshed while we waited for the lock
                 return locked.access_token
-            self._refresh(locked)
+            failure = self._refresh(locked)
+        if failure is not None:
+            # Recorded outside the lock's transaction, which the error would roll back.
+            ZohoCredential.objects.filter(pk=credential.pk).update(
+                status=CredentialStatus.NEEDS_ATTENTION, status_message=failure.message
+            )
+            raise failure
         self._adopt(locked)
         return locked.access_token
 
@@ -63,7 +69,8 @@ class ZohoClient(HttpClient):
         self.base_url = fresh.api_base.rstrip("/")
         self.add_secret(fresh.access_token)
 
-    def _refresh(self, locked: ZohoCredential) -> None:
+    def _refresh(self, locked: ZohoCredential) -> AuthError | None:
+        """Refresh and store the token; return (not raise) a refusal so the caller can record it."""
         try:
             response = self.session.post(
                 locked.token_url,
@@ -77,16 +84,14 @@ class ZohoClient(HttpClient):
             )
             body = response.json() if response.content else {}
         except (requests.RequestException, ValueError) as exc:
-            raise AuthError(f"Zoho token refresh failed: {type(exc).__name__}") from None
+            return AuthError(f"Zoho token refresh failed: {type(exc).__name__}")
         if response.status_code != 200 or "access_token" not in body:
             reason = self.redact(
                 str(body.get("error") or body.get("message") or f"HTTP {response.status_code}")
             )
-            message = f"Zoho refused the refresh token: {reason}"
-            ZohoCredential.objects.filter(pk=locked.pk).update(
-                status=CredentialStatus.NEEDS_ATTENTION, status_message=message
+            return AuthError(
+                f"Zoho refused the refresh token: {reason}", status=response.status_code
             )
-            raise AuthError(message, status=response.status_code)
         locked.access_token = body["access_token"]
         locked.expires_at = timezone.now() + timedelta(seconds=int(body.get("expires_in", 3600)))
         if body.get("api_domain"):
@@ -96,6 +101,7 @@ class ZohoClient(HttpClient):
             update_fields=["access_token", "expires_at", "api_domain", "status", "status_message"]
         )
         logger.info("Refreshed the Zoho token of credential %s", locked.pk)
+        return None
 
     # --- API ----------------------------------------------------------------------------
 
