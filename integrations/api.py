@@ -2,11 +2,17 @@
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
-from rest_framework import serializers, viewsets
+from rest_framework import serializers, status, viewsets
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from integrations.models import SyncRun
+from integrations.models import SyncMode, SyncRun, SyncTrigger
+from integrations.providers import PROVIDERS
+from integrations.triggers import trigger_sync
 from tenants.permissions import current_tenant
-from tenants.scopes import CATALOG_READ
+from tenants.scopes import CATALOG_READ, INTEGRATIONS_MANAGE
 
 
 class SyncRunSerializer(serializers.ModelSerializer):
@@ -99,3 +105,94 @@ class SyncRunViewSet(viewsets.ReadOnlyModelViewSet):
         if getattr(self, "swagger_fake_view", False):
             return SyncRun.objects.none()
         return SyncRun.objects.filter(tenant=current_tenant(self.request).tenant)
+
+
+class SyncTriggerRequest(serializers.Serializer):
+    connection_id = serializers.IntegerField(
+        required=False, min_value=1, help_text="Which connection; optional when the tenant has one."
+    )
+    mode = serializers.ChoiceField(
+        choices=[SyncMode.FULL, SyncMode.INCREMENTAL], default=SyncMode.FULL
+    )
+
+
+class SyncTriggerResponse(serializers.Serializer):
+    status = serializers.CharField()
+    message = serializers.CharField()
+    task_id = serializers.CharField()
+    sync_run_id = serializers.CharField()
+    organization_id = serializers.CharField(required=False)
+
+
+class SyncTriggerView(APIView):
+    """Start a pull for one of the tenant's connections; answers 202 at once."""
+
+    required_scope = INTEGRATIONS_MANAGE
+    provider: str = ""
+
+    @extend_schema(
+        request=SyncTriggerRequest,
+        responses={202: SyncTriggerResponse},
+        tags=["sync"],
+        examples=[
+            OpenApiExample("Full sync", value={"mode": "full"}, request_only=True),
+            OpenApiExample(
+                "Accepted",
+                value={
+                    "status": "accepted",
+                    "message": "Zoho Inventory sync has been scheduled",
+                    "task_id": "5d0c1f3e-1b7a-4a43-9f0e-0c7b8a1d2e3f",
+                    "sync_run_id": "42",
+                    "organization_id": "60001234",
+                },
+                response_only=True,
+            ),
+        ],
+    )
+    def post(self, request: Request) -> Response:
+        principal = current_tenant(request)
+        body = SyncTriggerRequest(data=request.data if isinstance(request.data, dict) else {})
+        body.is_valid(raise_exception=True)
+        spec = PROVIDERS[self.provider]
+        connections = spec.connection_model.objects.filter(tenant=principal.tenant)
+        connection_id = body.validated_data.get("connection_id")
+        if connection_id is not None:
+            connection = connections.filter(pk=connection_id).first()
+            if connection is None:
+                raise NotFound(f"No {spec.label} connection {connection_id} in your tenant.")
+        else:
+            active = list(connections.filter(is_active=True)[:2])
+            if not active:
+                raise ValidationError(
+                    {"detail": f"No {spec.label} integration is configured for this tenant."}
+                )
+            if len(active) > 1:
+                raise ValidationError({"connection_id": "Several connections exist; choose one."})
+            connection = active[0]
+        if not connection.is_active:
+            raise ValidationError(
+                {"connection_id": f"{spec.label} connection {connection.pk} is inactive."}
+            )
+        identity = spec.identity(connection)
+        result = trigger_sync(
+            tenant=principal.tenant,
+            provider=self.provider,
+            connection_id=connection.pk,
+            trigger=SyncTrigger.API,
+            mode=body.validated_data["mode"],
+            actor=principal.actor,
+            audit_metadata=identity,
+        )
+        message = (
+            f"{spec.label} sync has been scheduled"
+            if result.created
+            else f"A {spec.label} sync is already in progress"
+        )
+        payload = {
+            "status": "accepted",
+            "message": message,
+            "task_id": result.task_id,
+            "sync_run_id": str(result.run.pk),
+            **identity,
+        }
+        return Response(payload, status=status.HTTP_202_ACCEPTED)

@@ -16,13 +16,21 @@ class ProviderSpec:
     connection_model: type[models.Model]
     source_class: type[Any]
     label: str
+    identity_field: str
+    identity_attr: str
 
     def source_for(self, connection: models.Model) -> PullSource:
         return self.source_class(connection)
 
+    def identity(self, connection: models.Model) -> dict[str, str]:
+        """How API answers and audit rows name the connection (store_url, shop_domain, …)."""
+        return {self.identity_field: str(getattr(connection, self.identity_attr))}
+
 
 PROVIDERS: dict[str, ProviderSpec] = {
-    Provider.ZOHO: ProviderSpec(ZohoCredential, ZohoSource, "Zoho Inventory"),
+    Provider.ZOHO: ProviderSpec(
+        ZohoCredential, ZohoSource, "Zoho Inventory", "organization_id", "organization_id"
+    ),
 }
 
 
