@@ -1,4 +1,4 @@
-"""The sync trigger and sync-run endpoints: shape, one run per connection, auth, isolation, audit."""
+"""Sync trigger and sync-run endpoints: shape, one run per connection, auth, isolation, audit."""
 
 from collections.abc import Callable
 
