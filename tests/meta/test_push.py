@@ -1,0 +1,250 @@
+"""The flush against a mocked Graph API (`responses`): what is sent, and what is recorded."""
+
+import json
+from collections.abc import Callable
+from datetime import timedelta
+from decimal import Decimal
+from urllib.parse import parse_qs
+
+import pytest
+import responses
+import time_machine
+from django.utils import timezone
+
+from meta_integration.models import MetaAppConfig, MetaDeletion
+from meta_integration.push import flush_tenant
+from products_and_services.models import Product, ProductVariant
+from tenants.models import Tenant
+
+pytestmark = pytest.mark.django_db
+GRAPH = "http://meta.invalid/v21.0/900100"
+
+
+def sent_requests(call_index: int = 0) -> list[dict[str, object]]:
+    body = parse_qs(responses.calls[call_index].request.body)
+    return json.loads(body["requests"][0])
+
+
+def graph_ok(errors: list[dict[str, object]] | None = None) -> None:
+    responses.post(f"{GRAPH}/items_batch", json={"handles": ["h1"], "validation_status": []})
+    responses.get(
+        f"{GRAPH}/check_batch_request_status",
+        json={
+            "data": [
+                {
+                    "status": "finished",
+                    "errors_total_count": len(errors or []),
+                    "errors": errors or [],
+                    "ids_of_invalid_requests": [e["id"] for e in errors or []],
+                }
+            ]
+        },
+    )
+
+
+@responses.activate
+def test_pending_products_go_out_in_one_batch_and_are_marked_synced(
+    tenant: Tenant, meta_config: MetaAppConfig, make_product: Callable[..., Product]
+) -> None:
+    a = make_product(tenant, sku="A", name="Alpha", price=Decimal("10"))
+    make_product(tenant, sku="B", name="Beta")
+    make_product(tenant, sku="", name="No SKU")
+    graph_ok()
+    report = flush_tenant(tenant.pk)
+    assert (report.succeeded, report.failed, report.unchanged, report.batch_calls) == (2, 0, 1, 1)
+    assert sorted((r["method"], r["data"]["id"]) for r in sent_requests()) == [
+        ("UPDATE", "A"),
+        ("UPDATE", "B"),
+    ]
+    row = Product.objects.get(pk=a.pk)
+    assert (row.meta_sync_attempts, row.meta_sync_last_error, row.meta_sync_next_attempt) == (
+        0,
+        "",
+        None,
+    )
+    assert row.meta_sync_last_success is not None
+    assert (row.meta_retailer_id, row.meta_pushed_ids, row.whatsapp_catalog_id) == (
+        "A",
+        ["A"],
+        "900100",
+    )
+    assert Product.objects.filter(meta_sync_next_attempt__isnull=False).count() == 0
+
+
+@responses.activate
+def test_unchanged_payload_is_not_sent_again(
+    tenant: Tenant, meta_config: MetaAppConfig, make_product: Callable[..., Product]
+) -> None:
+    product = make_product(tenant, sku="A")
+    graph_ok()
+    flush_tenant(tenant.pk)
+    product.refresh_from_db()
+    product.save()  # a save without a change
+    report = flush_tenant(tenant.pk)
+    assert (report.unchanged, report.batch_calls) == (1, 0)
+    assert len(responses.calls) == 2
+
+
+@responses.activate
+def test_sku_change_deletes_the_old_id(
+    tenant: Tenant, meta_config: MetaAppConfig, make_product: Callable[..., Product]
+) -> None:
+    product = make_product(tenant, sku="OLD")
+    graph_ok()
+    flush_tenant(tenant.pk)
+    product.refresh_from_db()
+    product.sku = "NEW"
+    product.save()
+    flush_tenant(tenant.pk)
+    assert [(r["method"], r["data"]["id"]) for r in sent_requests(2)] == [
+        ("DELETE", "OLD"),
+        ("UPDATE", "NEW"),
+    ]
+    assert Product.objects.get(pk=product.pk).meta_pushed_ids == ["NEW"]
+
+
+@responses.activate
+def test_deactivation_and_deletion_remove_items(
+    tenant: Tenant, meta_config: MetaAppConfig, make_product: Callable[..., Product]
+) -> None:
+    kept, gone = make_product(tenant, sku="K"), make_product(tenant, sku="G")
+    ProductVariant.objects.create(product=gone, sku="G-S", options={"Size": "S"})
+    graph_ok()
+    flush_tenant(tenant.pk)
+    kept.refresh_from_db()
+    kept.is_active = False
+    kept.save()
+    Product.objects.get(pk=gone.pk).delete()
+    report = flush_tenant(tenant.pk)
+    assert sorted((r["method"], r["data"]["id"]) for r in sent_requests(2)) == [
+        ("DELETE", "G-S"),
+        ("DELETE", "K"),
+    ]
+    assert (report.deletions_done, report.succeeded) == (1, 1)
+    assert MetaDeletion.objects.count() == 0
+    assert Product.objects.get(pk=kept.pk).meta_pushed_ids == []
+
+
+@responses.activate
+def test_per_item_error_fails_only_that_product(
+    tenant: Tenant, meta_config: MetaAppConfig, make_product: Callable[..., Product]
+) -> None:
+    bad, good = make_product(tenant, sku="BAD"), make_product(tenant, sku="GOOD")
+    graph_ok(errors=[{"line": 0, "id": "BAD", "message": "Invalid price format"}])
+    report = flush_tenant(tenant.pk)
+    assert (report.succeeded, report.failed) == (1, 1)
+    bad.refresh_from_db()
+    assert (bad.meta_sync_attempts, bad.meta_sync_last_error) == (1, "BAD: Invalid price format")
+    assert bad.meta_sync_next_attempt is not None
+    good.refresh_from_db()
+    assert (good.meta_sync_attempts, good.meta_sync_last_error, good.meta_sync_next_attempt) == (
+        0,
+        "",
+        None,
+    )
+
+
+@responses.activate
+def test_server_errors_follow_the_backoff_schedule_then_stop(
+    tenant: Tenant, meta_config: MetaAppConfig, make_product: Callable[..., Product]
+) -> None:
+    responses.post(
+        f"{GRAPH}/items_batch", status=500, json={"error": {"code": 2, "message": "Unexpected"}}
+    )
+    start = timezone.now().replace(microsecond=0)
+    with time_machine.travel(start, tick=False) as clock:
+        product = make_product(tenant, sku="A")
+        expected_gaps = [
+            timedelta(minutes=5),
+            timedelta(minutes=15),
+            timedelta(minutes=45),
+            timedelta(hours=2, minutes=15),
+        ]
+        for attempt, gap in enumerate(expected_gaps, start=1):
+            flush_tenant(tenant.pk)
+            row = Product.objects.get(pk=product.pk)
+            assert row.meta_sync_attempts == attempt
+            assert row.meta_sync_next_attempt == timezone.now() + gap
+            clock.shift(gap - timedelta(seconds=1))
+            assert flush_tenant(tenant.pk).batch_calls == 0  # not due yet
+            clock.shift(timedelta(seconds=1))
+        flush_tenant(tenant.pk)
+        row = Product.objects.get(pk=product.pk)
+        assert (row.meta_sync_attempts, row.meta_sync_next_attempt) == (5, None)
+        assert row.meta_sync_last_error == "A: Meta API error 2: Unexpected"
+        clock.shift(timedelta(days=1))
+        assert flush_tenant(tenant.pk).batch_calls == 0
+    assert len(responses.calls) == 5
+
+
+@responses.activate
+def test_throttling_pauses_the_queue_without_burning_attempts(
+    tenant: Tenant, meta_config: MetaAppConfig, make_product: Callable[..., Product]
+) -> None:
+    responses.post(
+        f"{GRAPH}/items_batch",
+        status=400,
+        json={"error": {"code": 80014, "message": "Too many calls"}},
+    )
+    product = make_product(tenant, sku="A")
+    report = flush_tenant(tenant.pk)
+    assert (report.released, report.failed) == (1, 0)
+    row = Product.objects.get(pk=product.pk)
+    assert (row.meta_sync_attempts, row.meta_sync_last_error) == (0, "")
+    assert row.meta_sync_next_attempt <= timezone.now()
+    paused = MetaAppConfig.objects.get(pk=meta_config.pk).paused_until
+    assert timezone.now() + timedelta(seconds=50) < paused <= timezone.now() + timedelta(seconds=60)
+    assert flush_tenant(tenant.pk).skipped.startswith("throttled by Meta until")
+    assert len(responses.calls) == 1
+    responses.replace(
+        responses.POST, f"{GRAPH}/items_batch", json={"handles": ["h1"], "validation_status": []}
+    )
+    responses.get(
+        f"{GRAPH}/check_batch_request_status", json={"data": [{"status": "finished", "errors": []}]}
+    )
+    with time_machine.travel(paused + timedelta(seconds=1)):
+        assert flush_tenant(tenant.pk).succeeded == 1
+
+
+@responses.activate
+def test_invalid_token_stops_pushes_until_a_new_token(
+    tenant: Tenant, meta_config: MetaAppConfig, make_product: Callable[..., Product]
+) -> None:
+    responses.post(
+        f"{GRAPH}/items_batch",
+        status=400,
+        json={
+            "error": {
+                "code": 190,
+                "message": "Error validating access token",
+                "type": "OAuthException",
+            }
+        },
+    )
+    product = make_product(tenant, sku="A")
+    flush_tenant(tenant.pk)
+    config = MetaAppConfig.objects.get(pk=meta_config.pk)
+    assert (config.status, config.status_message) == (
+        "invalid_token",
+        "Meta API error 190: Error validating access token",
+    )
+    assert Product.objects.get(pk=product.pk).meta_sync_attempts == 0
+    assert (
+        flush_tenant(tenant.pk).skipped == "the Meta config is inactive or its token was rejected"
+    )
+    assert len(responses.calls) == 1
+
+
+def test_concurrent_claims_never_share_a_product(
+    tenant: Tenant, meta_config: MetaAppConfig, make_product: Callable[..., Product]
+) -> None:
+    from meta_integration.push import claim_due
+
+    for _ in range(5):
+        make_product(tenant)
+    first = claim_due(tenant.pk, limit=3)
+    second = claim_due(tenant.pk, limit=10)
+    assert len(first.product_ids) == 3
+    assert len(second.product_ids) == 2
+    assert not set(first.product_ids) & set(second.product_ids)
+    assert claim_due(tenant.pk, limit=10).empty
