@@ -24,6 +24,14 @@ STATE_FILE = VAR / "demo-state.json"
 HOST = os.environ.get("HOST", "127.0.0.1")
 PORT = int(os.environ.get("PORT", "8000"))
 QUEUES = "default,meta_push,pull,webhooks,knowledge"
+SIMULATORS = {
+    # name: (port, extra arguments): stand-ins for Meta and Zoho, over real HTTP
+    "meta": (int(os.environ.get("META_SIM_PORT", "8100")), ["--latency-ms", "20"]),
+    "zoho": (
+        int(os.environ.get("ZOHO_SIM_PORT", "8102")),
+        ["--seed", "1000", "--latency-ms", "20"],
+    ),
+}
 
 
 def load_state() -> dict[str, str]:
@@ -52,6 +60,8 @@ def demo_env(state: dict[str, str]) -> dict[str, str]:
             "CELERY_BROKER_URL": "filesystem://",
             "CELERY_FILESYSTEM_BROKER_DIR": str(VAR / "demo-broker"),
             "PUBLIC_MEDIA_BASE_URL": f"http://{HOST}:{PORT}/media/",
+            "META_GRAPH_API_URL": f"http://127.0.0.1:{SIMULATORS['meta'][0]}",
+            "META_DRAIN_INTERVAL_SECONDS": "15",
             "ENV_FILE": str(VAR / "no-env-file"),
             "PYTHONUNBUFFERED": "1",
         }
@@ -91,11 +101,24 @@ def main() -> int:
     state = load_state()
     env = demo_env(state)
     manage(env, "migrate", "--noinput", "-v", "0")
-    manage(env, "seed_demo", "--admin-password", state["admin_password"])
+    zoho_url = f"http://127.0.0.1:{SIMULATORS['zoho'][0]}"
+    manage(env, "seed_demo", "--admin-password", state["admin_password"], "--zoho-url", zoho_url)
 
     logs = VAR / "demo-logs"
     logs.mkdir(exist_ok=True)
     commands = {
+        **{
+            f"{name}-simulator": [
+                sys.executable,
+                "-m",
+                "simulators",
+                name,
+                "--port",
+                str(port),
+                *extra,
+            ]
+            for name, (port, extra) in SIMULATORS.items()
+        },
         "web": [sys.executable, "manage.py", "runserver", f"{HOST}:{PORT}", "--noreload"],
         "worker": [
             sys.executable,
@@ -156,6 +179,8 @@ def main() -> int:
                     "  Login:    admin / " + state["admin_password"],
                     f"  API docs: {base}/api/docs/",
                     f"  Health:   {base}/healthz",
+                    f"  Meta simulator: http://127.0.0.1:{SIMULATORS['meta'][0]}/_sim/catalogs/demo-catalog/items",
+                    f"  Zoho simulator: {zoho_url} (1,000 items; press 'Sync Zoho' in the admin)",
                     f"  Worker:   {worker_state}",
                     f"  Logs:     {logs}/",
                     "Press Ctrl-C to stop.",

@@ -100,7 +100,9 @@ class TenantApiKeyAdmin(TenantScopedAdmin):
             scopes=list(form.cleaned_data["scopes"]),
             created_by=request.user,
         )
-        obj.pk = issued.api_key.pk
+        # The admin's success message and history entry describe `obj`: make it the saved row.
+        for model_field in TenantApiKey._meta.concrete_fields:
+            setattr(obj, model_field.attname, getattr(issued.api_key, model_field.attname))
         obj._state.adding = False
         messages.warning(
             request,

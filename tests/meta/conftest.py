@@ -21,9 +21,13 @@ def meta_config(tenant: Tenant) -> MetaAppConfig:
 
 
 @pytest.fixture
-def broker_down() -> Iterator[None]:
+def broker_down(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Point Celery at a closed port: publishing fails the way an outage does."""
     from config.celery import app
+
+    # Celery lets these environment variables win over app.conf.broker_url.
+    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
+    monkeypatch.delenv("CELERY_BROKER_WRITE_URL", raising=False)
 
     def reset_pool() -> None:
         # The app and its producer pool rebuild themselves for the current broker_url.
@@ -33,6 +37,7 @@ def broker_down() -> Iterator[None]:
     previous = app.conf.broker_url
     app.conf.broker_url = "redis://127.0.0.1:1/0"
     reset_pool()
+    assert app.conf.broker_write_url == "redis://127.0.0.1:1/0"
     try:
         with override_settings(CELERY_BROKER_URL="redis://127.0.0.1:1/0"):
             yield

@@ -10,6 +10,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
+from integrations.zoho.models import ZohoCredential
+from meta_integration.models import MetaAppConfig
 from products_and_services.models import Product, ProductVariant
 from tenants.models import Tenant
 
@@ -56,6 +58,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--admin-username", default="admin")
         parser.add_argument("--admin-password", required=True)
+        parser.add_argument(
+            "--zoho-url", help="Base URL of the Zoho simulator, to set up a demo credential."
+        )
 
     @transaction.atomic
     def handle(self, *args: Any, **options: Any) -> None:
@@ -90,4 +95,26 @@ class Command(BaseCommand):
                     )
                     for i, color in enumerate(["Green", "Orange"])
                 )
+        MetaAppConfig.objects.get_or_create(
+            tenant=tenant,
+            defaults={
+                "catalog_id": "demo-catalog",
+                "access_token": "demo-meta-token",
+                "default_product_url": "https://demo-store.example.com/",
+                "currency": "USD",
+            },
+        )
+        if options.get("zoho_url"):
+            ZohoCredential.objects.update_or_create(
+                tenant=tenant,
+                defaults={
+                    "client_id": "sim-client",
+                    "client_secret": "sim-secret",
+                    "refresh_token": "1000.sim-refresh",
+                    "organization_id": "sim-org",
+                    "api_domain": options["zoho_url"],
+                    "accounts_url": options["zoho_url"],
+                    "currency": "USD",
+                },
+            )
         self.stdout.write(f"Demo tenant '{tenant.slug}' ready ({created} products created).")

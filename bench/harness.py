@@ -1,0 +1,83 @@
+"""Shared benchmark plumbing: Django on a throwaway database, timing and memory figures."""
+
+import os
+import sys
+import time
+import tracemalloc
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def setup_django() -> None:
+    """Configure Django the way the app runs (DEBUG off keeps query logging out of the figures)."""
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key")
+    os.environ.setdefault("DEBUG", "1")
+    os.environ.setdefault("CELERY_BROKER_URL", "memory://")
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    settings.DEBUG = False
+
+
+@contextmanager
+def throwaway_database() -> Iterator[None]:
+    """A fresh test database (migrated), destroyed afterwards; never the real one."""
+    from django.db import connection
+    from django.test.utils import setup_test_environment, teardown_test_environment
+
+    setup_test_environment()
+    old_name = connection.settings_dict["NAME"]
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    try:
+        yield
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+        teardown_test_environment()
+
+
+def format_value(value: object) -> str:
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+@dataclass
+class Figures:
+    """One scenario's numbers, printed as an aligned block."""
+
+    name: str
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def print(self) -> None:
+        print(f"\n== {self.name}")
+        width = max(len(k) for k in self.values) if self.values else 0
+        for key, value in self.values.items():
+            print(f"  {key.ljust(width)}  {format_value(value)}")
+
+
+@contextmanager
+def measured(figures: Figures) -> Iterator[Figures]:
+    """Wall time and peak Python memory (tracemalloc) of the block."""
+    tracemalloc.start()
+    started = time.perf_counter()
+    try:
+        yield figures
+    finally:
+        elapsed = time.perf_counter() - started
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        figures.values["wall time (s)"] = round(elapsed, 3)
+        figures.values["peak memory (MiB)"] = round(peak / 2**20, 1)
