@@ -2,6 +2,7 @@
 
 import os
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
@@ -14,6 +15,8 @@ from tenants.models import Tenant
 from tenants.scopes import ALL_SCOPES
 from tenants.services import IssuedApiKey, issue_api_key
 from tests.services_check import missing_services
+
+CLOSED_BROKER = "redis://127.0.0.1:1/0"
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -81,6 +84,38 @@ def make_product(db: None) -> Callable[..., Product]:
         return Product.objects.create(tenant=tenant, **defaults)
 
     return _make
+
+
+@pytest.fixture
+def broker_down_for_producers(monkeypatch: pytest.MonkeyPatch) -> Callable[[], Any]:
+    """A context manager: while inside, publishing tasks fails as in a broker outage.
+
+    Only producers are affected; a running worker thread keeps its own connection.
+    """
+    from config.celery import app
+
+    @contextmanager
+    def outage() -> Iterator[None]:
+        # Celery lets these environment variables win over app.conf.broker_url.
+        monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
+        monkeypatch.delenv("CELERY_BROKER_WRITE_URL", raising=False)
+        previous = app.conf.broker_url
+
+        def reset_pool() -> None:
+            # The app and its producer pool rebuild themselves for the current broker_url.
+            app._pool = None
+            app.amqp._producer_pool = None
+
+        app.conf.broker_url = CLOSED_BROKER
+        reset_pool()
+        assert app.conf.broker_write_url == CLOSED_BROKER
+        try:
+            yield
+        finally:
+            app.conf.broker_url = previous
+            reset_pool()
+
+    return outage
 
 
 @pytest.fixture
