@@ -116,6 +116,7 @@ class SyncSeen(models.Model):
 
 
 # Provider connection models live in their packages; Django finds them through this module.
+from integrations.woocommerce.models import WooCommerceStore  # noqa: E402
 from integrations.zoho.models import ZohoCredential  # noqa: E402
 
 __all__ = [
@@ -125,5 +126,6 @@ __all__ = [
     "SyncSeen",
     "SyncStatus",
     "SyncTrigger",
+    "WooCommerceStore",
     "ZohoCredential",
 ]

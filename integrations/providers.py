@@ -7,6 +7,8 @@ from django.db import models
 
 from integrations.engine.runs import PullSource
 from integrations.models import Provider
+from integrations.woocommerce.models import WooCommerceStore
+from integrations.woocommerce.source import WooSource
 from integrations.zoho.models import ZohoCredential
 from integrations.zoho.source import ZohoSource
 
@@ -28,6 +30,9 @@ class ProviderSpec:
 
 
 PROVIDERS: dict[str, ProviderSpec] = {
+    Provider.WOOCOMMERCE: ProviderSpec(
+        WooCommerceStore, WooSource, "WooCommerce", "store_url", "store_url"
+    ),
     Provider.ZOHO: ProviderSpec(
         ZohoCredential, ZohoSource, "Zoho Inventory", "organization_id", "organization_id"
     ),

@@ -1,0 +1,1 @@
+"""WooCommerce: store connection, REST v3 client, mapper and the pull source."""

@@ -1,0 +1,77 @@
+"""WooCommerce REST v3 client: products by page, variations, single products."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from integrations.http import HttpClient, TerminalError
+from integrations.woocommerce.models import WooCommerceStore
+
+PER_PAGE = 100  # WooCommerce's maximum
+
+
+@dataclass(frozen=True)
+class ProductPage:
+    items: list[dict[str, Any]]
+    total: int
+    total_pages: int
+
+
+class WooClient(HttpClient):
+    def __init__(self, store: WooCommerceStore, **options: Any) -> None:
+        super().__init__(
+            base_url=store.api_base,
+            secrets=[store.consumer_key, store.consumer_secret],
+            verify=store.verify_ssl,
+            **options,
+        )
+        self.store = store
+        if not store.query_string_auth:
+            self.session.auth = (store.consumer_key, store.consumer_secret)
+
+    def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        query = dict(params or {})
+        if self.store.query_string_auth:
+            query.update(
+                consumer_key=self.store.consumer_key, consumer_secret=self.store.consumer_secret
+            )
+        response = self.request("GET", path, params=query)
+        try:
+            return response, response.json()
+        except ValueError:
+            raise TerminalError(f"WooCommerce returned a non-JSON body from {path}") from None
+
+    def fetch_products_batch(
+        self, page: int, *, modified_after: datetime | None = None
+    ) -> ProductPage:
+        params: dict[str, Any] = {
+            "page": page,
+            "per_page": PER_PAGE,
+            "orderby": "id",
+            "order": "asc",
+        }
+        if modified_after is not None:
+            params.update(
+                modified_after=modified_after.strftime("%Y-%m-%dT%H:%M:%S"), dates_are_gmt="true"
+            )
+        response, body = self.get("products", params)
+        return ProductPage(
+            items=list(body),
+            total=int(response.headers.get("X-WP-Total") or len(body)),
+            total_pages=int(response.headers.get("X-WP-TotalPages") or 1),
+        )
+
+    def fetch_variations(self, product_id: int) -> list[dict[str, Any]]:
+        variations: list[dict[str, Any]] = []
+        page = 1
+        while True:
+            response, body = self.get(
+                f"products/{product_id}/variations", {"page": page, "per_page": PER_PAGE}
+            )
+            variations.extend(body)
+            if page >= int(response.headers.get("X-WP-TotalPages") or 1):
+                return variations
+            page += 1
+
+    def fetch_product(self, product_id: str) -> dict[str, Any]:
+        return self.get(f"products/{product_id}")[1]

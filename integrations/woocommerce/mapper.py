@@ -1,0 +1,121 @@
+"""WooCommerce product (+ variations) → ProductRecord: pure functions."""
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from integrations.engine.records import ProductRecord, VariantRecord
+
+
+class MappingError(ValueError):
+    """The product cannot be mapped; the message names the field."""
+
+
+def money(value: Any, field: str) -> Decimal | None:
+    """WooCommerce prices are strings; "" means none."""
+    if value in (None, ""):
+        return None
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        raise MappingError(f"{field} is not a price: {value!r}") from None
+    return amount.quantize(Decimal("0.01"))
+
+
+def stock(item: dict[str, Any]) -> int | None:
+    """Managed stock is a count; unmanaged is unlimited, unless the status says out of stock."""
+    if item.get("manage_stock") is True:
+        try:
+            return int(item.get("stock_quantity") or 0)
+        except (TypeError, ValueError):
+            raise MappingError(
+                f"stock_quantity is not a number: {item.get('stock_quantity')!r}"
+            ) from None
+    return 0 if item.get("stock_status") == "outofstock" else None
+
+
+def modified_at(item: dict[str, Any]) -> datetime | None:
+    value = item.get("date_modified_gmt")
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def _names(entries: Iterable[dict[str, Any]] | None) -> tuple[str, ...]:
+    return tuple(str(e["name"]) for e in entries or [] if e.get("name"))
+
+
+def transform_variations(variations: Iterable[dict[str, Any]]) -> tuple[VariantRecord, ...]:
+    variants = []
+    for variation in variations:
+        options = {
+            str(a.get("name", "")): str(a.get("option", ""))
+            for a in variation.get("attributes", [])
+        }
+        variants.append(
+            VariantRecord(
+                external_id=str(variation["id"]),
+                sku=str(variation.get("sku") or ""),
+                name=", ".join(v for v in options.values() if v),
+                price=money(
+                    variation.get("regular_price") or variation.get("price"), "regular_price"
+                ),
+                sale_price=money(variation.get("sale_price"), "sale_price"),
+                stock_quantity=stock(variation),
+                options={k: v for k, v in options.items() if k and v},
+                is_active=variation.get("status", "publish") == "publish",
+            )
+        )
+    return tuple(variants)
+
+
+def transform_product(
+    product: dict[str, Any],
+    variations: Iterable[dict[str, Any]],
+    *,
+    external_id: str,
+    currency: str,
+) -> ProductRecord:
+    """Simple products get one default variant; variable ones a variant per variation."""
+    if not product.get("id"):
+        raise MappingError("id is missing")
+    if product.get("type") == "variable":
+        variants = transform_variations(variations)
+        prices = [v.price for v in variants if v.price is not None]
+        price = money(product.get("regular_price") or product.get("price"), "price") or (
+            min(prices) if prices else None
+        )
+    else:
+        price = money(product.get("regular_price") or product.get("price"), "regular_price")
+        variants = (
+            VariantRecord(
+                external_id=str(product["id"]),
+                sku=str(product.get("sku") or ""),
+                name=str(product.get("name") or ""),
+                price=price,
+                sale_price=money(product.get("sale_price"), "sale_price"),
+                stock_quantity=stock(product),
+            ),
+        )
+    return ProductRecord(
+        external_id=external_id,
+        name=str(product.get("name") or "").strip(),
+        sku=str(product.get("sku") or "").strip(),
+        description=str(product.get("description") or ""),
+        short_description=str(product.get("short_description") or ""),
+        price=price if price is not None else Decimal("0.00"),
+        sale_price=money(product.get("sale_price"), "sale_price"),
+        currency=currency,
+        stock_quantity=stock(product),
+        is_active=product.get("status") == "publish",
+        website_url=str(product.get("permalink") or ""),
+        categories=_names(product.get("categories")),
+        tags=_names(product.get("tags")),
+        images=tuple(str(i["src"]) for i in product.get("images") or [] if i.get("src")),
+        variants=variants,
+        external_updated_at=modified_at(product),
+    )

@@ -1,0 +1,56 @@
+"""A WooCommerce store connection; a tenant may have several."""
+
+from django.db import models
+
+from common.encryption import EncryptedTextField
+from products_and_services.currencies import validate_currency
+from tenants.models import Tenant
+
+
+class WooCommerceStore(models.Model):
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="woocommerce_stores")
+    name = models.CharField(max_length=100, default="WooCommerce store")
+    store_url = models.URLField(help_text="The site's address, e.g. https://shop.example.com")
+    consumer_key = EncryptedTextField()
+    consumer_secret = EncryptedTextField()
+    query_string_auth = models.BooleanField(
+        default=False,
+        help_text="Send the keys as query parameters, for hosts that strip Authorization.",
+    )
+    verify_ssl = models.BooleanField(default=True)
+    currency = models.CharField(max_length=3, default="USD", validators=[validate_currency])
+    webhook_secret = EncryptedTextField(
+        blank=True, default="", help_text="Secret of the store's native webhooks."
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "WooCommerce store"
+        ordering = ["tenant", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.store_url})"
+
+    @property
+    def connection_key(self) -> str:
+        return f"woocommerce:{self.pk}"
+
+    @property
+    def api_base(self) -> str:
+        return f"{self.store_url.rstrip('/')}/wp-json/wc/v3"
+
+    def is_primary(self) -> bool:
+        """The tenant's first store: its products are `woo_{id}`, as the plugin names them."""
+        first = (
+            WooCommerceStore.objects.filter(tenant_id=self.tenant_id)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        return first.first() == self.pk
+
+    def external_ref(self, woo_id: object, *, primary: bool | None = None) -> str:
+        """`woo_{id}`; other stores of the tenant get `woo_{store}_{id}` so ids never collide."""
+        is_primary = self.is_primary() if primary is None else primary
+        return f"woo_{woo_id}" if is_primary else f"woo_{self.pk}_{woo_id}"
