@@ -230,6 +230,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": crontab(minute=env("ZOHO_INCREMENTAL_MINUTE", default="15")),
         "args": ("zoho", "incremental"),
     },
+    "woocommerce-incremental": {
+        "task": "integrations.pull.sync_all_woocommerce_stores",
+        "schedule": crontab(minute=env("WOO_INCREMENTAL_MINUTE", default="*/30")),
+        "args": ("incremental",),
+    },
     "zoho-full-nightly": {
         "task": "integrations.pull.schedule_provider_syncs",
         "schedule": crontab(minute="30", hour=env("ZOHO_FULL_HOUR", default="2")),

@@ -17,7 +17,14 @@ from integrations.zoho.service import run_summary
 logger = logging.getLogger(__name__)
 
 RETRY_DELAY_SECONDS = {"zoho": 60}
-DEFAULT_RETRY_DELAY = 60
+RETRY_CAP_SECONDS = 3600
+
+
+def retry_delay(provider: str, retries: int) -> float:
+    """Zoho: a flat 60 s. Stores: exponential from 5 minutes up to an hour, with jitter."""
+    if provider in RETRY_DELAY_SECONDS:
+        return RETRY_DELAY_SECONDS[provider]
+    return random.uniform(0.5, 1.0) * min(RETRY_CAP_SECONDS, 300 * 2**retries)
 
 
 @shared_task(bind=True, name="integrations.pull.run_sync", max_retries=3, acks_late=True)
@@ -40,7 +47,7 @@ def run_sync(self: Task, run_id: int) -> dict[str, Any]:
             mode=run.mode,
             selected_ids=run.selected_ids,
         )
-        delay = RETRY_DELAY_SECONDS.get(run.provider, DEFAULT_RETRY_DELAY)
+        delay = retry_delay(run.provider, self.request.retries)
         SyncRun.objects.filter(pk=run_id).update(
             message=f"{exc.message} — retrying as run #{retry_run.pk}"
         )
@@ -83,3 +90,23 @@ def schedule_provider_syncs(
         )
         queued += int(result.created)
     return queued
+
+
+@shared_task(name="integrations.pull.sync_woocommerce_products")
+def sync_woocommerce_products(connection_id: int, mode: str = SyncMode.FULL) -> int:
+    """Start a WooCommerce sync for one store (executed, with retries, by `run_sync`)."""
+    store = connection_for("woocommerce", connection_id)
+    result = trigger_sync(
+        tenant=store.tenant,
+        provider="woocommerce",
+        connection_id=connection_id,
+        trigger=SyncTrigger.SCHEDULE,
+        mode=mode,
+    )
+    return result.run.pk
+
+
+@shared_task(name="integrations.pull.sync_all_woocommerce_stores")
+def sync_all_woocommerce_stores(mode: str = SyncMode.INCREMENTAL) -> int:
+    """Beat: one run per active store of an active tenant, spread with jitter; returns how many."""
+    return schedule_provider_syncs("woocommerce", mode)
