@@ -6,7 +6,7 @@ Bulk writes that bypass signals (the pull engine's bulk_create/bulk_update) call
 
 from typing import Any
 
-from django.db.models.signals import post_delete, post_save, pre_save
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 from django.utils import timezone
 
@@ -48,11 +48,33 @@ def product_post_save(
         schedule_flush(instance.tenant_id)
 
 
+def ids_meta_may_hold(product: Product) -> set[str]:
+    """What a deleted product may have in Meta: what was confirmed, plus what may be in flight.
+
+    A push may be pending, in flight or partly failed when the product is deleted; then its
+    current ids are included too (DELETE is idempotent).
+    """
+    ids = set(product.meta_pushed_ids or [])
+    if product.meta_sync_next_attempt is not None or product.meta_sync_attempts > 0:
+        ids.update(
+            sku for sku in (product.sku, *product.variants.values_list("sku", flat=True)) if sku
+        )
+    return ids
+
+
+@receiver(pre_delete, sender=Product, dispatch_uid="meta_product_pre_delete")
+def product_pre_delete(sender: type[Product], instance: Product, **_: Any) -> None:
+    """Read the ids before the variants go (they are deleted first)."""
+    fresh = Product.objects.filter(pk=instance.pk).first()
+    instance._meta_ids_to_forget = ids_meta_may_hold(fresh or instance)  # type: ignore[attr-defined]
+
+
 @receiver(post_delete, sender=Product, dispatch_uid="meta_product_post_delete")
 def product_post_delete(sender: type[Product], instance: Product, **_: Any) -> None:
+    ids = getattr(instance, "_meta_ids_to_forget", None)
     record_deletions(
         tenant_id=instance.tenant_id,
-        retailer_ids=instance.meta_pushed_ids or [],
+        retailer_ids=ids if ids is not None else instance.meta_pushed_ids or [],
         product_name=instance.name,
     )
 

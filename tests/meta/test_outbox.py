@@ -103,7 +103,9 @@ def test_delete_writes_tombstones_for_pushed_ids(
     tenant: Tenant, make_product: Callable[..., Product]
 ) -> None:
     product = make_product(tenant, sku="TENT")
-    Product.objects.filter(pk=product.pk).update(meta_pushed_ids=["TENT-M", "TENT-L"])
+    Product.objects.filter(pk=product.pk).update(
+        meta_pushed_ids=["TENT-M", "TENT-L"], meta_sync_next_attempt=None
+    )
     product.refresh_from_db()
     product.delete()
     tombstones = list(
@@ -113,11 +115,25 @@ def test_delete_writes_tombstones_for_pushed_ids(
     assert all(t.next_attempt <= timezone.now() for t in MetaDeletion.objects.all())
 
 
-def test_deleting_a_never_pushed_product_writes_nothing(
+def test_deleting_a_product_meta_never_held_writes_nothing(
     tenant: Tenant, make_product: Callable[..., Product]
 ) -> None:
-    make_product(tenant).delete()
+    product = make_product(tenant, sku="")
+    make_product(tenant, sku="DONE")
+    Product.objects.filter(sku="DONE").update(meta_sync_next_attempt=None)
+    product.delete()
+    Product.objects.get(sku="DONE").delete()
     assert MetaDeletion.objects.count() == 0
+
+
+def test_deleting_a_product_with_a_push_pending_forgets_its_current_ids(
+    tenant: Tenant, make_product: Callable[..., Product]
+) -> None:
+    """The push may be in flight: Meta may hold the item by the time it lands."""
+    product = make_product(tenant, sku="TENT")
+    ProductVariant.objects.create(product=product, sku="TENT-S", options={"Size": "S"})
+    Product.objects.get(pk=product.pk).delete()
+    assert sorted(MetaDeletion.objects.values_list("retailer_id", flat=True)) == ["TENT", "TENT-S"]
 
 
 def test_save_succeeds_when_the_broker_is_down(

@@ -1,0 +1,38 @@
+"""`python -m simulators NAME --port N`: run one simulator in the foreground."""
+
+import argparse
+import contextlib
+import sys
+from collections.abc import Callable
+
+from simulators.base import Simulator, SimulatorServer
+
+
+def _meta(seed: int) -> Simulator:
+    from simulators.meta import MetaSimulator
+
+    return MetaSimulator()
+
+
+REGISTRY: dict[str, Callable[[int], Simulator]] = {"meta": _meta}
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m simulators", description=__doc__)
+    parser.add_argument("name", choices=sorted(REGISTRY))
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--latency-ms", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0, help="How many upstream products to create.")
+    args = parser.parse_args(argv)
+    app = REGISTRY[args.name](args.seed)
+    app.configure(latency_ms=args.latency_ms)
+    server = SimulatorServer(app, host=args.host, port=args.port)
+    print(f"{args.name} simulator on {server.url}", flush=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        server.serve_forever()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

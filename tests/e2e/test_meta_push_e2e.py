@@ -1,0 +1,154 @@
+"""Meta push end to end: Django saves → outbox → real worker → items_batch on the simulator."""
+
+import threading
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.db import connections
+
+from meta_integration.models import MetaAppConfig
+from meta_integration.push import flush_tenant
+from meta_integration.tasks import drain_meta_outbox
+from products_and_services.models import Product, ProductVariant
+from tenants.models import Tenant
+from tests.e2e.conftest import MetaHandle, wait_until
+
+pytestmark = [pytest.mark.e2e, pytest.mark.services]
+
+
+def synced(product_id: int) -> bool:
+    row = Product.objects.get(pk=product_id)
+    return row.meta_sync_next_attempt is None and row.meta_sync_last_success is not None
+
+
+def test_create_update_delete_reach_the_catalog(
+    celery_worker: Any, tenant: Tenant, e2e_meta_config: MetaAppConfig, meta_sim: MetaHandle
+) -> None:
+    product = Product.objects.create(
+        tenant=tenant, name="Trail Tent", sku="TENT", price=Decimal("189.5")
+    )
+    item = wait_until(lambda: meta_sim.items().get("TENT"))
+    assert (item["title"], item["price"], item["availability"]) == (
+        "Trail Tent",
+        "189.50 USD",
+        "in stock",
+    )
+
+    product.price, product.stock_quantity = Decimal("150"), 0
+    product.save()
+    wait_until(lambda: meta_sim.items()["TENT"]["price"] == "150.00 USD")
+    assert meta_sim.items()["TENT"]["availability"] == "out of stock"
+
+    product.is_active = False
+    product.save()
+    wait_until(lambda: "TENT" not in meta_sim.items())
+    product.is_active = True
+    product.save()
+    wait_until(lambda: "TENT" in meta_sim.items())
+    Product.objects.get(pk=product.pk).delete()
+    wait_until(lambda: "TENT" not in meta_sim.items())
+
+
+def test_sku_change_leaves_only_the_new_id(
+    celery_worker: Any, tenant: Tenant, e2e_meta_config: MetaAppConfig, meta_sim: MetaHandle
+) -> None:
+    product = Product.objects.create(tenant=tenant, name="Mug", sku="MUG-OLD", price=Decimal("12"))
+    wait_until(lambda: "MUG-OLD" in meta_sim.items())
+    product.sku = "MUG-NEW"
+    product.save()
+    wait_until(lambda: set(meta_sim.items()) == {"MUG-NEW"})
+
+
+def test_variants_become_grouped_items(
+    celery_worker: Any, tenant: Tenant, e2e_meta_config: MetaAppConfig, meta_sim: MetaHandle
+) -> None:
+    product = Product.objects.create(tenant=tenant, name="Shirt", sku="SHIRT", price=Decimal("20"))
+    ProductVariant.objects.bulk_create(
+        [
+            ProductVariant(product=product, sku="SHIRT-S", options={"Size": "S"}, stock_quantity=2),
+            ProductVariant(product=product, sku="SHIRT-M", options={"Size": "M"}, stock_quantity=0),
+        ]
+    )
+    product.save()
+    items = wait_until(
+        lambda: (lambda i: i if set(i) == {"SHIRT-S", "SHIRT-M"} else None)(meta_sim.items())
+    )
+    assert {i["item_group_id"] for i in items.values()} == {"SHIRT"}
+    assert items["SHIRT-S"]["additional_variant_attribute"] == "Size:S"
+    assert items["SHIRT-M"]["availability"] == "out of stock"
+
+
+def test_ineligible_products_are_never_sent(
+    celery_worker: Any, tenant: Tenant, e2e_meta_config: MetaAppConfig, meta_sim: MetaHandle
+) -> None:
+    Product.objects.create(tenant=tenant, name="No SKU", sku="", price=Decimal("1"))
+    Product.objects.create(
+        tenant=tenant, name="Inactive", sku="OFF", price=Decimal("1"), is_active=False
+    )
+    sentinel = Product.objects.create(
+        tenant=tenant, name="Sentinel", sku="SENTINEL", price=Decimal("1")
+    )
+    wait_until(lambda: synced(sentinel.pk))
+    wait_until(lambda: not Product.objects.filter(meta_sync_next_attempt__isnull=False).exists())
+    assert set(meta_sim.items()) == {"SENTINEL"}
+    sent_ids = [r for call in meta_sim.batch_calls() for r in call.get("ids", [])]
+    assert "OFF" not in sent_ids
+
+
+def test_change_saved_while_the_broker_is_down_is_delivered_by_the_drain(
+    celery_worker: Any,
+    tenant: Tenant,
+    e2e_meta_config: MetaAppConfig,
+    meta_sim: MetaHandle,
+    broker_down_for_producers: Callable[[], Any],
+) -> None:
+    with broker_down_for_producers():
+        product = Product.objects.create(
+            tenant=tenant, name="Lantern", sku="LANTERN", price=Decimal("35")
+        )
+    assert Product.objects.get(pk=product.pk).meta_sync_next_attempt is not None
+    assert meta_sim.items() == {}
+    drain_meta_outbox.delay()
+    wait_until(lambda: "LANTERN" in meta_sim.items())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_flushes_at_once_send_each_product_once(
+    tenant: Tenant,
+    e2e_meta_config: MetaAppConfig,
+    meta_sim: MetaHandle,
+    settings: Any,
+) -> None:
+    settings.META_BATCH_SIZE = 100
+    meta_sim.configure(batch_calls_per_minute=0, latency_ms=20)
+    Product.objects.bulk_create(
+        Product(
+            tenant=tenant,
+            name=f"P{i}",
+            sku=f"P{i:04d}",
+            price=Decimal("5"),
+            meta_sync_next_attempt=None,
+        )
+        for i in range(600)
+    )
+    Product.objects.update(meta_sync_next_attempt=Product.objects.first().created_at)
+    reports = []
+
+    def flush() -> None:
+        try:
+            reports.append(flush_tenant(tenant.pk))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=flush) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    sent = [rid for call in meta_sim.batch_calls() for rid in call["ids"]]
+    assert len(sent) == 600
+    assert len(set(sent)) == 600
+    assert sum(r.succeeded for r in reports) == 600
+    assert len(meta_sim.items()) == 600
