@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from common.bulk import update_rows
 from meta_integration.backoff import next_attempt_after
 from meta_integration.client import (
     MetaError,
@@ -364,16 +365,14 @@ def record_products(
         "meta_retailer_id",
         "whatsapp_catalog_id",
     ]
+    failures = [p for group in failed.values() for p in group]
     with transaction.atomic():
-        Product.objects.bulk_update(
-            done + [p for group in failed.values() for p in group], fields, batch_size=500
-        )
+        update_rows(Product, done + failures, fields)
         leased = Product.objects.filter(meta_sync_next_attempt=lease)
         leased.filter(pk__in=[p.pk for p in done]).update(meta_sync_next_attempt=None)
         for attempts, group in failed.items():
-            leased.filter(pk__in=[p.pk for p in group]).update(
-                meta_sync_next_attempt=next_attempt_after(attempts, now)
-            )
+            next_at = next_attempt_after(attempts, now)
+            leased.filter(pk__in=[p.pk for p in group]).update(meta_sync_next_attempt=next_at)
         leased.filter(pk__in=released).update(meta_sync_next_attempt=now)
     report.succeeded += len(done)
     report.failed += sum(len(group) for group in failed.values())

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from common.bulk import update_rows
 from integrations.engine.records import ProductRecord, VariantRecord, record_hash
 from meta_integration.outbox import mark_pending
 from products_and_services.currencies import iso_currency_codes
@@ -197,7 +198,7 @@ def upsert_page(
         if to_create:
             Product.objects.bulk_create([p for p, _ in to_create], batch_size=None)
         if to_update:
-            Product.objects.bulk_update([p for p, _ in to_update], UPDATE_FIELDS, batch_size=None)
+            update_rows(Product, [p for p, _ in to_update], UPDATE_FIELDS)
         changed = to_create + to_update
         if changed:
             _sync_variants(changed)
@@ -263,7 +264,7 @@ def _sync_variants(changed: list[tuple[Product, ProductRecord]]) -> None:
         stale_rows = ProductVariant.objects.filter(pk__in=stale)
         stale_rows._raw_delete(stale_rows.db)
     if to_update:
-        ProductVariant.objects.bulk_update(to_update, VARIANT_FIELDS, batch_size=None)
+        update_rows(ProductVariant, to_update, VARIANT_FIELDS)
     if to_create:
         ProductVariant.objects.bulk_create(to_create, batch_size=None)
 

@@ -1,0 +1,46 @@
+"""update_rows stores values exactly as the ORM would, in one statement, without signals."""
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from common.bulk import update_rows
+from products_and_services.models import Product
+from tenants.models import Tenant
+
+pytestmark = pytest.mark.django_db
+
+
+def test_values_round_trip_in_one_query(
+    tenant: Tenant, make_product: Callable[..., Product]
+) -> None:
+    products = [make_product(tenant) for _ in range(3)]
+    Product.objects.update(meta_sync_next_attempt=None)
+    when = datetime(2026, 5, 1, 12, 30, tzinfo=UTC)
+    for n, product in enumerate(products):
+        product.price = Decimal(f"{n}.50")
+        product.meta_pushed_ids = [f"A{n}", "B"]
+        product.meta_sync_last_success = when
+    with CaptureQueriesContext(connection) as queries:
+        assert (
+            update_rows(Product, products, ["price", "meta_pushed_ids", "meta_sync_last_success"])
+            == 3
+        )
+    assert len(queries) == 1
+    rows = list(
+        Product.objects.order_by("pk").values_list(
+            "price", "meta_pushed_ids", "meta_sync_last_success"
+        )
+    )
+    assert rows == [(Decimal(f"{n}.50"), [f"A{n}", "B"], when) for n in range(3)]
+    assert (
+        Product.objects.filter(meta_sync_next_attempt__isnull=False).count() == 0
+    )  # no signals fired
+
+
+def test_nothing_to_do() -> None:
+    assert update_rows(Product, [], ["price"]) == 0
