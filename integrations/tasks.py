@@ -55,18 +55,23 @@ def run_sync(self: Task, run_id: int) -> dict[str, Any]:
     return run_summary(finished)
 
 
-@shared_task(name="integrations.pull.task_sync_zoho_products")
-def task_sync_zoho_products(credential_id: int, mode: str = SyncMode.FULL) -> int:
-    """Start a Zoho sync for one credential (the run itself executes in `run_sync`)."""
-    connection = connection_for("zoho", credential_id)
+def start_scheduled_run(provider: str, connection_id: int, mode: str) -> int:
+    """Queue a scheduled run for one connection (run_sync executes it, with retries)."""
+    connection = connection_for(provider, connection_id)
     result = trigger_sync(
         tenant=connection.tenant,
-        provider="zoho",
-        connection_id=credential_id,
+        provider=provider,
+        connection_id=connection_id,
         trigger=SyncTrigger.SCHEDULE,
         mode=mode,
     )
     return result.run.pk
+
+
+@shared_task(name="integrations.pull.task_sync_zoho_products")
+def task_sync_zoho_products(credential_id: int, mode: str = SyncMode.FULL) -> int:
+    """Start a Zoho sync for one credential."""
+    return start_scheduled_run("zoho", credential_id, mode)
 
 
 @shared_task(name="integrations.pull.schedule_provider_syncs")
@@ -94,16 +99,8 @@ def schedule_provider_syncs(
 
 @shared_task(name="integrations.pull.sync_woocommerce_products")
 def sync_woocommerce_products(connection_id: int, mode: str = SyncMode.FULL) -> int:
-    """Start a WooCommerce sync for one store (executed, with retries, by `run_sync`)."""
-    store = connection_for("woocommerce", connection_id)
-    result = trigger_sync(
-        tenant=store.tenant,
-        provider="woocommerce",
-        connection_id=connection_id,
-        trigger=SyncTrigger.SCHEDULE,
-        mode=mode,
-    )
-    return result.run.pk
+    """Start a WooCommerce sync for one store."""
+    return start_scheduled_run("woocommerce", connection_id, mode)
 
 
 @shared_task(name="integrations.pull.sync_all_woocommerce_stores")

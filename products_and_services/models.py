@@ -13,6 +13,23 @@ from products_and_services.currencies import validate_currency
 from products_and_services.hashing import compute_content_hash
 from tenants.models import Tenant
 
+# The merchant-facing fields every writer (API, pulls, webhooks) may set.
+CATALOG_FIELDS = (
+    "name",
+    "sku",
+    "description",
+    "short_description",
+    "brand",
+    "product_type",
+    "price",
+    "sale_price",
+    "currency",
+    "stock_quantity",
+    "is_active",
+    "website_url",
+    "categories",
+    "tags",
+)
 # The fields whose text the content hash covers (a change means re-indexing).
 CONTENT_FIELDS = frozenset({"name", "short_description", "description", "categories", "tags"})
 

@@ -5,7 +5,7 @@ from typing import Any
 from django.db import IntegrityError
 from rest_framework import serializers
 
-from products_and_services.models import Product, ProductImage, ProductVariant
+from products_and_services.models import CATALOG_FIELDS, Product, ProductImage, ProductVariant
 from products_and_services.services import (
     NestedItemError,
     create_product,
@@ -73,20 +73,7 @@ class ProductSerializer(serializers.ModelSerializer):
         model = Product
         fields = (
             "id",
-            "name",
-            "sku",
-            "description",
-            "short_description",
-            "brand",
-            "product_type",
-            "price",
-            "sale_price",
-            "currency",
-            "stock_quantity",
-            "is_active",
-            "website_url",
-            "categories",
-            "tags",
+            *CATALOG_FIELDS,
             "external_source",
             "external_id",
             "content_hash",

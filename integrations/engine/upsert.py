@@ -18,25 +18,16 @@ from common.bulk import update_rows
 from integrations.engine.records import ProductRecord, VariantRecord, record_hash
 from meta_integration.outbox import mark_pending
 from products_and_services.currencies import iso_currency_codes
-from products_and_services.models import ExternalSource, Product, ProductImage, ProductVariant
+from products_and_services.models import (
+    CATALOG_FIELDS,
+    ExternalSource,
+    Product,
+    ProductImage,
+    ProductVariant,
+)
 from tenants.models import Tenant
 
-PRODUCT_FIELDS = (
-    "name",
-    "sku",
-    "description",
-    "short_description",
-    "brand",
-    "product_type",
-    "price",
-    "sale_price",
-    "currency",
-    "stock_quantity",
-    "is_active",
-    "website_url",
-    "categories",
-    "tags",
-)
+PRODUCT_FIELDS = CATALOG_FIELDS
 UPDATE_FIELDS = (
     *PRODUCT_FIELDS,
     "external_source",
