@@ -14,7 +14,13 @@ def _meta(seed: int) -> Simulator:
     return MetaSimulator()
 
 
-REGISTRY: dict[str, Callable[[int], Simulator]] = {"meta": _meta}
+def _woocommerce(seed: int) -> Simulator:
+    from simulators.woocommerce import WooCommerceSimulator
+
+    return WooCommerceSimulator(products=seed)
+
+
+REGISTRY: dict[str, Callable[[int], Simulator]] = {"meta": _meta, "woocommerce": _woocommerce}
 
 
 def main(argv: list[str]) -> int:
