@@ -97,3 +97,30 @@ def e2e_zoho_credential(tenant: Tenant, zoho_sim: ZohoHandle) -> Any:
     from tests.integrations.conftest import make_credential
 
     return make_credential(tenant, base_url=zoho_sim.url)
+
+
+class WooHandle(SimulatorHandle):
+    def products(self) -> list[dict[str, Any]]:
+        return self.get("/_sim/products")["products"]
+
+
+@pytest.fixture
+def woo_sim() -> Iterator[WooHandle]:
+    from simulators.base import SimulatorServer
+    from simulators.woocommerce import WooCommerceSimulator
+
+    with SimulatorServer(WooCommerceSimulator(products=1000)) as server:
+        yield WooHandle(server.url)
+
+
+@pytest.fixture
+def woo_store(tenant: Tenant, woo_sim: WooHandle) -> Any:
+    from integrations.woocommerce.models import WooCommerceStore
+
+    return WooCommerceStore.objects.create(
+        tenant=tenant,
+        store_url=woo_sim.url,
+        consumer_key="ck_sim",
+        consumer_secret="cs_sim",
+        currency="EUR",
+    )
