@@ -20,7 +20,17 @@ def _woocommerce(seed: int) -> Simulator:
     return WooCommerceSimulator(products=seed)
 
 
-REGISTRY: dict[str, Callable[[int], Simulator]] = {"meta": _meta, "woocommerce": _woocommerce}
+def _zoho(seed: int) -> Simulator:
+    from simulators.zoho import ZohoSimulator
+
+    return ZohoSimulator(seed_items=seed)
+
+
+REGISTRY: dict[str, Callable[[int], Simulator]] = {
+    "meta": _meta,
+    "woocommerce": _woocommerce,
+    "zoho": _zoho,
+}
 
 
 def main(argv: list[str]) -> int:

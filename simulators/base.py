@@ -1,12 +1,14 @@
 """Shared plumbing for the simulators: a small WSGI layer, knobs, control endpoints, a server.
 
-Simulators are plain WSGI apps that know nothing of Django. Tests, benchmarks and the
-demo talk to them over real HTTP. Every simulator has the same control endpoints
-under /_sim/ (health, config, reset, stats), which never sleep, fail or count.
+Simulators are plain WSGI apps that know nothing of Django, so tests, benchmarks and the
+demo exercise our real HTTP clients against them. Every simulator has the same control
+endpoints under /_sim/ (health, config, reset, stats, calls, advance_clock), which never
+sleep, fail or count, so test set-up can never be disturbed by the faults it injects.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import secrets
@@ -37,11 +39,21 @@ STATUS_TEXT = {
     500: "Internal Server Error",
     502: "Bad Gateway",
     503: "Service Unavailable",
+    504: "Gateway Timeout",
 }
+
+# Knobs every simulator has; subclasses add theirs in `default_knobs`.
+BASE_KNOBS: dict[str, Any] = {"latency_ms": 0, "fail_next": 0, "fail_status": 500}
+
+
+class BadRequest(ValueError):
+    """Raised by handlers (or request parsing) to answer 400 without a traceback."""
 
 
 @dataclass
 class Request:
+    """What a handler needs from the WSGI environ, parsed once, plus the route's path params."""
+
     method: str
     path: str
     query: dict[str, list[str]]
@@ -49,9 +61,13 @@ class Request:
     body: bytes
     host_url: str
     params: dict[str, str] = field(default_factory=dict)
+    # Handlers put facts here (ids sent, batch size...) and they land in the call log.
+    notes: dict[str, Any] = field(default_factory=dict)
+    _form: dict[str, str] | None = field(default=None, repr=False)
 
     @classmethod
     def from_environ(cls, environ: Environ) -> Request:
+        """Build a request from a WSGI environ (reads the whole body)."""
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length) if length else b""
         headers = {
@@ -70,26 +86,35 @@ class Request:
         )
 
     def arg(self, name: str, default: str | None = None) -> str | None:
+        """First value of a query-string parameter."""
         values = self.query.get(name)
         return values[0] if values else default
 
     def form(self) -> dict[str, str]:
-        return {
-            k: v[0]
-            for k, v in parse_qs(
-                self.body.decode("utf-8", "replace"), keep_blank_values=True
-            ).items()
-        }
+        """The `application/x-www-form-urlencoded` body (first value of each field)."""
+        if self._form is None:
+            text = self.body.decode("utf-8", "replace")
+            self._form = {k: v[0] for k, v in parse_qs(text, keep_blank_values=True).items()}
+        return self._form
 
     def json(self) -> Any:
-        return json.loads(self.body or b"null")
+        """The JSON body (None when empty); malformed JSON is the client's fault: 400."""
+        if not self.body:
+            return None
+        try:
+            return json.loads(self.body)
+        except ValueError as exc:
+            raise BadRequest(f"Body is not valid JSON: {exc}") from exc
 
     def header(self, name: str, default: str = "") -> str:
+        """A request header, case-insensitively."""
         return self.headers.get(name.lower(), default)
 
 
 @dataclass
 class Response:
+    """A status, a JSON-able body (or raw bytes) and extra headers."""
+
     status: int = 200
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
@@ -97,80 +122,159 @@ class Response:
     content_type: str = "application/json"
 
     def encoded(self) -> bytes:
+        """The bytes to send."""
         if self.raw is not None:
             return self.raw
         return b"" if self.body is None else json.dumps(self.body).encode()
 
 
 def json_response(body: Any, status: int = 200, **headers: str) -> Response:
+    """Shorthand for a JSON response; header names with dashes go in via `**{...}`."""
     return Response(status=status, body=body, headers=dict(headers))
 
 
 Handler = Callable[[Request], Response]
 
 
+@dataclass(frozen=True)
+class Route:
+    """One router entry; `control` routes skip latency, faults and counting."""
+
+    method: str
+    pattern: re.Pattern[str]
+    handler: Handler
+    control: bool
+    kind: str
+
+
+def _kind_of(handler: Handler, pattern: str) -> str:
+    """A readable default name for a route in stats and the call log."""
+    name = getattr(handler, "__name__", "")
+    return name.strip("_") if name and name != "<lambda>" else pattern
+
+
+def _knob_type_ok(default: Any, value: Any) -> bool:
+    """Loose type check so a typo in /_sim/config is a 400, not a 500 on the next request."""
+    if isinstance(default, bool):
+        return isinstance(value, bool)
+    if isinstance(default, int | float):
+        return value is None or (isinstance(value, int | float) and not isinstance(value, bool))
+    if isinstance(default, list):
+        return isinstance(value, list)
+    if isinstance(default, dict):
+        return value is None or isinstance(value, dict)
+    return True
+
+
 class Simulator:
-    """Base of every simulator: routes, knobs, counters, control endpoints and fault injection."""
+    """Base of every simulator: routes, knobs, counters, call log, control endpoints, faults.
+
+    Subclasses set `name` and `default_knobs`, and override `setup_routes`, `reset_data`,
+    `fault_response` and `error_response` to speak their API's dialect.
+    """
 
     name = "simulator"
     default_knobs: dict[str, Any] = {}
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self.lock = threading.RLock()
-        self.clock = clock
+        self.clock = clock  # swap for a fake in tests to fast-forward rate-limit windows
         self.offset = 0.0
-        self._routes: list[tuple[str, re.Pattern[str], Handler, bool]] = []
+        self._routes: list[Route] = []
         self.knobs: dict[str, Any] = {}
         self.counters: dict[str, int] = {}
+        self.served_by_kind: dict[str, int] = {}
+        self.calls: list[dict[str, Any]] = []
         self.reset_state()
         self.route("GET", r"/_sim/health", lambda r: json_response({"ok": True}), control=True)
         self.route("POST", r"/_sim/config", self._config, control=True)
-        self.route("GET", r"/_sim/config", lambda r: json_response(self.knobs), control=True)
+        self.route("GET", r"/_sim/config", self._show_config, control=True)
         self.route("POST", r"/_sim/reset", self._reset, control=True)
         self.route("GET", r"/_sim/stats", lambda r: json_response(self.stats()), control=True)
+        self.route("GET", r"/_sim/calls", self._calls, control=True)
         self.route("POST", r"/_sim/advance_clock", self._advance, control=True)
         self.setup_routes()
 
     # --- to override -----------------------------------------------------------------------
     def setup_routes(self) -> None:
-        """Register the API routes."""
+        """Register the API routes (and any extra /_sim/ control routes)."""
 
     def reset_data(self) -> None:
-        """Clear the simulated data."""
+        """Clear the simulated data; runs in the constructor and on every reset."""
 
     def fault_response(self, request: Request) -> Response:
-        return json_response({"error": "Simulated server error"}, 500)
+        """The injected 5xx for `fail_next`, in the API's own error shape."""
+        return json_response({"error": "Simulated server error"}, self.fail_status())
 
-    # --- plumbing --------------------------------------------------------------------------
+    def error_response(self, status: int, message: str) -> Response:
+        """Plumbing errors on API paths (404, 405, bad JSON, bugs) in the API's error shape."""
+        return json_response({"error": message}, status)
+
+    # --- knobs, clock, counters ------------------------------------------------------------
     def now(self) -> float:
-        """The simulator's clock: real monotonic time plus whatever tests advanced it by."""
+        """The simulator's clock: `clock()` plus whatever tests advanced it by."""
         return self.clock() + self.offset
 
-    def reset_state(self) -> None:
+    def advance(self, seconds: float) -> None:
+        """Move the simulator clock forward without sleeping."""
         with self.lock:
-            self.knobs = {"latency_ms": 0, "fail_next": 0, "fail_status": 500, **self.default_knobs}
+            self.offset += seconds
+
+    def reset_state(self) -> None:
+        """Back to defaults: knobs, counters, call log, clock offset and data."""
+        with self.lock:
+            self.knobs = copy.deepcopy({**BASE_KNOBS, **self.default_knobs})
             self.counters = {}
+            self.served_by_kind = {}
+            self.calls = []
             self.offset = 0.0
             self.reset_data()
 
     def configure(self, **knobs: Any) -> None:
+        """Merge knobs; unknown names or wrong types raise ValueError (a 400 over HTTP)."""
         unknown = sorted(set(knobs) - set(self.knobs))
         if unknown:
             raise ValueError(f"Unknown knob(s): {', '.join(unknown)}")
+        defaults = {**BASE_KNOBS, **self.default_knobs}
+        wrong = sorted(k for k, v in knobs.items() if not _knob_type_ok(defaults.get(k), v))
+        if wrong:
+            raise ValueError(f"Wrong type for knob(s): {', '.join(wrong)}")
         with self.lock:
-            self.knobs.update(knobs)
+            self.knobs.update(copy.deepcopy(knobs))
+
+    def fail_status(self) -> int:
+        """The status injected faults answer with (knob `fail_status`, default 500)."""
+        return int(self.knobs.get("fail_status") or 500)
 
     def count(self, key: str, amount: int = 1) -> None:
+        """Bump a named counter shown by /_sim/stats."""
         with self.lock:
             self.counters[key] = self.counters.get(key, 0) + amount
 
     def stats(self) -> dict[str, Any]:
+        """Request counts: `requests_served` (API requests), `by_kind`, plus named counters."""
         with self.lock:
-            return dict(self.counters)
+            return {
+                "requests_served": 0,
+                **self.counters,
+                "by_kind": dict(self.served_by_kind),
+            }
 
-    def route(self, method: str, pattern: str, handler: Handler, *, control: bool = False) -> None:
-        self._routes.append((method, re.compile(f"^{pattern}$"), handler, control))
+    def record_call(self, request: Request, kind: str, status: int) -> None:
+        """Append one API call to the log tests use to count HTTP calls exactly."""
+        entry = {"method": request.method, "path": request.path, "kind": kind, "status": status}
+        with self.lock:
+            self.calls.append({**entry, **request.notes})
 
+    def take_fault(self) -> bool:
+        """Consume one `fail_next`; True means answer this request with `fault_response`."""
+        with self.lock:
+            if int(self.knobs.get("fail_next") or 0) > 0:
+                self.knobs["fail_next"] = int(self.knobs["fail_next"]) - 1
+                return True
+        return False
+
+    # --- control endpoints -----------------------------------------------------------------
     def _config(self, request: Request) -> Response:
         try:
             body = request.json()
@@ -179,55 +283,96 @@ class Simulator:
             self.configure(**body)
         except ValueError as exc:
             return json_response({"error": str(exc)}, 400)
-        return json_response(self.knobs)
+        return self._show_config(request)
+
+    def _show_config(self, request: Request) -> Response:
+        with self.lock:
+            return json_response(copy.deepcopy(self.knobs))
 
     def _reset(self, request: Request) -> Response:
         self.reset_state()
         return json_response({"ok": True})
 
-    def _advance(self, request: Request) -> Response:
-        seconds = float((request.json() or {}).get("seconds", 0))
+    def _calls(self, request: Request) -> Response:
         with self.lock:
-            self.offset += seconds
+            return json_response({"calls": list(self.calls), "count": len(self.calls)})
+
+    def _advance(self, request: Request) -> Response:
+        body = request.json() or {}
+        try:
+            seconds = float(body.get("seconds", 0)) if isinstance(body, dict) else float("nan")
+        except (TypeError, ValueError):
+            seconds = float("nan")
+        if seconds != seconds or seconds < 0:  # NaN or negative: time only moves forward
+            return json_response({"error": 'Send {"seconds": <non-negative number>}.'}, 400)
+        self.advance(seconds)
         return json_response({"advanced": seconds})
 
-    def take_fault(self) -> bool:
-        with self.lock:
-            if self.knobs.get("fail_next", 0) > 0:
-                self.knobs["fail_next"] -= 1
-                return True
-        return False
+    # --- routing ---------------------------------------------------------------------------
+    def route(
+        self,
+        method: str,
+        pattern: str,
+        handler: Handler,
+        *,
+        control: bool = False,
+        kind: str | None = None,
+    ) -> None:
+        """Register `handler` for `method` and a full-path regex (named groups → params)."""
+        compiled = re.compile(f"^{pattern}$")
+        self._routes.append(
+            Route(method.upper(), compiled, handler, control, kind or _kind_of(handler, pattern))
+        )
 
-    def dispatch(self, request: Request) -> Response:
-        allowed = False
-        for method, pattern, handler, control in self._routes:
-            match = pattern.match(request.path)
+    def _match(self, request: Request) -> Route | Response:
+        path_matched = False
+        for entry in self._routes:
+            match = entry.pattern.match(request.path)
             if not match:
                 continue
-            allowed = True
-            if method != request.method:
-                continue
-            request.params = match.groupdict()
-            if not control:
-                self.count("requests")
-                latency = self.knobs.get("latency_ms") or 0
-                if latency:
-                    time.sleep(latency / 1000)
-                if self.take_fault():
-                    return self.fault_response(request)
-            return handler(request)
-        if allowed:
-            return json_response({"error": "Method not allowed"}, 405)
-        return json_response({"error": f"No route for {request.path}"}, 404)
+            path_matched = True
+            if entry.method == request.method:
+                request.params = match.groupdict()
+                return entry
+        if path_matched:
+            return self.error_response(405, f"Method {request.method} not allowed here")
+        return self.error_response(404, f"No route for {request.method} {request.path}")
+
+    def dispatch(self, request: Request) -> Response:
+        """Route one request, applying latency, fault injection and counting to API routes."""
+        found = self._match(request)
+        if isinstance(found, Response):
+            return found
+        if found.control:
+            try:
+                return found.handler(request)
+            except BadRequest as exc:
+                return json_response({"error": str(exc)}, 400)
+        with self.lock:
+            self.counters["requests_served"] = self.counters.get("requests_served", 0) + 1
+            self.served_by_kind[found.kind] = self.served_by_kind.get(found.kind, 0) + 1
+        latency = float(self.knobs.get("latency_ms") or 0)
+        if latency > 0:
+            time.sleep(latency / 1000)
+        if self.take_fault():
+            response = self.fault_response(request)
+            request.notes.setdefault("target", found.kind)
+            self.record_call(request, "fault", response.status)
+            return response
+        try:
+            response = found.handler(request)
+        except BadRequest as exc:
+            response = self.error_response(400, str(exc))
+        self.record_call(request, found.kind, response.status)
+        return response
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        """The WSGI entry point."""
         request = Request.from_environ(environ)
         try:
             response = self.dispatch(request)
         except Exception as exc:  # a simulator bug must show as a 500, not a dropped connection
-            response = json_response(
-                {"error": f"Simulator error: {type(exc).__name__}: {exc}"}, 500
-            )
+            response = self.error_response(500, f"Simulator error: {type(exc).__name__}: {exc}")
         payload = response.encoded()
         headers = [("Content-Type", response.content_type), ("Content-Length", str(len(payload)))]
         headers += list(response.headers.items())
@@ -236,46 +381,78 @@ class Simulator:
 
 
 def random_id(prefix: str = "") -> str:
+    """An unguessable id (handles, trace ids), so tests cannot depend on its value."""
     return prefix + secrets.token_hex(8)
 
 
 class _ThreadingServer(ThreadingMixIn, WSGIServer):
+    """One thread per request, so concurrent clients (and slow `latency_ms`) don't queue."""
+
     daemon_threads = True
+    block_on_close = False
     allow_reuse_address = True
     request_queue_size = 128
 
 
 class _QuietHandler(WSGIRequestHandler):
+    """No per-request log lines: they would drown test and benchmark output."""
+
     def log_message(self, format: str, *args: Any) -> None:
         return
 
 
 class SimulatorServer:
-    """Serve a simulator on 127.0.0.1 in a daemon thread (port 0 picks a free port)."""
+    """Serve a simulator over real HTTP, in a daemon thread (`start`) or the foreground.
+
+    Port 0 picks a free port; `url` is then `http://127.0.0.1:<port>`.
+    """
+
+    POLL_INTERVAL = 0.05  # how quickly `stop()` is noticed
 
     def __init__(self, app: Simulator, host: str = "127.0.0.1", port: int = 0) -> None:
         self.app = app
         self.server = make_server(
             host, port, app, server_class=_ThreadingServer, handler_class=_QuietHandler
         )
-        self.url = f"http://{host}:{self.server.server_port}"
+        self.host = host
+        self.port: int = self.server.server_port
+        self.url = f"http://{host}:{self.port}"
         self._thread: threading.Thread | None = None
+        self._serving = False
+        self._closed = False
 
     def start(self) -> SimulatorServer:
-        self._thread = threading.Thread(
-            target=self.server.serve_forever, name=f"{self.app.name}-sim", daemon=True
-        )
-        self._thread.start()
+        """Serve in a background daemon thread and return self."""
+        if self._thread is None:
+            self._serving = True
+            self._thread = threading.Thread(
+                target=self.server.serve_forever,
+                kwargs={"poll_interval": self.POLL_INTERVAL},
+                name=f"{self.app.name}-simulator",
+                daemon=True,
+            )
+            self._thread.start()
         return self
 
     def stop(self) -> None:
-        self.server.shutdown()
+        """Stop serving and free the port; safe to call twice or without `start`."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._serving:
+            self.server.shutdown()
         self.server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
 
     def serve_forever(self) -> None:
-        self.server.serve_forever()
+        """Serve in the calling thread until interrupted (the `python -m simulators` mode)."""
+        self._serving = True
+        try:
+            self.server.serve_forever(poll_interval=self.POLL_INTERVAL)
+        finally:
+            self._serving = False
+            self.stop()
 
     def __enter__(self) -> SimulatorServer:
         return self.start()
@@ -285,5 +462,6 @@ class SimulatorServer:
 
 
 def chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
+    """Split a list into consecutive slices of at most `size` items."""
     for start in range(0, len(items), size):
         yield items[start : start + size]

@@ -3,31 +3,50 @@
 It validates items the way Meta documents (price strings, availability and condition
 values, length limits, required fields when an upsert creates an item), reports
 per-item errors only in the batch status, throttles batch calls per catalog per
-rolling minute with code 80014, and can reject tokens (190) or fail with 5xx.
+rolling minute with code 80014, and can reject tokens (190) or fail with 5xx, so our
+client's retry, throttle and error paths can be exercised over real HTTP.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
 from collections import deque
+from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from simulators.base import Request, Response, Simulator, json_response, random_id
 
+VERSION = r"(?P<version>v\d+(?:\.\d+)?)"
 PRICE = re.compile(r"^\d+(\.\d{1,2})? [A-Z]{3}$")
-AVAILABILITY = {"in stock", "out of stock", "available for order", "discontinued"}
-CONDITION = {"new", "refurbished", "used"}
+AVAILABILITY = frozenset({"in stock", "out of stock", "available for order", "discontinued"})
+CONDITION = frozenset({"new", "refurbished", "used"})
 REQUIRED_ON_CREATE = ("title", "description", "availability", "condition", "price", "link", "brand")
+METHODS = frozenset({"CREATE", "UPDATE", "DELETE"})
 MAX_REQUESTS = 5000
 TITLE_MAX, DESCRIPTION_MAX = 100, 5000
 WINDOW_SECONDS = 60.0
+BUSINESS_ID = "sim-business"
+FIRST_PRODUCT_ITEM_ID = 10**15
+# Single-item form fields and the batch (feed) field each is stored under.
+SINGLE_FIELDS = {
+    "name": "title",
+    "availability": "availability",
+    "condition": "condition",
+    "link": "link",
+    "description": "description",
+    "brand": "brand",
+    "image_url": "image_link",
+}
 
 
 def graph_error(
     message: str, code: int, status: int = 400, subcode: int | None = None, **headers: str
 ) -> Response:
+    """An error in the Graph API's shape, which our client parses for code and subcode."""
     error: dict[str, Any] = {
         "message": message,
         "type": "OAuthException",
@@ -39,62 +58,89 @@ def graph_error(
     return json_response({"error": error}, status, **headers)
 
 
+def _is_http_url(value: Any) -> bool:
+    """Meta rejects links that are not absolute http(s) URLs."""
+    parts = urlsplit(str(value))
+    return parts.scheme in {"http", "https"} and bool(parts.netloc)
+
+
 class MetaSimulator(Simulator):
+    """In-memory catalogs `{catalog_id: {retailer_id: item}}` behind Graph API endpoints.
+
+    Knobs (besides the base ones): `batch_calls_per_minute` (8; 0/None = unlimited),
+    `token_invalid`, `require_image`, `reject_ids`, `polls_until_finished` (1).
+    """
+
     name = "meta"
     default_knobs = {
         "batch_calls_per_minute": 8,  # a new catalog's allowance; 0 or None = unlimited
-        "token_invalid": False,
-        "require_image": False,
-        "reject_ids": [],
-        "polls_until_finished": 1,
+        "token_invalid": False,  # every API call answers 190 / subcode 463
+        "require_image": False,  # image_link joins the fields a new item needs
+        "reject_ids": [],  # retailer ids that always fail with "Simulated rejection"
+        "polls_until_finished": 1,  # status polls answered "started" before "finished"
     }
+
+    def __init__(self, clock: Callable[[], float] | None = None) -> None:
+        if clock is None:
+            super().__init__()
+        else:
+            super().__init__(clock=clock)
 
     def reset_data(self) -> None:
         self.catalogs: dict[str, dict[str, dict[str, Any]]] = {}
         self.handles: dict[str, dict[str, Any]] = {}
         self.batch_times: dict[str, deque[float]] = {}
-        self.calls: list[dict[str, Any]] = []
-        self.single_items: dict[str, tuple[str, str]] = {}
+        self.single_items: dict[str, tuple[str, str]] = {}  # product item id -> (catalog, rid)
+        self.product_item_ids = itertools.count(FIRST_PRODUCT_ITEM_ID + 1)
+
+    def items(self, catalog_id: str) -> dict[str, dict[str, Any]]:
+        """A copy of one catalog's items, for in-process assertions."""
+        with self.lock:
+            return {rid: dict(item) for rid, item in self.catalogs.get(catalog_id, {}).items()}
 
     def setup_routes(self) -> None:
         self.route(
             "GET", r"/_sim/catalogs/(?P<catalog>[^/]+)/items", self._list_items, control=True
         )
         self.route(
-            "GET",
-            r"/_sim/calls",
-            lambda r: json_response({"calls": list(self.calls)}),
-            control=True,
-        )
-        self.route(
-            "POST", r"/(?P<version>v[\d.]+)/(?P<catalog>[^/]+)/items_batch", self._items_batch
+            "POST",
+            VERSION + r"/(?P<catalog>[^/]+)/items_batch".join(("/", "")),
+            self._items_batch,
+            kind="items_batch",
         )
         self.route(
             "GET",
-            r"/(?P<version>v[\d.]+)/(?P<catalog>[^/]+)/check_batch_request_status",
+            "/" + VERSION + r"/(?P<catalog>[^/]+)/check_batch_request_status",
             self._batch_status,
+            kind="batch_status",
         )
         self.route(
-            "POST", r"/(?P<version>v[\d.]+)/(?P<catalog>[^/]+)/products", self._single_create
+            "POST",
+            "/" + VERSION + r"/(?P<catalog>[^/]+)/products",
+            self._single_create,
+            kind="single_create",
         )
-        self.route("GET", r"/(?P<version>v[\d.]+)/(?P<catalog>[^/]+)", self._catalog)
-        self.route("POST", r"/(?P<version>v[\d.]+)/(?P<item>\d+)", self._single_update)
-        self.route("DELETE", r"/(?P<version>v[\d.]+)/(?P<item>\d+)", self._single_delete)
+        self.route(
+            "POST", "/" + VERSION + r"/(?P<item>\d+)", self._single_update, kind="single_update"
+        )
+        self.route(
+            "DELETE", "/" + VERSION + r"/(?P<item>\d+)", self._single_delete, kind="single_delete"
+        )
+        self.route("GET", "/" + VERSION + r"/(?P<catalog>[^/]+)", self._catalog, kind="catalog")
 
     def fault_response(self, request: Request) -> Response:
-        self._record(request, "fault")
         return graph_error(
-            "An unexpected error has occurred. Please retry your request later.", 2, 500
+            "An unexpected error has occurred. Please retry your request later.",
+            2,
+            self.fail_status(),
         )
 
-    # --- helpers ---------------------------------------------------------------------------
-    def _record(self, request: Request, kind: str, **extra: Any) -> None:
-        with self.lock:
-            self.calls.append(
-                {"method": request.method, "path": request.path, "kind": kind, **extra}
-            )
+    def error_response(self, status: int, message: str) -> Response:
+        return graph_error(message, 100, status)
 
+    # --- helpers ---------------------------------------------------------------------------
     def _token(self, request: Request) -> str:
+        """Graph accepts the token as a Bearer header, a form field or a query parameter."""
         auth = request.header("authorization")
         if auth.lower().startswith("bearer "):
             return auth[7:].strip()
@@ -110,19 +156,11 @@ class MetaSimulator(Simulator):
         return None
 
     def _list_items(self, request: Request) -> Response:
-        with self.lock:
-            items = dict(self.catalogs.get(request.params["catalog"], {}))
+        items = self.items(request.params["catalog"])
         return json_response({"items": items, "count": len(items)})
 
-    def _catalog(self, request: Request) -> Response:
-        self._record(request, "catalog")
-        error = self._auth_error(request)
-        if error:
-            return error
-        catalog = request.params["catalog"]
-        return json_response({"id": catalog, "name": f"Simulated catalog {catalog}"})
-
     def _throttled(self, catalog: str) -> Response | None:
+        """Count this batch call in the catalog's rolling minute, or refuse it with 80014."""
         limit = self.knobs.get("batch_calls_per_minute")
         if not limit:
             return None
@@ -136,7 +174,7 @@ class MetaSimulator(Simulator):
                 return None
             wait = WINDOW_SECONDS - (now - window[0])
         usage = {
-            "sim-business": [
+            BUSINESS_ID: [
                 {
                     "type": "catalog_batch",
                     "call_count": 100,
@@ -154,16 +192,16 @@ class MetaSimulator(Simulator):
     def _validate(
         self, method: str, data: dict[str, Any], exists: bool, upsert: bool
     ) -> str | None:
+        """The first problem with one batch request, or None when it may be applied."""
         rid = data.get("id")
-        if not rid:
+        if rid is None or str(rid) == "":
             return "Missing required field: id"
-        if str(rid) in set(self.knobs.get("reject_ids") or []):
+        if str(rid) in {str(r) for r in self.knobs.get("reject_ids") or []}:
             return "Simulated rejection"
+        if method not in METHODS:
+            return f"Unsupported method: {method}"
         if method == "DELETE":
             return None
-        if method not in {"CREATE", "UPDATE"}:
-            return f"Unsupported method: {method}"
-        creating = method == "CREATE" or not exists
         if method == "UPDATE" and not exists and not upsert:
             return f"Item with id '{rid}' does not exist"
         for name in ("price", "sale_price"):
@@ -178,13 +216,10 @@ class MetaSimulator(Simulator):
         if len(str(data.get("description", ""))) > DESCRIPTION_MAX:
             return f"description is longer than {DESCRIPTION_MAX} characters"
         for name in ("link", "image_link"):
-            if name in data and not str(data[name]).startswith(("http://", "https://")):
+            if name in data and not _is_http_url(data[name]):
                 return f"Invalid URL in {name}: '{data[name]}'"
-        if creating:
-            required = [
-                *REQUIRED_ON_CREATE,
-                *(["image_link"] if self.knobs["require_image"] else []),
-            ]
+        if method == "CREATE" or not exists:
+            required = [*REQUIRED_ON_CREATE, *(["image_link"] if self.knobs["require_image"] else [])]
             missing = [name for name in required if not data.get(name)]
             if missing:
                 return f"Missing required field(s) for a new item: {', '.join(missing)}"
@@ -194,48 +229,46 @@ class MetaSimulator(Simulator):
     def _items_batch(self, request: Request) -> Response:
         catalog = request.params["catalog"]
         form = request.form()
-        error = self._auth_error(request)
+        request.notes.update(ids=[], requests=0)
+        error = self._auth_error(request) or self._throttled(catalog)
         if error:
-            self._record(request, "items_batch", ids=[], rejected=True)
             return error
-        throttled = self._throttled(catalog)
-        if throttled:
-            self._record(request, "items_batch", ids=[], rejected=True)
-            return throttled
         if form.get("item_type") != "PRODUCT_ITEM":
             return graph_error("(#100) Param item_type must be PRODUCT_ITEM", 100)
         try:
             requests_ = json.loads(form.get("requests", ""))
-            if not isinstance(requests_, list) or not all(isinstance(r, dict) for r in requests_):
-                raise ValueError
         except ValueError:
+            requests_ = None
+        if not isinstance(requests_, list) or not all(isinstance(r, dict) for r in requests_):
             return graph_error("(#100) Param requests must be a JSON array of objects", 100)
+        request.notes["requests"] = len(requests_)
         if len(requests_) > MAX_REQUESTS:
             return graph_error(f"(#100) At most {MAX_REQUESTS} requests are allowed per call", 100)
-        upsert = form.get("allow_upsert", "true").lower() != "false"
+        upsert = form.get("allow_upsert", "true").strip().lower() not in {"false", "0"}
         errors: list[dict[str, Any]] = []
+        ids: list[str] = []
         with self.lock:
             items = self.catalogs.setdefault(catalog, {})
             for line, entry in enumerate(requests_):
                 method = str(entry.get("method", "")).upper()
                 data = entry.get("data") if isinstance(entry.get("data"), dict) else {}
-                rid = str(data.get("id", ""))
+                rid = "" if data.get("id") is None else str(data["id"])
+                ids.append(rid)
                 problem = self._validate(method, data, rid in items, upsert)
                 if problem:
                     errors.append({"line": line, "id": rid, "message": problem})
-                    continue
-                if method == "DELETE":
+                elif method == "DELETE":
                     items.pop(rid, None)
+                elif method == "CREATE":
+                    items[rid] = {**data, "id": rid}
                 else:
-                    items[rid] = {**items.get(rid, {}), **{k: v for k, v in data.items()}}
+                    items[rid] = {**items.get(rid, {}), **data, "id": rid}
             handle = random_id("handle-")
             self.handles[handle] = {"catalog": catalog, "errors": errors, "polls": 0}
-        ids = [str((e.get("data") or {}).get("id", "")) for e in requests_ if isinstance(e, dict)]
-        self._record(request, "items_batch", ids=ids, requests=len(requests_))
+        request.notes.update(ids=ids, handle=handle)
         return json_response({"handles": [handle], "validation_status": []})
 
     def _batch_status(self, request: Request) -> Response:
-        self._record(request, "batch_status")
         error = self._auth_error(request)
         if error:
             return error
@@ -246,66 +279,84 @@ class MetaSimulator(Simulator):
                 return graph_error(f"(#100) Unknown batch handle: {handle}", 100)
             batch["polls"] += 1
             finished = batch["polls"] > int(self.knobs.get("polls_until_finished") or 0)
-            errors = list(batch["errors"])
-        data: dict[str, Any] = {"status": "finished" if finished else "started", "warnings": []}
-        if finished:
-            data.update(errors_total_count=len(errors), errors=errors)
-            if request.arg("load_ids_of_invalid_requests") == "true":
-                data["ids_of_invalid_requests"] = [e["id"] for e in errors]
+            errors = list(batch["errors"]) if finished else []
+        data: dict[str, Any] = {
+            "status": "finished" if finished else "started",
+            "errors_total_count": len(errors),
+            "errors": errors,
+            "warnings": [],
+        }
+        if (request.arg("load_ids_of_invalid_requests") or "").lower() == "true":
+            data["ids_of_invalid_requests"] = [e["id"] for e in errors]
         return json_response({"data": [data]})
+
+    def _catalog(self, request: Request) -> Response:
+        error = self._auth_error(request)
+        if error:
+            return error
+        catalog = request.params["catalog"]
+        return json_response({"id": catalog, "name": f"Simulated catalog {catalog}"})
+
+    def _single_fields(self, form: dict[str, str], current: dict[str, Any]) -> dict[str, Any]:
+        """Map the old single-item form fields onto the stored (batch-style) item fields."""
+        fields = {SINGLE_FIELDS[k]: v for k, v in form.items() if k in SINGLE_FIELDS}
+        if "price" in form or "currency" in form:
+            cents = int(form.get("price") or round(float(str(current["price"]).split()[0]) * 100))
+            currency = form.get("currency") or str(current.get("price", " USD")).split()[-1]
+            fields["price"] = f"{cents / 100:.2f} {currency}"
+        return fields
 
     def _single_create(self, request: Request) -> Response:
         form = request.form()
-        self._record(request, "single_create", ids=[form.get("retailer_id", "")])
+        request.notes["ids"] = [form.get("retailer_id", "")]
         error = self._auth_error(request)
         if error:
             return error
-        missing = [
-            name for name in ("retailer_id", "name", "price", "currency") if not form.get(name)
-        ]
+        required = ("retailer_id", "name", "price", "currency")
+        missing = [name for name in required if not form.get(name)]
         if missing:
             return graph_error(f"(#100) Missing required parameter(s): {', '.join(missing)}", 100)
-        try:
-            cents = int(form["price"])
-        except ValueError:
-            return graph_error("(#100) price must be an integer number of cents", 100)
-        catalog = request.params["catalog"]
-        item = {
-            "id": form["retailer_id"],
-            "title": form["name"],
-            "price": f"{cents / 100:.2f} {form['currency']}",
-            **{
-                k: form[k]
-                for k in ("availability", "condition", "link", "description", "brand")
-                if k in form
-            },
-        }
+        if not form["price"].isdigit():
+            return graph_error("(#100) Param price must be an integer number of cents", 100)
+        catalog, rid = request.params["catalog"], form["retailer_id"]
+        item = {"id": rid, **self._single_fields(form, {})}
         with self.lock:
-            self.catalogs.setdefault(catalog, {})[form["retailer_id"]] = item
-            item_id = str(10**15 + len(self.single_items) + 1)
-            self.single_items[item_id] = (catalog, form["retailer_id"])
+            self.catalogs.setdefault(catalog, {})[rid] = item
+            item_id = str(next(self.product_item_ids))
+            self.single_items[item_id] = (catalog, rid)
         return json_response({"id": item_id})
 
+    def _unknown_item(self, item_id: str, method: str) -> Response:
+        return graph_error(
+            f"Unsupported {method.lower()} request. Object with ID '{item_id}' does not exist.",
+            100,
+            subcode=33,
+        )
+
     def _single_update(self, request: Request) -> Response:
-        self._record(request, "single_update")
         error = self._auth_error(request)
         if error:
             return error
+        form = request.form()
+        if "price" in form and not form["price"].isdigit():
+            return graph_error("(#100) Param price must be an integer number of cents", 100)
         with self.lock:
             where = self.single_items.get(request.params["item"])
-            if where is None:
-                return graph_error("(#100) Unknown product item", 100)
-            fields = {k: v for k, v in request.form().items() if k != "access_token"}
-            self.catalogs[where[0]][where[1]].update(fields)
+            item = self.catalogs.get(where[0], {}).get(where[1]) if where else None
+            if where is None or item is None:
+                return self._unknown_item(request.params["item"], request.method)
+            request.notes["ids"] = [where[1]]
+            item.update(self._single_fields(form, item))
         return json_response({"success": True})
 
     def _single_delete(self, request: Request) -> Response:
-        self._record(request, "single_delete")
         error = self._auth_error(request)
         if error:
             return error
         with self.lock:
             where = self.single_items.pop(request.params["item"], None)
-            if where is not None:
-                self.catalogs.get(where[0], {}).pop(where[1], None)
+            if where is None:
+                return self._unknown_item(request.params["item"], request.method)
+            request.notes["ids"] = [where[1]]
+            self.catalogs.get(where[0], {}).pop(where[1], None)
         return json_response({"success": True})
