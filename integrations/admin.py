@@ -3,7 +3,6 @@
 from datetime import timedelta
 from typing import Any
 
-from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -11,10 +10,12 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
+from common.admin_forms import SecretFieldsForm
 from common.encryption import mask
 from integrations.models import ACTIVE_STATUSES, Provider, SyncMode, SyncRun, SyncTrigger
+from integrations.providers import PROVIDERS
 from integrations.triggers import TriggerResult, trigger_sync
-from integrations.zoho.checks import test_zoho_connection
+from integrations.woocommerce.models import WooCommerceStore
 from integrations.zoho.models import ZohoCredential
 from products_and_services.models import ExternalSource, Product
 from tenants.admin_scoping import TenantScopedAdmin, allowed_tenants
@@ -204,17 +205,63 @@ class SyncRunAdmin(TenantScopedAdmin):
         return TemplateResponse(request, "admin/integrations/start_sync.html", context)
 
 
-class ZohoCredentialForm(forms.ModelForm):
-    client_secret = forms.CharField(
-        required=False,
-        widget=forms.PasswordInput(render_value=False),
-        help_text="Leave empty to keep the stored value.",
-    )
-    refresh_token = forms.CharField(
-        required=False,
-        widget=forms.PasswordInput(render_value=False),
-        help_text="Leave empty to keep the stored value.",
-    )
+class ConnectionAdmin(TenantScopedAdmin):
+    """What every pull connection's admin offers: last run, Sync now, Test connection."""
+
+    provider: str = ""
+    actions = ("run_connection_test", "sync_now")
+
+    @admin.display(description="Last run")
+    def last_run(self, obj: Any) -> str:
+        run = SyncRun.objects.filter(provider=self.provider, connection_id=obj.pk).first()
+        if run is None:
+            return "never"
+        link = reverse("admin:integrations_syncrun_change", args=[run.pk])
+        return format_html('<a href="{}">#{} {}</a>', link, run.pk, run.get_status_display())
+
+    @admin.action(description="Test connection")
+    def run_connection_test(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        for connection in queryset.select_related("tenant"):
+            ok, message = PROVIDERS[self.provider].check(connection)
+            self.message_user(
+                request, f"{connection}: {message}", messages.SUCCESS if ok else messages.ERROR
+            )
+
+    @admin.action(description="Sync now (full)")
+    def sync_now(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        for connection in queryset.select_related("tenant"):
+            if not connection.is_active:
+                messages.error(request, f"{connection} is inactive; activate it first.")
+                continue
+            announce(
+                request,
+                trigger_sync(
+                    tenant=connection.tenant,
+                    provider=self.provider,
+                    connection_id=connection.pk,
+                    trigger=SyncTrigger.ADMIN,
+                    mode=SyncMode.FULL,
+                    actor=actor_for_user(request.user),
+                ),
+            )
+
+    def delete_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        connection = self.get_object(request, object_id)
+        if connection is not None:
+            count = Product.objects.filter(external_connection=connection.connection_key).count()
+            if count:
+                messages.warning(
+                    request,
+                    f"{count} products came from this connection. Deleting it stops "
+                    "their updates; the products themselves are kept.",
+                )
+        return super().delete_view(request, object_id, extra_context)
+
+
+class ZohoCredentialForm(SecretFieldsForm):
+    secret_fields = ("client_secret", "refresh_token")
 
     class Meta:
         model = ZohoCredential
@@ -232,17 +279,10 @@ class ZohoCredentialForm(forms.ModelForm):
             "is_active",
         )
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        creating = self.instance.pk is None
-        for name in ("client_secret", "refresh_token"):
-            if creating and not data.get(name):
-                self.add_error(name, "Required for a new credential.")
-        return data
-
 
 @admin.register(ZohoCredential)
-class ZohoCredentialAdmin(TenantScopedAdmin):
+class ZohoCredentialAdmin(ConnectionAdmin):
+    provider = Provider.ZOHO
     form = ZohoCredentialForm
     list_display = (
         "tenant",
@@ -264,7 +304,6 @@ class ZohoCredentialAdmin(TenantScopedAdmin):
         "status_message",
         "last_run",
     )
-    actions = ("run_connection_test", "sync_now")
 
     @admin.display(description="Token")
     def token_state(self, obj: ZohoCredential) -> str:
@@ -279,69 +318,43 @@ class ZohoCredentialAdmin(TenantScopedAdmin):
     def refresh(self, obj: ZohoCredential) -> str:
         return mask(obj.refresh_token)
 
-    @admin.display(description="Last run")
-    def last_run(self, obj: ZohoCredential) -> str:
-        run = SyncRun.objects.filter(provider=Provider.ZOHO, connection_id=obj.pk).first()
-        if run is None:
-            return "never"
-        link = reverse("admin:integrations_syncrun_change", args=[run.pk])
-        return format_html('<a href="{}">#{} {}</a>', link, run.pk, run.get_status_display())
-
     def save_model(
-        self, request: HttpRequest, obj: ZohoCredential, form: forms.ModelForm, change: bool
+        self, request: HttpRequest, obj: ZohoCredential, form: ZohoCredentialForm, change: bool
     ) -> None:
-        if change:
-            stored = ZohoCredential.objects.get(pk=obj.pk)
-            for name in ("client_secret", "refresh_token"):
-                if not form.cleaned_data.get(name):
-                    setattr(obj, name, getattr(stored, name))
-            if form.cleaned_data.get("refresh_token"):
-                obj.access_token, obj.expires_at, obj.status, obj.status_message = (
-                    "",
-                    None,
-                    "ok",
-                    "",
-                )
+        if change and "refresh_token" in form.changed_secrets():
+            obj.access_token, obj.expires_at, obj.status, obj.status_message = "", None, "ok", ""
         super().save_model(request, obj, form, change)
 
-    def delete_view(
-        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
-    ) -> HttpResponse:
-        credential = self.get_object(request, object_id)
-        if credential is not None:
-            count = Product.objects.filter(external_connection=credential.connection_key).count()
-            if count:
-                messages.warning(
-                    request,
-                    f"{count} products came from this credential. Deleting it stops their "
-                    "updates; the products themselves are kept.",
-                )
-        return super().delete_view(request, object_id, extra_context)
 
-    @admin.action(description="Test connection")
-    def run_connection_test(self, request: HttpRequest, queryset: QuerySet[ZohoCredential]) -> None:
-        for credential in queryset.select_related("tenant"):
-            ok, message = test_zoho_connection(credential)
-            self.message_user(
-                request,
-                f"{credential.tenant}: {message}",
-                messages.SUCCESS if ok else messages.ERROR,
-            )
+class WooCommerceStoreForm(SecretFieldsForm):
+    secret_fields = ("consumer_key", "consumer_secret")
 
-    @admin.action(description="Sync now (full)")
-    def sync_now(self, request: HttpRequest, queryset: QuerySet[ZohoCredential]) -> None:
-        for credential in queryset.select_related("tenant"):
-            announce(
-                request,
-                trigger_sync(
-                    tenant=credential.tenant,
-                    provider=Provider.ZOHO,
-                    connection_id=credential.pk,
-                    trigger=SyncTrigger.ADMIN,
-                    mode=SyncMode.FULL,
-                    actor=actor_for_user(request.user),
-                ),
-            )
+    class Meta:
+        model = WooCommerceStore
+        fields = (
+            "tenant",
+            "name",
+            "store_url",
+            "consumer_key",
+            "consumer_secret",
+            "query_string_auth",
+            "verify_ssl",
+            "currency",
+            "is_active",
+        )
+
+
+@admin.register(WooCommerceStore)
+class WooCommerceStoreAdmin(ConnectionAdmin):
+    provider = Provider.WOOCOMMERCE
+    form = WooCommerceStoreForm
+    list_display = ("name", "tenant", "store_url", "key", "currency", "last_run", "is_active")
+    list_select_related = ("tenant",)
+    readonly_fields = ("key", "last_run")
+
+    @admin.display(description="Consumer key")
+    def key(self, obj: WooCommerceStore) -> str:
+        return mask(obj.consumer_key)
 
 
 BaseProductAdmin = type(admin.site._registry[Product])

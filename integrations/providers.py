@@ -1,5 +1,6 @@
 """Which connection model and pull source belong to each provider (one table, no if-chains)."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -7,8 +8,10 @@ from django.db import models
 
 from integrations.engine.runs import PullSource
 from integrations.models import Provider
+from integrations.woocommerce.checks import test_woo_connection
 from integrations.woocommerce.models import WooCommerceStore
 from integrations.woocommerce.source import WooSource
+from integrations.zoho.checks import test_zoho_connection
 from integrations.zoho.models import ZohoCredential
 from integrations.zoho.source import ZohoSource
 
@@ -20,6 +23,7 @@ class ProviderSpec:
     label: str
     identity_field: str
     identity_attr: str
+    check: Callable[[Any], tuple[bool, str]]
 
     def source_for(self, connection: models.Model) -> PullSource:
         return self.source_class(connection)
@@ -31,10 +35,15 @@ class ProviderSpec:
 
 PROVIDERS: dict[str, ProviderSpec] = {
     Provider.WOOCOMMERCE: ProviderSpec(
-        WooCommerceStore, WooSource, "WooCommerce", "store_url", "store_url"
+        WooCommerceStore, WooSource, "WooCommerce", "store_url", "store_url", test_woo_connection
     ),
     Provider.ZOHO: ProviderSpec(
-        ZohoCredential, ZohoSource, "Zoho Inventory", "organization_id", "organization_id"
+        ZohoCredential,
+        ZohoSource,
+        "Zoho Inventory",
+        "organization_id",
+        "organization_id",
+        test_zoho_connection,
     ),
 }
 

@@ -2,12 +2,12 @@
 
 from typing import Any
 
-from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
+from common.admin_forms import SecretFieldsForm
 from common.encryption import mask
 from meta_integration.models import MetaAppConfig, MetaDeletion
 from meta_integration.outbox import reset_attempts
@@ -24,12 +24,8 @@ from products_and_services.models import Product
 from tenants.admin_scoping import TenantScopedAdmin
 
 
-class MetaAppConfigForm(forms.ModelForm):
-    access_token = forms.CharField(
-        required=False,
-        widget=forms.PasswordInput(render_value=False),
-        help_text="Leave empty to keep the stored token.",
-    )
+class MetaAppConfigForm(SecretFieldsForm):
+    secret_fields = ("access_token",)
 
     class Meta:
         model = MetaAppConfig
@@ -44,12 +40,6 @@ class MetaAppConfigForm(forms.ModelForm):
             "include_images",
             "is_active",
         )
-
-    def clean_access_token(self) -> str:
-        token = self.cleaned_data.get("access_token", "").strip()
-        if not token and not (self.instance and self.instance.pk):
-            raise forms.ValidationError("An access token is required.")
-        return token
 
 
 @admin.register(MetaAppConfig)
@@ -79,15 +69,10 @@ class MetaAppConfigAdmin(TenantScopedAdmin):
         return format_html('<b style="color:{}">{}</b>', colour, obj.get_status_display())
 
     def save_model(
-        self, request: HttpRequest, obj: MetaAppConfig, form: forms.ModelForm, change: bool
+        self, request: HttpRequest, obj: MetaAppConfig, form: MetaAppConfigForm, change: bool
     ) -> None:
-        new_token = form.cleaned_data.get("access_token")
-        if new_token:
-            obj.access_token = new_token
-        elif change:
-            obj.access_token = MetaAppConfig.objects.get(pk=obj.pk).access_token
         super().save_model(request, obj, form, change)
-        config_saved(obj, token_changed=bool(new_token))
+        config_saved(obj, token_changed="access_token" in form.changed_secrets())
 
     @admin.action(description="Test connection")
     def run_connection_test(self, request: HttpRequest, queryset: QuerySet[MetaAppConfig]) -> None:

@@ -14,7 +14,6 @@ import json
 import math
 import re
 from collections import deque
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -80,12 +79,6 @@ class MetaSimulator(Simulator):
         "polls_until_finished": 1,  # status polls answered "started" before "finished"
     }
 
-    def __init__(self, clock: Callable[[], float] | None = None) -> None:
-        if clock is None:
-            super().__init__()
-        else:
-            super().__init__(clock=clock)
-
     def reset_data(self) -> None:
         self.catalogs: dict[str, dict[str, dict[str, Any]]] = {}
         self.handles: dict[str, dict[str, Any]] = {}
@@ -104,7 +97,7 @@ class MetaSimulator(Simulator):
         )
         self.route(
             "POST",
-            VERSION + r"/(?P<catalog>[^/]+)/items_batch".join(("/", "")),
+            "/" + VERSION + r"/(?P<catalog>[^/]+)/items_batch",
             self._items_batch,
             kind="items_batch",
         )
@@ -219,7 +212,10 @@ class MetaSimulator(Simulator):
             if name in data and not _is_http_url(data[name]):
                 return f"Invalid URL in {name}: '{data[name]}'"
         if method == "CREATE" or not exists:
-            required = [*REQUIRED_ON_CREATE, *(["image_link"] if self.knobs["require_image"] else [])]
+            required = [
+                *REQUIRED_ON_CREATE,
+                *(["image_link"] if self.knobs["require_image"] else []),
+            ]
             missing = [name for name in required if not data.get(name)]
             if missing:
                 return f"Missing required field(s) for a new item: {', '.join(missing)}"
@@ -334,6 +330,7 @@ class MetaSimulator(Simulator):
         )
 
     def _single_update(self, request: Request) -> Response:
+        request.notes["ids"] = []
         error = self._auth_error(request)
         if error:
             return error
@@ -350,6 +347,7 @@ class MetaSimulator(Simulator):
         return json_response({"success": True})
 
     def _single_delete(self, request: Request) -> Response:
+        request.notes["ids"] = []
         error = self._auth_error(request)
         if error:
             return error

@@ -2,7 +2,7 @@
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
@@ -43,19 +43,48 @@ class ProductRecord:
     external_updated_at: datetime | None = None
 
 
-def _default(value: object) -> str:
+def _plain(value: object) -> object:
     if isinstance(value, Decimal):
         return f"{value:f}"
-    if isinstance(value, datetime):
-        return value.isoformat()
-    raise TypeError(type(value).__name__)
+    return value
+
+
+def _variant_key(variant: VariantRecord) -> tuple[object, ...]:
+    return (
+        variant.external_id,
+        variant.sku,
+        variant.name,
+        _plain(variant.price),
+        _plain(variant.sale_price),
+        variant.stock_quantity,
+        sorted(variant.options.items()),
+        variant.is_active,
+    )
 
 
 def record_hash(record: ProductRecord) -> str:
     """Equal hash ⇒ nothing upstream changed, so the row is not written at all.
 
     The upstream modification time is left out: a touch without a change is no change.
+    Built field by field (not with `asdict`, which deep-copies) because it runs for every item.
     """
-    body = asdict(record)
-    body.pop("external_updated_at")
-    return hashlib.sha256(json.dumps(body, default=_default, sort_keys=True).encode()).hexdigest()
+    key = (
+        record.external_id,
+        record.name,
+        _plain(record.price),
+        record.sku,
+        record.description,
+        record.short_description,
+        record.brand,
+        record.product_type,
+        _plain(record.sale_price),
+        record.currency,
+        record.stock_quantity,
+        record.is_active,
+        record.website_url,
+        record.categories,
+        record.tags,
+        record.images,
+        [_variant_key(v) for v in record.variants],
+    )
+    return hashlib.sha256(json.dumps(key, ensure_ascii=False).encode()).hexdigest()

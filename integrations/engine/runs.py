@@ -150,6 +150,24 @@ def _newest(records: list[ProductRecord], current: str) -> str:
     return max([current, *stamps]) if stamps or current else ""
 
 
+def _store_page(run: SyncRun, source: PullSource, page: Page, bookmark: str) -> None:
+    result = upsert_page(
+        tenant=source.tenant,
+        source=run.provider,
+        connection_key=source.connection_key,
+        records=page.records,
+        default_currency=source.default_currency,
+    )
+    for ref, message in page.failed_refs:
+        result.failed += 1
+        result.errors.append(f"{ref}: {message}")
+    if run.mode == SyncMode.FULL:
+        SyncSeen.objects.bulk_create(
+            [SyncSeen(run=run, external_id=r.external_id) for r in page.records], batch_size=None
+        )
+    _record_page(run, result, page.total, bookmark)
+
+
 def execute_run(run: SyncRun, source: PullSource) -> SyncRun:
     """Run every page; finish with the right status. Safe to call again for a finished run."""
     claimed = SyncRun.objects.filter(pk=run.pk, status=SyncStatus.QUEUED).update(
@@ -165,23 +183,10 @@ def execute_run(run: SyncRun, source: PullSource) -> SyncRun:
     bookmark = since.isoformat() if since else ""
     try:
         for page in source.pages(run.mode, since, list(run.selected_ids or [])):
-            result = upsert_page(
-                tenant=source.tenant,
-                source=run.provider,
-                connection_key=source.connection_key,
-                records=page.records,
-                default_currency=source.default_currency,
-            )
-            for ref, message in page.failed_refs:
-                result.failed += 1
-                result.errors.append(f"{ref}: {message}")
             bookmark = _newest(page.records, bookmark)
-            if run.mode == SyncMode.FULL:
-                SyncSeen.objects.bulk_create(
-                    [SyncSeen(run=run, external_id=r.external_id) for r in page.records],
-                    batch_size=None,
-                )
-            _record_page(run, result, page.total, bookmark)
+            # One transaction per page: the rows, the seen set and the counters commit together.
+            with transaction.atomic():
+                _store_page(run, source, page, bookmark)
     except Exception as exc:
         fail_run(run, exc)
         raise
