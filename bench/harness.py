@@ -82,3 +82,33 @@ def measured(figures: Figures) -> Iterator[Figures]:
     finally:
         figures.values["wall time (s)"] = round(time.perf_counter() - started, 3)
         figures.values["peak RSS (MiB)"] = peak_rss_mib()
+
+
+@contextmanager
+def simulator_process(name: str, *args: str) -> Iterator[str]:
+    """Run a simulator in its own process, as the real API would be: no shared GIL with us."""
+    import socket
+    import subprocess
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "simulators", name, "--port", str(port), *args],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{url}/_sim/health", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

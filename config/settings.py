@@ -264,6 +264,9 @@ else:
 META_GRAPH_API_URL = env("META_GRAPH_API_URL", default="https://graph.facebook.com")
 META_CATALOG_INCLUDE_IMAGES = env.bool("META_CATALOG_INCLUDE_IMAGES", default=False)
 META_BATCH_SIZE = env.int("META_BATCH_SIZE", default=3000)
+# Pages a pull fetches ahead while storing the current one (0 = none), so network and
+# database work overlap.
+SYNC_PREFETCH_PAGES = env.int("SYNC_PREFETCH_PAGES", default=1)
 # Variation requests in flight at once per WooCommerce page (kind to small shared hosts).
 WOO_VARIATION_CONCURRENCY = env.int("WOO_VARIATION_CONCURRENCY", default=8)
 

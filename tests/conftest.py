@@ -119,8 +119,12 @@ def broker_down_for_producers(monkeypatch: pytest.MonkeyPatch) -> Callable[[], A
 
 
 @pytest.fixture
-def celery_worker(transactional_db: None) -> Iterator[Any]:
-    """A real Celery worker thread on the configured broker (Redis in CI), all queues."""
+def celery_worker(transactional_db: None, settings: Any) -> Iterator[Any]:
+    """A real Celery worker thread on the configured broker (Redis in CI), all queues.
+
+    Data is committed in these tests, so pulls prefetch pages as in production.
+    """
+    settings.SYNC_PREFETCH_PAGES = 1
     from celery.contrib.testing.worker import start_worker
 
     from config.celery import app

@@ -10,10 +10,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
+from integrations.engine.prefetch import prefetched
 from integrations.engine.records import ProductRecord
 from integrations.engine.upsert import PageResult, upsert_page
 from integrations.models import ACTIVE_STATUSES, ERROR_CAP, SyncMode, SyncRun, SyncSeen, SyncStatus
@@ -182,7 +184,8 @@ def execute_run(run: SyncRun, source: PullSource) -> SyncRun:
     )
     bookmark = since.isoformat() if since else ""
     try:
-        for page in source.pages(run.mode, since, list(run.selected_ids or [])):
+        pages = source.pages(run.mode, since, list(run.selected_ids or []))
+        for page in prefetched(pages, settings.SYNC_PREFETCH_PAGES):
             bookmark = _newest(page.records, bookmark)
             # One transaction per page: the rows, the seen set and the counters commit together.
             with transaction.atomic():

@@ -1,0 +1,59 @@
+"""Fetch the next page while the current one is stored, so network and database overlap.
+
+The provider's page iterator runs in one background thread, at most `depth` pages
+ahead; memory stays bounded by page size. Errors surface in the caller's thread at
+the point they happened, and a caller that stops early stops the fetching too.
+"""
+
+import queue
+import threading
+from collections.abc import Iterator
+from typing import TypeVar
+
+from django.db import connections
+
+T = TypeVar("T")
+_POLL_SECONDS = 0.5
+
+
+def prefetched(items: Iterator[T], depth: int) -> Iterator[T]:
+    if depth <= 0:
+        yield from items
+        return
+    slots: queue.Queue[tuple[str, object]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def hand_over(kind: str, value: object) -> bool:
+        while not stop.is_set():
+            try:
+                slots.put((kind, value), timeout=_POLL_SECONDS)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not hand_over("item", item):
+                    return
+            hand_over("done", None)
+        except BaseException as exc:  # handed to the consumer, which re-raises it
+            hand_over("error", exc)
+        finally:
+            connections.close_all()  # this thread's own database connections
+
+    worker = threading.Thread(target=produce, name="sync-prefetch", daemon=True)
+    worker.start()
+    try:
+        while True:
+            kind, value = slots.get()
+            if kind == "item":
+                yield value  # type: ignore[misc]
+            elif kind == "error":
+                raise value  # type: ignore[misc]
+            else:
+                return
+    finally:
+        stop.set()
+        worker.join(timeout=30)
