@@ -302,6 +302,7 @@ JAZZMIN_SETTINGS = {
         "django_celery_beat.PeriodicTask": "fas fa-clock",
         "integrations.SyncRun": "fas fa-sync",
         "integrations.ZohoCredential": "fas fa-plug",
+        "integrations.WooCommerceStore": "fas fa-shopping-cart",
         "meta_integration.MetaAppConfig": "fab fa-facebook",
         "meta_integration.MetaDeletion": "fas fa-trash",
         "django_celery_results.TaskResult": "fas fa-tasks",
@@ -316,7 +317,11 @@ JAZZMIN_SETTINGS = {
     "changeform_format": "horizontal_tabs",
     "related_modal_active": True,
 }
-JAZZMIN_UI_TWEAKS = {"theme": "flatly", "navbar": "navbar-dark", "sidebar": "sidebar-dark-primary"}
+JAZZMIN_UI_TWEAKS = {
+    "theme": "flatly",
+    "navbar": "navbar-white navbar-light",
+    "sidebar": "sidebar-dark-primary",
+}
 
 LOGGING = {
     "version": 1,

@@ -128,7 +128,8 @@ class SyncRunAdmin(TenantScopedAdmin):
         if run.started_at is None:
             return "-"
         end = run.finished_at or run.heartbeat_at or run.started_at
-        return str(timedelta(seconds=round((end - run.started_at).total_seconds())))
+        seconds = (end - run.started_at).total_seconds()
+        return f"{seconds:.1f} s" if seconds < 60 else str(timedelta(seconds=round(seconds)))
 
     @admin.display(description="Errors")
     def error_list(self, run: SyncRun) -> str:
