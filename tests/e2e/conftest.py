@@ -84,9 +84,8 @@ class ZohoHandle(SimulatorHandle):
 
 @pytest.fixture
 def zoho_sim() -> Iterator[ZohoHandle]:
-    from simulators.zoho import ZohoSimulator
-
     from simulators.base import SimulatorServer
+    from simulators.zoho import ZohoSimulator
 
     with SimulatorServer(ZohoSimulator(seed_items=1000)) as server:
         yield ZohoHandle(server.url)
