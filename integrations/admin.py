@@ -12,7 +12,14 @@ from django.utils.html import format_html, format_html_join
 
 from common.admin_forms import SecretFieldsForm
 from common.encryption import mask
-from integrations.models import ACTIVE_STATUSES, Provider, SyncMode, SyncRun, SyncTrigger
+from integrations.models import (
+    ACTIVE_STATUSES,
+    Provider,
+    SyncMode,
+    SyncRun,
+    SyncTrigger,
+    WebhookLog,
+)
 from integrations.providers import PROVIDERS
 from integrations.triggers import TriggerResult, trigger_sync
 from integrations.woocommerce.models import WooCommerceStore
@@ -204,6 +211,28 @@ class SyncRunAdmin(TenantScopedAdmin):
             "add_url": reverse("admin:integrations_zohocredential_add"),
         }
         return TemplateResponse(request, "admin/integrations/start_sync.html", context)
+
+
+@admin.register(WebhookLog)
+class WebhookLogAdmin(TenantScopedAdmin):
+    list_display = (
+        "received_at",
+        "provider",
+        "event",
+        "status",
+        "tenant",
+        "processing_ms",
+        "delivery_id",
+    )
+    list_filter = ("provider", "event", "status")
+    search_fields = ("delivery_id", "error")
+    list_select_related = ("tenant",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 class ConnectionAdmin(TenantScopedAdmin):

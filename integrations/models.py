@@ -115,6 +115,37 @@ class SyncSeen(models.Model):
         return self.external_id
 
 
+class WebhookLog(models.Model):
+    """One record per inbound delivery or sync operation, for troubleshooting in the admin."""
+
+    class Status(models.TextChoices):
+        SUCCESS = "success", "Success"
+        ERROR = "error", "Error"
+        REJECTED = "rejected", "Rejected"
+        DUPLICATE = "duplicate", "Duplicate"
+
+    tenant = models.ForeignKey(
+        Tenant, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    provider = models.CharField(max_length=20, choices=Provider.choices)
+    event = models.CharField(max_length=100, help_text="e.g. product_sync, products/update")
+    delivery_id = models.CharField(max_length=255, blank=True, default="")
+    status = models.CharField(max_length=20, choices=Status.choices)
+    payload = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True, default="")
+    processing_ms = models.PositiveIntegerField(null=True, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        indexes = [
+            models.Index(fields=["provider", "event", "-received_at"], name="webhooklog_recent")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.event} ({self.status})"
+
+
 # Provider connection models live in their packages; Django finds them through this module.
 from integrations.woocommerce.models import WooCommerceStore  # noqa: E402
 from integrations.zoho.models import ZohoCredential  # noqa: E402
@@ -126,6 +157,7 @@ __all__ = [
     "SyncSeen",
     "SyncStatus",
     "SyncTrigger",
+    "WebhookLog",
     "WooCommerceStore",
     "ZohoCredential",
 ]

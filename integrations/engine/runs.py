@@ -18,7 +18,15 @@ from django.utils import timezone
 from integrations.engine.prefetch import prefetched
 from integrations.engine.records import ProductRecord
 from integrations.engine.upsert import PageResult, upsert_page
-from integrations.models import ACTIVE_STATUSES, ERROR_CAP, SyncMode, SyncRun, SyncSeen, SyncStatus
+from integrations.models import (
+    ACTIVE_STATUSES,
+    ERROR_CAP,
+    SyncMode,
+    SyncRun,
+    SyncSeen,
+    SyncStatus,
+    WebhookLog,
+)
 from meta_integration.outbox import mark_pending
 from products_and_services.models import Product
 from tenants.models import Tenant
@@ -228,6 +236,7 @@ def finish_run(run: SyncRun, connection_key: str | None = None) -> SyncRun:
     )
     SyncSeen.objects.filter(run=run).delete()
     run.refresh_from_db()
+    log_sync(run)
     return run
 
 
@@ -238,4 +247,37 @@ def fail_run(run: SyncRun, exc: BaseException) -> None:
         status=SyncStatus.FAILED, finished_at=timezone.now(), message=message[:2000]
     )
     SyncSeen.objects.filter(run=run).delete()
+    run.refresh_from_db()
+    log_sync(run)
     logger.warning("Sync run %s failed: %s", run.pk, message)
+
+
+def log_sync(run: SyncRun) -> None:
+    """Every sync operation leaves a WebhookLog row with its counts and duration."""
+    elapsed = (
+        (run.finished_at - run.started_at).total_seconds() * 1000
+        if run.started_at and run.finished_at
+        else None
+    )
+    WebhookLog.objects.create(
+        tenant_id=run.tenant_id,
+        provider=run.provider,
+        event="product_sync",
+        delivery_id=f"sync-run-{run.pk}",
+        status=WebhookLog.Status.SUCCESS
+        if run.status in (SyncStatus.SUCCEEDED, SyncStatus.PARTIAL)
+        else WebhookLog.Status.ERROR,
+        payload={
+            "sync_run_id": run.pk,
+            "mode": run.mode,
+            "status": run.status,
+            "total": run.total,
+            "created": run.created,
+            "updated": run.updated,
+            "unchanged": run.unchanged,
+            "deactivated": run.deactivated,
+            "failed": run.failed,
+        },
+        error=run.message,
+        processing_ms=round(elapsed) if elapsed is not None else None,
+    )

@@ -6,7 +6,7 @@ import pytest
 import requests
 
 from integrations.engine.runs import execute_run, start_run
-from integrations.models import SyncRun
+from integrations.models import SyncRun, WebhookLog
 from integrations.triggers import trigger_sync
 from integrations.woocommerce.client import WooClient
 from integrations.woocommerce.models import WooCommerceStore
@@ -60,6 +60,21 @@ def test_full_unchanged_incremental_and_removed(
     fourth = run(woo_store)
     assert fourth.deactivated == 1
     assert Product.objects.get(external_id=f"woo_{edited[0]}").is_active is False
+    logs = list(
+        WebhookLog.objects.order_by("received_at").values_list(
+            "provider", "event", "status", "payload"
+        )
+    )
+    assert [row[:3] for row in logs] == [("woocommerce", "product_sync", "success")] * 4
+    assert {
+        k: logs[0][3][k] for k in ("created", "updated", "unchanged", "deactivated", "failed")
+    } == {
+        "created": 1000,
+        "updated": 0,
+        "unchanged": 0,
+        "deactivated": 0,
+        "failed": 0,
+    }
 
 
 @pytest.mark.django_db
@@ -73,6 +88,8 @@ def test_fault_part_way_deactivates_nothing(
         run(woo_store, client=WooClient(woo_store, sleep=lambda s: None, max_retries=2))
     failed = SyncRun.objects.order_by("-pk").first()
     assert (failed.status, failed.processed, failed.deactivated) == ("failed", 400, 0)
+    log = WebhookLog.objects.order_by("-received_at").first()
+    assert (log.status, log.payload["status"], log.error) == ("error", "failed", failed.message)
     assert Product.objects.get(external_id="woo_1").is_active is True
 
 
