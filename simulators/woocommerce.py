@@ -121,11 +121,20 @@ class WooCommerceSimulator(Simulator):
         )
         self.route("POST", r"/_sim/products/(?P<pid>\d+)", self._edit, control=True)
         self.route("DELETE", r"/_sim/products/(?P<pid>\d+)", self._delete, control=True)
+        self.route("POST", r"/_sim/seed", self._seed, control=True)
 
     def fault_response(self, request: Request) -> Response:
         return wc_error(
             "internal_server_error", "There has been a critical error on this website.", 500
         )
+
+    def _seed(self, request: Request) -> Response:
+        """Replace the catalog with `count` products, every `variable_every`-th one variable."""
+        body = request.json() or {}
+        with self.lock:
+            self.seed_spec = (int(body.get("count", 0)), int(body.get("variable_every", 3)), 3)
+            self.reset_data()
+        return json_response({"products": len(self.products)})
 
     def _edit(self, request: Request) -> Response:
         pid = int(request.params["pid"])
