@@ -264,6 +264,8 @@ else:
 META_GRAPH_API_URL = env("META_GRAPH_API_URL", default="https://graph.facebook.com")
 META_CATALOG_INCLUDE_IMAGES = env.bool("META_CATALOG_INCLUDE_IMAGES", default=False)
 META_BATCH_SIZE = env.int("META_BATCH_SIZE", default=3000)
+# First retry delay of provider calls (5xx, network), doubling each time, with full jitter.
+PULL_HTTP_BACKOFF_SECONDS = env.float("PULL_HTTP_BACKOFF_SECONDS", default=0.5)
 # Pages a pull fetches ahead while storing the current one (0 = none), so network and
 # database work overlap.
 SYNC_PREFETCH_PAGES = env.int("SYNC_PREFETCH_PAGES", default=1)

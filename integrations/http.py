@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
+from django.conf import settings
 from django.core.cache import cache
 
 logger = logging.getLogger(__name__)
@@ -98,7 +99,7 @@ class HttpClient:
         budget: RequestBudget | None = None,
         timeout: tuple[float, float] = DEFAULT_TIMEOUT,
         max_retries: int = 4,
-        backoff_base: float = 0.5,
+        backoff_base: float | None = None,
         backoff_cap: float = 30.0,
         max_retry_after: float = 120.0,
         secrets: Iterable[str] = (),
@@ -110,7 +111,9 @@ class HttpClient:
         self.budget = budget
         self.timeout = timeout
         self.max_retries = max_retries
-        self.backoff_base = backoff_base
+        self.backoff_base = (
+            settings.PULL_HTTP_BACKOFF_SECONDS if backoff_base is None else backoff_base
+        )
         self.backoff_cap = backoff_cap
         self.max_retry_after = max_retry_after
         self.sleep = sleep
