@@ -235,6 +235,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": crontab(minute=env("WOO_INCREMENTAL_MINUTE", default="*/30")),
         "args": ("incremental",),
     },
+    "shopify-incremental": {
+        "task": "integrations.pull.sync_all_shopify_stores",
+        "schedule": crontab(minute=env("SHOPIFY_INCREMENTAL_MINUTE", default="5,35")),
+        "args": ("incremental",),
+    },
     "zoho-full-nightly": {
         "task": "integrations.pull.schedule_provider_syncs",
         "schedule": crontab(minute="30", hour=env("ZOHO_FULL_HOUR", default="2")),
@@ -269,6 +274,9 @@ PULL_HTTP_BACKOFF_SECONDS = env.float("PULL_HTTP_BACKOFF_SECONDS", default=0.5)
 # Pages a pull fetches ahead while storing the current one (0 = none), so network and
 # database work overlap.
 SYNC_PREFETCH_PAGES = env.int("SYNC_PREFETCH_PAGES", default=1)
+# Full Shopify syncs of more products than this run as a bulk operation (JSONL export).
+SHOPIFY_BULK_THRESHOLD = env.int("SHOPIFY_BULK_THRESHOLD", default=2000)
+SHOPIFY_BULK_POLL_SECONDS = env.float("SHOPIFY_BULK_POLL_SECONDS", default=2.0)
 # Variation requests in flight at once per WooCommerce page (kind to small shared hosts).
 WOO_VARIATION_CONCURRENCY = env.int("WOO_VARIATION_CONCURRENCY", default=8)
 
@@ -305,6 +313,8 @@ JAZZMIN_SETTINGS = {
         "integrations.SyncRun": "fas fa-sync",
         "integrations.ZohoCredential": "fas fa-plug",
         "integrations.WooCommerceStore": "fas fa-shopping-cart",
+        "integrations.ShopifyStore": "fab fa-shopify",
+        "integrations.WebhookLog": "fas fa-inbox",
         "meta_integration.MetaAppConfig": "fab fa-facebook",
         "meta_integration.MetaDeletion": "fas fa-trash",
         "django_celery_results.TaskResult": "fas fa-tasks",

@@ -21,6 +21,7 @@ from integrations.models import (
     WebhookLog,
 )
 from integrations.providers import PROVIDERS
+from integrations.shopify.models import ShopifyStore
 from integrations.triggers import TriggerResult, trigger_sync
 from integrations.woocommerce.models import WooCommerceStore
 from integrations.zoho.models import ZohoCredential
@@ -385,6 +386,35 @@ class WooCommerceStoreAdmin(ConnectionAdmin):
     @admin.display(description="Consumer key")
     def key(self, obj: WooCommerceStore) -> str:
         return mask(obj.consumer_key)
+
+
+class ShopifyStoreForm(SecretFieldsForm):
+    secret_fields = ("access_token",)
+
+    class Meta:
+        model = ShopifyStore
+        fields = ("tenant", "shop_domain", "access_token", "api_version", "currency", "is_active")
+
+
+@admin.register(ShopifyStore)
+class ShopifyStoreAdmin(ConnectionAdmin):
+    provider = Provider.SHOPIFY
+    form = ShopifyStoreForm
+    list_display = (
+        "shop_domain",
+        "tenant",
+        "api_version",
+        "token",
+        "currency",
+        "last_run",
+        "is_active",
+    )
+    list_select_related = ("tenant",)
+    readonly_fields = ("token", "last_run")
+
+    @admin.display(description="Access token")
+    def token(self, obj: ShopifyStore) -> str:
+        return mask(obj.access_token)
 
 
 BaseProductAdmin = type(admin.site._registry[Product])

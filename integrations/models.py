@@ -147,11 +147,13 @@ class WebhookLog(models.Model):
 
 
 # Provider connection models live in their packages; Django finds them through this module.
+from integrations.shopify.models import ShopifyStore  # noqa: E402
 from integrations.woocommerce.models import WooCommerceStore  # noqa: E402
 from integrations.zoho.models import ZohoCredential  # noqa: E402
 
 __all__ = [
     "Provider",
+    "ShopifyStore",
     "SyncMode",
     "SyncRun",
     "SyncSeen",

@@ -8,6 +8,9 @@ from django.db import models
 
 from integrations.engine.runs import PullSource
 from integrations.models import Provider
+from integrations.shopify.checks import test_shopify_connection
+from integrations.shopify.models import ShopifyStore
+from integrations.shopify.source import ShopifySource
 from integrations.woocommerce.checks import test_woo_connection
 from integrations.woocommerce.models import WooCommerceStore
 from integrations.woocommerce.source import WooSource
@@ -34,6 +37,14 @@ class ProviderSpec:
 
 
 PROVIDERS: dict[str, ProviderSpec] = {
+    Provider.SHOPIFY: ProviderSpec(
+        ShopifyStore,
+        ShopifySource,
+        "Shopify",
+        "shop_domain",
+        "shop_domain",
+        test_shopify_connection,
+    ),
     Provider.WOOCOMMERCE: ProviderSpec(
         WooCommerceStore, WooSource, "WooCommerce", "store_url", "store_url", test_woo_connection
     ),

@@ -107,3 +107,15 @@ def sync_woocommerce_products(connection_id: int, mode: str = SyncMode.FULL) -> 
 def sync_all_woocommerce_stores(mode: str = SyncMode.INCREMENTAL) -> int:
     """Beat: one run per active store of an active tenant, spread with jitter; returns how many."""
     return schedule_provider_syncs("woocommerce", mode)
+
+
+@shared_task(name="integrations.pull.sync_shopify_products")
+def sync_shopify_products(connection_id: int, mode: str = SyncMode.FULL) -> int:
+    """Start a Shopify sync for one store."""
+    return start_scheduled_run("shopify", connection_id, mode)
+
+
+@shared_task(name="integrations.pull.sync_all_shopify_stores")
+def sync_all_shopify_stores(mode: str = SyncMode.INCREMENTAL) -> int:
+    """Beat: one run per active store of an active tenant, spread with jitter; returns how many."""
+    return schedule_provider_syncs("shopify", mode)

@@ -1,0 +1,1 @@
+"""Shopify: store connection, GraphQL Admin API client, mapper and the pull source."""

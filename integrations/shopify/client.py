@@ -1,0 +1,248 @@
+"""Shopify GraphQL Admin API client: cost-sized queries, bucket pacing, bulk operations.
+
+Shopify scores a query before running it: objects cost 1, a connection costs
+2 + first x (cost of one node), and nested connections multiply. Queries over 1,000
+points are refused, so page sizes are computed from that formula. The bucket
+(`extensions.cost.throttleStatus`) must hold a query's requested cost before it is
+sent; we track it from every answer and wait instead of being THROTTLED.
+"""
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+from integrations.http import ApiError, HttpClient, RetryableError, TerminalError
+from integrations.shopify.models import ShopifyStore
+
+MAX_QUERY_COST = 1000
+VARIANTS_PER_PRODUCT_PAGE = 10
+
+PRODUCT_FIELDS = (
+    "id legacyResourceId title descriptionHtml vendor productType status tags updatedAt handle "
+    "onlineStoreUrl featuredImage { url }"
+)
+VARIANT_FIELDS = (
+    "id sku price compareAtPrice inventoryQuantity inventoryPolicy inventoryItem { tracked } "
+    "selectedOptions { name value }"
+)
+PRODUCTS_QUERY = (
+    "query Products($first: Int!, $after: String, $query: String, $variantsFirst: Int!) { "
+    "products(first: $first, after: $after, query: $query) { pageInfo { hasNextPage endCursor } "
+    f"nodes {{ {PRODUCT_FIELDS} variants(first: $variantsFirst) "
+    f"{{ pageInfo {{ hasNextPage endCursor }} nodes {{ {VARIANT_FIELDS} }} }} }} }} }}"
+)
+VARIANTS_QUERY = (
+    "query Variants($id: ID!, $first: Int!, $after: String) { product(id: $id) { "
+    "variants(first: $first, after: $after) { pageInfo { hasNextPage endCursor } "
+    f"nodes {{ {VARIANT_FIELDS} }} }} }} }}"
+)
+BULK_QUERY = (
+    f"{{ products {{ edges {{ node {{ {PRODUCT_FIELDS} "
+    f"variants {{ edges {{ node {{ {VARIANT_FIELDS} }} }} }} }} }} }} }}"
+)
+BULK_START = (
+    'mutation { bulkOperationRunQuery(query: """' + BULK_QUERY + '""") '
+    "{ bulkOperation { id status } userErrors { field message } } }"
+)
+BULK_POLL = (
+    "query BulkOperation($id: ID!) { node(id: $id) { ... on BulkOperation "
+    "{ id status errorCode objectCount url } } }"
+)
+COUNT_QUERY = "query ProductsCount { productsCount { count } }"
+VARIANT_NODE_COST = 2  # the variant object plus its inventoryItem object
+PRODUCT_NODE_COST = 2  # the product object plus its featuredImage object
+
+
+def products_query_cost(products: int, variants: int) -> int:
+    """Requested cost of PRODUCTS_QUERY, by Shopify's documented formula."""
+    return 2 + products * (PRODUCT_NODE_COST + 2 + variants * VARIANT_NODE_COST)
+
+
+def variants_query_cost(variants: int) -> int:
+    return 1 + 2 + variants * VARIANT_NODE_COST
+
+
+def products_page_size(variants: int = VARIANTS_PER_PRODUCT_PAGE, cap: int = 250) -> int:
+    """The largest products page whose requested cost stays within the single-query cap."""
+    per_product = PRODUCT_NODE_COST + 2 + variants * VARIANT_NODE_COST
+    return max(1, min(cap, (MAX_QUERY_COST - 2) // per_product))
+
+
+class ShopifyBulkFailed(TerminalError):
+    """A bulk operation ended FAILED, CANCELED or EXPIRED; `code` is Shopify's errorCode."""
+
+
+@dataclass
+class Bucket:
+    """Our view of the store's cost bucket, refilled at restore_rate per second."""
+
+    maximum: float = 1000.0
+    available: float = 1000.0
+    restore_rate: float = 50.0
+    seen_at: float = 0.0
+
+    def estimate(self, now: float) -> float:
+        return min(self.maximum, self.available + (now - self.seen_at) * self.restore_rate)
+
+    def update(self, status: dict[str, Any], now: float) -> None:
+        self.maximum = float(status.get("maximumAvailable", self.maximum))
+        self.available = float(status.get("currentlyAvailable", self.available))
+        self.restore_rate = float(status.get("restoreRate", self.restore_rate)) or self.restore_rate
+        self.seen_at = now
+
+
+class ShopifyClient(HttpClient):
+    def __init__(
+        self, store: ShopifyStore, *, clock: Callable[[], float] = time.monotonic, **options: Any
+    ) -> None:
+        super().__init__(base_url=store.graphql_url, secrets=[store.access_token], **options)
+        self.store = store
+        self.clock = clock
+        self.bucket = Bucket(seen_at=clock())
+        self.points_spent = 0
+        self.max_requested = 0
+        self.session.headers["X-Shopify-Access-Token"] = store.access_token
+
+    def graphql(
+        self, query: str, variables: dict[str, Any] | None = None, *, cost: int
+    ) -> dict[str, Any]:
+        """Run one query, waiting first until the bucket can pay its requested cost."""
+        if cost > MAX_QUERY_COST:
+            raise TerminalError(f"Query would cost {cost} points (cap {MAX_QUERY_COST})")
+        self.max_requested = max(self.max_requested, cost)
+        for _ in range(self.max_retries + 1):
+            wait = (cost - self.bucket.estimate(self.clock())) / self.bucket.restore_rate
+            if wait > 0:
+                self.sleep(wait)
+            payload = {"query": query, "variables": variables or {}}
+            response = self.request("POST", self.store.graphql_url, json=payload)
+            try:
+                body = response.json()
+            except ValueError:
+                raise TerminalError("Shopify returned a non-JSON body") from None
+            throttle = ((body.get("extensions") or {}).get("cost") or {}).get("throttleStatus")
+            if throttle:
+                self.bucket.update(throttle, self.clock())
+            errors = body.get("errors")
+            if errors and _code(errors) == "THROTTLED":
+                continue  # the bucket now says how long to wait
+            if errors:
+                raise TerminalError(f"Shopify GraphQL error: {self.redact(_messages(errors))}")
+            actual = ((body.get("extensions") or {}).get("cost") or {}).get("actualQueryCost")
+            self.points_spent += int(actual or 0)
+            return body.get("data") or {}
+        raise RetryableError("Shopify kept answering THROTTLED", status=429)
+
+    def throttle_delay(self, response: requests.Response) -> float | None:
+        if response.status_code == 429:
+            return super().throttle_delay(response)
+        return None
+
+    # --- paged reads --------------------------------------------------------------------
+
+    def products_count(self) -> int:
+        return int(self.graphql(COUNT_QUERY, cost=1)["productsCount"]["count"])
+
+    def product_pages(
+        self, *, updated_since: str | None = None
+    ) -> Iterator[list[tuple[dict[str, Any], list]]]:
+        """Pages of (product node, all its variant nodes)."""
+        first = products_page_size()
+        cost = products_query_cost(first, VARIANTS_PER_PRODUCT_PAGE)
+        query = f"updated_at:>='{updated_since}'" if updated_since else None
+        after = None
+        while True:
+            data = self.graphql(
+                PRODUCTS_QUERY,
+                {
+                    "first": first,
+                    "after": after,
+                    "query": query,
+                    "variantsFirst": VARIANTS_PER_PRODUCT_PAGE,
+                },
+                cost=cost,
+            )
+            connection = data["products"]
+            yield [(node, self._all_variants(node)) for node in connection["nodes"]]
+            if not connection["pageInfo"]["hasNextPage"]:
+                return
+            after = connection["pageInfo"]["endCursor"]
+
+    def _all_variants(self, node: dict[str, Any]) -> list[dict[str, Any]]:
+        """The variants in the page, plus further pages for products with more of them."""
+        variants = node.get("variants") or {}
+        nodes = list(variants.get("nodes") or [])
+        info = variants.get("pageInfo") or {}
+        first = (MAX_QUERY_COST - 3) // VARIANT_NODE_COST
+        while info.get("hasNextPage"):
+            data = self.graphql(
+                VARIANTS_QUERY,
+                {"id": node["id"], "first": first, "after": info.get("endCursor")},
+                cost=variants_query_cost(first),
+            )
+            page = data["product"]["variants"]
+            nodes.extend(page["nodes"])
+            info = page["pageInfo"]
+        return nodes
+
+    # --- bulk operations ----------------------------------------------------------------
+
+    def run_bulk_export(self, *, poll_seconds: float = 1.0, timeout_seconds: float = 3600) -> str:
+        """Start the products export and wait for it; returns the JSONL download URL."""
+        data = self.graphql(BULK_START, cost=10)
+        result = data["bulkOperationRunQuery"]
+        if result.get("userErrors"):
+            raise TerminalError(
+                f"Shopify refused the bulk operation: {_messages(result['userErrors'])}"
+            )
+        operation_id = result["bulkOperation"]["id"]
+        deadline = self.clock() + timeout_seconds
+        while self.clock() < deadline:
+            node = self.graphql(BULK_POLL, {"id": operation_id}, cost=1)["node"]
+            status = node["status"]
+            if status == "COMPLETED":
+                return str(node.get("url") or "")
+            if status in {"FAILED", "CANCELED", "EXPIRED"}:
+                code = node.get("errorCode") or "no error code"
+                raise ShopifyBulkFailed(f"Shopify bulk operation {status.lower()}: {code}")
+            self.sleep(poll_seconds)
+        raise RetryableError("Shopify bulk operation did not finish in time")
+
+    def bulk_rows(self, url: str) -> Iterator[dict[str, Any]]:
+        """Stream the JSONL result line by line (it can be large)."""
+        if not url:
+            return
+        try:
+            with self.session.get(url, stream=True, timeout=self.timeout) as response:
+                if response.status_code >= 400:
+                    raise self.error_for(response)
+                for line in response.iter_lines():
+                    if line:
+                        yield json.loads(line)
+        except requests.RequestException as exc:
+            raise RetryableError(f"Bulk result download failed: {type(exc).__name__}") from None
+
+
+def _code(errors: Any) -> str:
+    if isinstance(errors, list) and errors:
+        return str((errors[0].get("extensions") or {}).get("code", ""))
+    return ""
+
+
+def _messages(errors: Any) -> str:
+    if isinstance(errors, list):
+        return "; ".join(str(e.get("message", e)) for e in errors)
+    return str(errors)
+
+
+__all__ = [
+    "ApiError",
+    "ShopifyBulkFailed",
+    "ShopifyClient",
+    "products_page_size",
+    "products_query_cost",
+]
