@@ -167,11 +167,11 @@ class SyncTriggerView(APIView):
                     {"detail": f"No {spec.label} integration is configured for this tenant."}
                 )
             if len(active) > 1:
-                raise ValidationError({"connection_id": "Several connections exist; choose one."})
+                raise ValidationError({"connection_id": ["Several connections exist; choose one."]})
             connection = active[0]
         if not connection.is_active:
             raise ValidationError(
-                {"connection_id": f"{spec.label} connection {connection.pk} is inactive."}
+                {"connection_id": [f"{spec.label} connection {connection.pk} is inactive."]}
             )
         identity = spec.identity(connection)
         result = trigger_sync(

@@ -113,3 +113,45 @@ def test_sync_runs_are_tenant_scoped(
     outsider = client_for(other_tenant)
     assert outsider.get(f"/v1/catalog/sync-runs/{run_id}/").status_code == 404
     assert outsider.get("/v1/catalog/sync-runs/").json()["count"] == 0
+
+
+def test_store_triggers_name_their_store(api: APIClient, tenant: Tenant) -> None:
+    from integrations.shopify.models import ShopifyStore
+    from integrations.woocommerce.models import WooCommerceStore
+
+    woo = WooCommerceStore.objects.create(
+        tenant=tenant, store_url="https://shop.example.com", consumer_key="ck", consumer_secret="cs"
+    )
+    shop = ShopifyStore.objects.create(
+        tenant=tenant, shop_domain="acme.myshopify.com", access_token="shpat_x"
+    )
+    woo_body = api.post("/v1/catalog/sync/woocommerce", format="json").json()
+    assert (woo_body["store_url"], woo_body["message"]) == (
+        woo.store_url,
+        "WooCommerce sync has been scheduled",
+    )
+    shop_body = api.post("/v1/catalog/sync/shopify", {"mode": "incremental"}, format="json").json()
+    assert (shop_body["shop_domain"], shop_body["status"]) == ("acme.myshopify.com", "accepted")
+    assert SyncRun.objects.get(provider="shopify").connection_id == shop.pk
+    assert SyncRun.objects.get(provider="shopify").mode == "incremental"
+    assert set(AuditLog.objects.values_list("action", flat=True)) == {
+        "woocommerce_sync_triggered",
+        "shopify_sync_triggered",
+        "api_key_created",
+    }
+
+
+def test_several_stores_need_a_connection_id(api: APIClient, tenant: Tenant) -> None:
+    from integrations.woocommerce.models import WooCommerceStore
+
+    for n in (1, 2):
+        WooCommerceStore.objects.create(
+            tenant=tenant,
+            store_url=f"https://s{n}.example.com",
+            consumer_key="k",
+            consumer_secret="s",
+        )
+    response = api.post("/v1/catalog/sync/woocommerce", format="json")
+    assert response.status_code == 400
+    assert response.json() == {"connection_id": ["Several connections exist; choose one."]}
+    assert SyncRun.objects.count() == 0
