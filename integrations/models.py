@@ -116,30 +116,63 @@ class SyncSeen(models.Model):
 
 
 class WebhookLog(models.Model):
-    """One record per inbound delivery or sync operation, for troubleshooting in the admin."""
+    """One record per inbound delivery or sync operation, for troubleshooting in the admin.
+
+    Native webhook deliveries are deduplicated by `dedupe_key` (unique per connection), and
+    processed from the stored payload, so a failed one can be replayed from the admin.
+    """
 
     class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
         SUCCESS = "success", "Success"
         ERROR = "error", "Error"
         REJECTED = "rejected", "Rejected"
         DUPLICATE = "duplicate", "Duplicate"
+        STALE = "stale", "Stale (older than what we hold)"
+        IGNORED = "ignored", "Ignored (topic not handled)"
 
     tenant = models.ForeignKey(
         Tenant, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     provider = models.CharField(max_length=20, choices=Provider.choices)
+    connection_id = models.PositiveBigIntegerField(
+        null=True, blank=True, help_text="The store the delivery was addressed to."
+    )
     event = models.CharField(max_length=100, help_text="e.g. product_sync, products/update")
+    webhook_id = models.CharField(
+        max_length=255, blank=True, default="", help_text="The store's webhook (subscription) id."
+    )
     delivery_id = models.CharField(max_length=255, blank=True, default="")
+    dedupe_key = models.CharField(
+        max_length=64,
+        blank=True,
+        default="",
+        help_text="What makes a delivery the same delivery; empty for rejected and duplicates.",
+    )
+    payload_hash = models.CharField(max_length=64, blank=True, default="")
     status = models.CharField(max_length=20, choices=Status.choices)
     payload = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True, default="")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    triggered_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the store says the event happened."
+    )
     processing_ms = models.PositiveIntegerField(null=True, blank=True)
     received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at"]
         indexes = [
-            models.Index(fields=["provider", "event", "-received_at"], name="webhooklog_recent")
+            models.Index(fields=["provider", "event", "-received_at"], name="webhooklog_recent"),
+            models.Index(fields=["status", "received_at"], name="webhooklog_status"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "connection_id", "dedupe_key"],
+                condition=~Q(dedupe_key=""),
+                name="uniq_webhook_delivery",
+            )
         ]
 
     def __str__(self) -> str:
@@ -148,10 +181,12 @@ class WebhookLog(models.Model):
 
 # Provider connection models live in their packages; Django finds them through this module.
 from integrations.shopify.models import ShopifyStore  # noqa: E402
+from integrations.webhooks.models import IntegrationToken, WooCommerceEventLog  # noqa: E402
 from integrations.woocommerce.models import WooCommerceStore  # noqa: E402
 from integrations.zoho.models import ZohoCredential  # noqa: E402
 
 __all__ = [
+    "IntegrationToken",
     "Provider",
     "ShopifyStore",
     "SyncMode",
@@ -160,6 +195,7 @@ __all__ = [
     "SyncStatus",
     "SyncTrigger",
     "WebhookLog",
+    "WooCommerceEventLog",
     "WooCommerceStore",
     "ZohoCredential",
 ]

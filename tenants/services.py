@@ -108,13 +108,18 @@ def find_active_key(plain_key: str) -> TenantApiKey | None:
         .filter(prefix=parts[0], revoked_at__isnull=True, tenant__is_active=True)
         .first()
     )
-    if candidate is None:
-        # Spend the same work as a real comparison so timing says nothing.
-        hmac.compare_digest(hash_key(plain_key), "0" * 64)
-        return None
-    if not hmac.compare_digest(hash_key(plain_key), candidate.key_hash):
+    if not hash_matches(plain_key, candidate.key_hash if candidate else None):
         return None
     return candidate
+
+
+def hash_matches(plain_key: str, stored_hash: str | None) -> bool:
+    """Constant-time check of a plain secret against its stored SHA-256 hash.
+
+    With no candidate row (`stored_hash` None) the same work is spent, so timing says nothing.
+    """
+    expected = stored_hash if stored_hash is not None else "0" * 64
+    return hmac.compare_digest(hash_key(plain_key), expected) and stored_hash is not None
 
 
 def tenant_matches(tenant: Tenant, identifier: str) -> bool:
