@@ -20,6 +20,12 @@ def _woocommerce(seed: int) -> Simulator:
     return WooCommerceSimulator(products=seed)
 
 
+def _shopify(seed: int) -> Simulator:
+    from simulators.shopify import ShopifySimulator
+
+    return ShopifySimulator(products=seed)
+
+
 def _zoho(seed: int) -> Simulator:
     from simulators.zoho import ZohoSimulator
 
@@ -28,6 +34,7 @@ def _zoho(seed: int) -> Simulator:
 
 REGISTRY: dict[str, Callable[[int], Simulator]] = {
     "meta": _meta,
+    "shopify": _shopify,
     "woocommerce": _woocommerce,
     "zoho": _zoho,
 }

@@ -19,6 +19,7 @@ from integrations.http import ApiError, HttpClient, RetryableError, TerminalErro
 from integrations.shopify.models import ShopifyStore
 
 MAX_QUERY_COST = 1000
+MAX_PAGE_SIZE = 250  # Shopify refuses first/last above this on any connection
 VARIANTS_PER_PRODUCT_PAGE = 10
 
 PRODUCT_FIELDS = (
@@ -53,7 +54,7 @@ BULK_POLL = (
     "{ id status errorCode objectCount url } } }"
 )
 COUNT_QUERY = "query ProductsCount { productsCount { count } }"
-VARIANT_NODE_COST = 2  # the variant object plus its inventoryItem object
+VARIANT_NODE_COST = 3  # the variant object, its inventoryItem and its selectedOptions
 PRODUCT_NODE_COST = 2  # the product object plus its featuredImage object
 
 
@@ -66,7 +67,7 @@ def variants_query_cost(variants: int) -> int:
     return 1 + 2 + variants * VARIANT_NODE_COST
 
 
-def products_page_size(variants: int = VARIANTS_PER_PRODUCT_PAGE, cap: int = 250) -> int:
+def products_page_size(variants: int = VARIANTS_PER_PRODUCT_PAGE, cap: int = MAX_PAGE_SIZE) -> int:
     """The largest products page whose requested cost stays within the single-query cap."""
     per_product = PRODUCT_NODE_COST + 2 + variants * VARIANT_NODE_COST
     return max(1, min(cap, (MAX_QUERY_COST - 2) // per_product))
@@ -177,7 +178,7 @@ class ShopifyClient(HttpClient):
         variants = node.get("variants") or {}
         nodes = list(variants.get("nodes") or [])
         info = variants.get("pageInfo") or {}
-        first = (MAX_QUERY_COST - 3) // VARIANT_NODE_COST
+        first = min(MAX_PAGE_SIZE, (MAX_QUERY_COST - 3) // VARIANT_NODE_COST)
         while info.get("hasNextPage"):
             data = self.graphql(
                 VARIANTS_QUERY,
