@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "products_and_services",
     "meta_integration",
     "integrations",
+    "knowledge",
 ]
 
 MIDDLEWARE = [
@@ -216,7 +217,7 @@ CELERY_TASK_ROUTES = {
     "meta_integration.*": {"queue": "meta_push"},
     "integrations.pull.*": {"queue": "pull"},
     "integrations.webhooks.*": {"queue": "webhooks"},
-    "integrations.knowledge.*": {"queue": "knowledge"},
+    "knowledge.*": {"queue": "knowledge"},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
@@ -244,6 +245,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "integrations.pull.schedule_provider_syncs",
         "schedule": crontab(minute="30", hour=env("ZOHO_FULL_HOUR", default="2")),
         "args": ("zoho", "full"),
+    },
+    "knowledge-sweep": {
+        "task": "knowledge.sweep_stale_documents",
+        "schedule": env.float("KNOWLEDGE_SWEEP_INTERVAL_SECONDS", default=600.0),
     },
 }
 TASK_QUEUE_NAMES = ("default", "meta_push", "pull", "webhooks", "knowledge")
@@ -279,6 +284,19 @@ SHOPIFY_BULK_THRESHOLD = env.int("SHOPIFY_BULK_THRESHOLD", default=2000)
 SHOPIFY_BULK_POLL_SECONDS = env.float("SHOPIFY_BULK_POLL_SECONDS", default=2.0)
 # Variation requests in flight at once per WooCommerce page (kind to small shared hosts).
 WOO_VARIATION_CONCURRENCY = env.int("WOO_VARIATION_CONCURRENCY", default=8)
+
+# --- Knowledge index (embeddings) ---
+# Any OpenAI-compatible POST {EMBEDDINGS_API_URL}/v1/embeddings. No key means indexing is off.
+EMBEDDINGS_API_URL = env("EMBEDDINGS_API_URL", default="https://api.openai.com")
+EMBEDDINGS_MODEL = env("EMBEDDINGS_MODEL", default="text-embedding-3-small")
+EMBEDDINGS_API_KEY = env("EMBEDDINGS_API_KEY", default="")
+# Texts per embeddings call (OpenAI accepts up to 2,048).
+EMBEDDINGS_BATCH_SIZE = env.int("EMBEDDINGS_BATCH_SIZE", default=100)
+# Chunk size and overlap, in words, when a product's text is split for embedding.
+KNOWLEDGE_CHUNK_WORDS = env.int("KNOWLEDGE_CHUNK_WORDS", default=300)
+KNOWLEDGE_CHUNK_OVERLAP = env.int("KNOWLEDGE_CHUNK_OVERLAP", default=40)
+# Most chunks one semantic search compares (newest documents first), so a request stays bounded.
+KNOWLEDGE_SEARCH_MAX_CHUNKS = env.int("KNOWLEDGE_SEARCH_MAX_CHUNKS", default=20000)
 
 # --- Admin (Jazzmin) ---
 JAZZMIN_SETTINGS = {
@@ -318,12 +336,14 @@ JAZZMIN_SETTINGS = {
         "meta_integration.MetaAppConfig": "fab fa-facebook",
         "meta_integration.MetaDeletion": "fas fa-trash",
         "django_celery_results.TaskResult": "fas fa-tasks",
+        "knowledge.KnowledgeDocument": "fas fa-brain",
     },
     "order_with_respect_to": [
         "products_and_services",
         "tenants",
         "meta_integration",
         "integrations",
+        "knowledge",
     ],
     "show_ui_builder": False,
     "changeform_format": "horizontal_tabs",

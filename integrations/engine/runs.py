@@ -27,6 +27,7 @@ from integrations.models import (
     SyncStatus,
     WebhookLog,
 )
+from knowledge.triggers import schedule_reindex
 from meta_integration.outbox import mark_pending
 from products_and_services.models import Product
 from tenants.models import Tenant
@@ -222,6 +223,7 @@ def deactivate_unseen(run: SyncRun, connection_key: str) -> int:
             is_active=False, external_hash="", updated_at=timezone.now()
         )
         mark_pending(ids, tenant_id=run.tenant_id)
+        schedule_reindex(ids, tenant_id=run.tenant_id)
     return len(ids)
 
 

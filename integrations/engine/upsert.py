@@ -1,7 +1,8 @@
 """The page upsert: map, hash, load existing rows once, bulk-write only what changed.
 
 Every provider's pages and every webhook event go through `upsert_page`, so SKU
-adoption, stale-event protection, hashing and the Meta-pending mark apply everywhere.
+adoption, stale-event protection, hashing, the Meta-pending mark and knowledge re-indexing
+apply everywhere.
 The number of queries per page does not depend on the page size.
 """
 
@@ -16,6 +17,7 @@ from django.utils import timezone
 
 from common.bulk import update_rows
 from integrations.engine.records import ProductRecord, VariantRecord, record_hash
+from knowledge.triggers import schedule_reindex
 from meta_integration.outbox import mark_pending
 from products_and_services.currencies import iso_currency_codes
 from products_and_services.models import (
@@ -196,6 +198,7 @@ def upsert_page(
             _sync_images(changed)
             result.changed_ids = [p.pk for p, _ in changed]
             mark_pending(result.changed_ids, tenant_id=tenant.pk)
+            schedule_reindex(result.changed_ids, tenant_id=tenant.pk)
         result.created, result.updated = len(to_create), len(to_update)
     return result
 
