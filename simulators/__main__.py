@@ -8,6 +8,12 @@ from collections.abc import Callable
 from simulators.base import Simulator, SimulatorServer
 
 
+def _embeddings(seed: int) -> Simulator:
+    from simulators.embeddings import EmbeddingsSimulator
+
+    return EmbeddingsSimulator()
+
+
 def _meta(seed: int) -> Simulator:
     from simulators.meta import MetaSimulator
 
@@ -33,6 +39,7 @@ def _zoho(seed: int) -> Simulator:
 
 
 REGISTRY: dict[str, Callable[[int], Simulator]] = {
+    "embeddings": _embeddings,
     "meta": _meta,
     "shopify": _shopify,
     "woocommerce": _woocommerce,
