@@ -318,6 +318,13 @@ class ShopifySimulator(Simulator):
         self.seed_spec = (products, variable_every, variants)
         super().__init__(**kw)
 
+    def configure(self, **knobs: Any) -> None:
+        """As the base, and `fail_products_call` counts products queries from when it is set."""
+        super().configure(**knobs)
+        if "fail_products_call" in knobs:
+            with self.lock:
+                self.products_calls = 0
+
     # --- data ------------------------------------------------------------------------------
     def reset_data(self) -> None:
         self.products: dict[int, dict[str, Any]] = {}

@@ -123,3 +123,29 @@ def woo_store(tenant: Tenant, woo_sim: WooHandle) -> Any:
         consumer_secret="cs_sim",
         currency="EUR",
     )
+
+
+class ShopHandle(SimulatorHandle):
+    def stats(self) -> dict[str, Any]:
+        return self.get("/_sim/stats")
+
+    def calls(self) -> list[dict[str, Any]]:
+        return self.get("/_sim/calls")["calls"]
+
+
+@pytest.fixture
+def shop_sim() -> Iterator[ShopHandle]:
+    from simulators.base import SimulatorServer
+    from simulators.shopify import ShopifySimulator
+
+    with SimulatorServer(ShopifySimulator(products=1000)) as server:
+        yield ShopHandle(server.url)
+
+
+@pytest.fixture
+def shopify_store(tenant: Tenant, shop_sim: ShopHandle) -> Any:
+    from integrations.shopify.models import ShopifyStore
+
+    return ShopifyStore.objects.create(
+        tenant=tenant, shop_domain=shop_sim.url, access_token="shpat_sim", currency="CAD"
+    )
