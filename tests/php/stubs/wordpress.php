@@ -322,3 +322,33 @@ function wp_get_attachment_url( int $attachment_id ) {
 function get_woocommerce_currency(): string {
 	return 'USD';
 }
+
+// Settings API output: markers are enough to see what the page rendered.
+function settings_errors(): void {
+	echo '<!-- settings_errors -->';
+}
+function settings_fields( string $group ): void {
+	echo '<!-- settings_fields ' . esc_html( $group ) . ' -->';
+}
+function do_settings_sections( string $page ): void {
+	echo '<!-- sections ' . esc_html( $page ) . ' -->';
+}
+function submit_button( ?string $text = null, string $type = 'primary', string $name = 'submit', bool $wrap = true ): void {
+	echo '<input type="submit" name="' . esc_attr( $name ) . '" value="' . esc_attr( $text ?? 'Save Changes' ) . '" />';
+}
+function wp_nonce_field( string $action ): void {
+	echo '<input type="hidden" name="_wpnonce" value="nonce-' . esc_attr( $action ) . '" />';
+}
+
+// Uninstall.
+function is_multisite(): bool {
+	return false;
+}
+function wp_unschedule_hook( string $hook ): int {
+	foreach ( array_keys( CS_WP::$cron ) as $key ) {
+		if ( 0 === strpos( $key, $hook . '|' ) ) {
+			unset( CS_WP::$cron[ $key ] );
+		}
+	}
+	return 1;
+}

@@ -1,0 +1,53 @@
+<?php
+/**
+ * uninstall.php removes the options, the transients and the scheduled sends.
+ *
+ * @package CatalogSync\Tests
+ */
+
+/** Records the queries uninstall.php runs. */
+final class CS_Fake_Wpdb {
+	/** @var string */
+	public $options = 'wp_options';
+	/** @var string[] */
+	public $queries = array();
+
+	public function esc_like( string $text ): string {
+		return addcslashes( $text, '_%\\' );
+	}
+
+	public function prepare( string $query, ...$args ): string {
+		return vsprintf( str_replace( '%s', "'%s'", $query ), $args );
+	}
+
+	public function query( string $query ): int {
+		$this->queries[] = $query;
+		return 3;
+	}
+}
+
+final class UninstallTest extends CS_TestCase {
+
+	/**
+	 * @runInSeparateProcess
+	 * @preserveGlobalState disabled
+	 */
+	public function test_uninstall_removes_options_transients_and_cron(): void {
+		global $wpdb;
+		$wpdb = new CS_Fake_Wpdb();
+		$this->configure();
+		CS_WP::$options['woocommerce_currency'] = 'USD';
+		CS_WP::$cron['catalog_sync_flush_product|[414]'] = time() + 30;
+		CS_WP::$cron['other_plugin_hook|[]']             = time() + 60;
+		define( 'WP_UNINSTALL_PLUGIN', 'catalog-sync-woocommerce/catalog-sync-woocommerce.php' );
+
+		require dirname( __DIR__, 2 ) . '/wordpress-plugin/catalog-sync-woocommerce/uninstall.php';
+
+		$this->assertSame( array( 'woocommerce_currency' => 'USD' ), CS_WP::$options );
+		$this->assertSame( array( 'other_plugin_hook|[]' ), array_keys( CS_WP::$cron ) );
+		$this->assertSame(
+			array( "DELETE FROM wp_options WHERE option_name LIKE '\\_transient\\_catalog\\_sync\\_%' OR option_name LIKE '\\_transient\\_timeout\\_catalog\\_sync\\_%'" ),
+			$wpdb->queries
+		);
+	}
+}
