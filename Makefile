@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint format bench install install-dev check-schema check-deploy clean
+.PHONY: run test test-php plugin-zip lint format bench install install-dev check-schema check-deploy clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,20 @@ run: install
 ## make test: the suite; SQLite and an in-memory broker unless DATABASE_URL / CELERY_BROKER_URL are set.
 test: install-dev
 	$(BIN)/python -m pytest
+
+## make test-php: the WordPress plugin: `php -l` on every PHP file, then its PHPUnit tests
+## (Debian's php-cli and phpunit; `make test` does not need PHP).
+PHP_SOURCES = $(shell find wordpress-plugin tests/php -name '*.php')
+test-php:
+	@for f in $(PHP_SOURCES); do php -l "$$f" >/dev/null || exit 1; done
+	@echo "php -l: $(words $(PHP_SOURCES)) files OK"
+	phpunit -c tests/php/phpunit.xml
+
+## make plugin-zip: var/catalog-sync-woocommerce.zip, ready for Plugins > Add New > Upload.
+plugin-zip:
+	mkdir -p var
+	rm -f var/catalog-sync-woocommerce.zip
+	cd wordpress-plugin && python3 -m zipfile -c ../var/catalog-sync-woocommerce.zip catalog-sync-woocommerce
 
 lint: install-dev
 	$(BIN)/ruff check .
