@@ -111,7 +111,12 @@ final class HooksTest extends CS_TestCase {
 	}
 
 	public function test_debounce_is_per_product(): void {
-		$this->product( array( 'id' => 415 ) );
+		$this->product(
+			array(
+				'id'   => 415,
+				'name' => 'Sock',
+			)
+		);
 
 		do_action( 'woocommerce_update_product', 414 );
 		$this->end_request();
@@ -197,15 +202,24 @@ final class HooksTest extends CS_TestCase {
 		$this->assertSame( array( array( 'product.updated', 414 ) ), $this->sent() );
 	}
 
-	public function test_auto_drafts_and_vanished_products_are_not_sent(): void {
+	public function test_auto_drafts_nameless_and_vanished_products_are_not_sent(): void {
 		$this->product(
 			array(
 				'id'     => 416,
+				'name'   => 'Shell',
 				'status' => 'auto-draft',
 			)
 		);
 
+		$this->product(
+			array(
+				'id'   => 417,
+				'name' => '  ',
+			)
+		);
+
 		do_action( 'woocommerce_new_product', 416 );
+		do_action( 'woocommerce_update_product', 417 );
 		do_action( 'woocommerce_update_product', 999 );
 		$this->end_request();
 		do_action( 'catalog_sync_flush_product', 999 );

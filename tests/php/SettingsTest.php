@@ -62,7 +62,7 @@ final class SettingsTest extends CS_TestCase {
 	}
 
 	public function test_live_and_test_tokens_are_accepted_trimmed(): void {
-		$test_token = 'wc_sk_test_' . str_repeat( 'Zz9_-', 8 );
+		$test_token = 'wc_sk_test_' . str_repeat( 'Zz90', 10 );
 
 		$this->assertSame( self::TOKEN, $this->settings->sanitize_token( ' ' . self::TOKEN . "\n" ) );
 		$this->assertSame( $test_token, $this->settings->sanitize_token( $test_token ) );
@@ -87,6 +87,8 @@ final class SettingsTest extends CS_TestCase {
 			'41 characters'  => array( 'wc_sk_live_a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p6q7r8s9t0x' ),
 			'masked value'   => array( 'wc_sk_live_********s9t0' ),
 			'inner space'    => array( 'wc_sk_live_a1b2c3d4e5f6g7h8i9j0 1l2m3n4o5p6q7r8s9t0' ),
+			'punctuation'    => array( 'wc_sk_live_a1b2c3d4e5f6g7h8i9j0-1l2m3n4o5p6q7r8s9t0' ),
+			'upper-case env' => array( 'WC_SK_LIVE_a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p6q7r8s9t0' ),
 		);
 	}
 

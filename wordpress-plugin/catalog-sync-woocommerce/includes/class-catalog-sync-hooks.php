@@ -174,8 +174,9 @@ final class Catalog_Sync_Hooks {
 	}
 
 	/**
-	 * The product if it still exists and is worth sending: auto-drafts are empty shells and a
-	 * trashed product was already sent as deleted.
+	 * The product if it still exists and is worth sending: auto-drafts are empty shells, a
+	 * trashed product was already sent as deleted, and the server refuses a product without a
+	 * name.
 	 *
 	 * @param int $product_id Product id.
 	 * @return WC_Product|null
@@ -185,6 +186,6 @@ final class Catalog_Sync_Hooks {
 		if ( ! $product || in_array( $product->get_status(), array( 'auto-draft', 'trash' ), true ) ) {
 			return null;
 		}
-		return $product;
+		return '' === trim( (string) $product->get_name() ) ? null : $product;
 	}
 }

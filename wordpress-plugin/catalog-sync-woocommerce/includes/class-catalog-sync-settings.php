@@ -18,7 +18,7 @@ final class Catalog_Sync_Settings {
 	const CAPABILITY       = 'manage_woocommerce';
 	const TEST_ACTION      = 'catalog_sync_test_connection';
 	const RESULT_TRANSIENT = 'catalog_sync_test_result_';
-	const TOKEN_PATTERN    = '/^wc_sk_(live|test)_[A-Za-z0-9_-]{40}$/';
+	const TOKEN_PATTERN    = '/^wc_sk_(live|test)_[A-Za-z0-9]{40}$/';
 
 	/**
 	 * Hooks the page into the admin; nothing here runs outside wp-admin.
@@ -121,7 +121,7 @@ final class Catalog_Sync_Settings {
 			add_settings_error(
 				CATALOG_SYNC_OPTION_TOKEN,
 				'catalog_sync_invalid_token',
-				__( 'The token must be wc_sk_live_ or wc_sk_test_ followed by 40 characters. Copy it again from Catalog Sync. The saved token was kept.', 'catalog-sync-woocommerce' )
+				__( 'The token must be wc_sk_live_ or wc_sk_test_ followed by 40 letters and digits. Copy it again from Catalog Sync. The saved token was kept.', 'catalog-sync-woocommerce' )
 			);
 			return $current;
 		}
