@@ -246,11 +246,18 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": crontab(minute="30", hour=env("ZOHO_FULL_HOUR", default="2")),
         "args": ("zoho", "full"),
     },
+    "webhooks-requeue-pending": {
+        "task": "integrations.webhooks.requeue_pending",
+        "schedule": env.float("WEBHOOK_SWEEP_INTERVAL_SECONDS", default=300.0),
+    },
     "knowledge-sweep": {
         "task": "knowledge.sweep_stale_documents",
         "schedule": env.float("KNOWLEDGE_SWEEP_INTERVAL_SECONDS", default=600.0),
     },
 }
+# Accepted webhook events not processed after this long are queued again by the beat sweep.
+WEBHOOK_REQUEUE_AFTER_SECONDS = env.int("WEBHOOK_REQUEUE_AFTER_SECONDS", default=300)
+
 TASK_QUEUE_NAMES = ("default", "meta_push", "pull", "webhooks", "knowledge")
 
 # --- Cache: shared by all processes (request budgets, locks); Redis when the broker is Redis ---

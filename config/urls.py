@@ -1,4 +1,4 @@
-"""URL map: admin, health, the catalog API and its OpenAPI docs."""
+"""URL map: admin, health, the catalog API, integration tokens, webhooks and the API docs."""
 
 from django.conf import settings
 from django.conf.urls.static import static
@@ -7,6 +7,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config.health import healthz
+from integrations.webhooks import urls as webhook_urls
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -14,6 +15,8 @@ urlpatterns = [
     path("v1/catalog/", include("products_and_services.urls")),
     path("v1/catalog/", include("integrations.urls")),
     path("v1/catalog/", include("knowledge.urls")),
+    path("api/v1/integrations/", include(webhook_urls.management_urlpatterns)),
+    path("api/integrations/", include(webhook_urls.receiver_urlpatterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]

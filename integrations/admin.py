@@ -18,7 +18,6 @@ from integrations.models import (
     SyncMode,
     SyncRun,
     SyncTrigger,
-    WebhookLog,
 )
 from integrations.providers import PROVIDERS
 from integrations.shopify.models import ShopifyStore
@@ -214,28 +213,6 @@ class SyncRunAdmin(TenantScopedAdmin):
         return TemplateResponse(request, "admin/integrations/start_sync.html", context)
 
 
-@admin.register(WebhookLog)
-class WebhookLogAdmin(TenantScopedAdmin):
-    list_display = (
-        "received_at",
-        "provider",
-        "event",
-        "status",
-        "tenant",
-        "processing_ms",
-        "delivery_id",
-    )
-    list_filter = ("provider", "event", "status")
-    search_fields = ("delivery_id", "error")
-    list_select_related = ("tenant",)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 class ConnectionAdmin(TenantScopedAdmin):
     """What every pull connection's admin offers: last run, Sync now, Test connection."""
 
@@ -357,8 +334,20 @@ class ZohoCredentialAdmin(ConnectionAdmin):
         super().save_model(request, obj, form, change)
 
 
-class WooCommerceStoreForm(SecretFieldsForm):
-    secret_fields = ("consumer_key", "consumer_secret")
+class OptionalWebhookSecretForm(SecretFieldsForm):
+    """The webhook secret is only needed for native webhooks, so it may stay empty."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["webhook_secret"].required = False
+        self.fields["webhook_secret"].help_text = (
+            "Secret of the store's native webhooks (see docs/webhooks.md). "
+            + self.fields["webhook_secret"].help_text
+        )
+
+
+class WooCommerceStoreForm(OptionalWebhookSecretForm):
+    secret_fields = ("consumer_key", "consumer_secret", "webhook_secret")
 
     class Meta:
         model = WooCommerceStore
@@ -371,6 +360,7 @@ class WooCommerceStoreForm(SecretFieldsForm):
             "query_string_auth",
             "verify_ssl",
             "currency",
+            "webhook_secret",
             "is_active",
         )
 
@@ -388,12 +378,20 @@ class WooCommerceStoreAdmin(ConnectionAdmin):
         return mask(obj.consumer_key)
 
 
-class ShopifyStoreForm(SecretFieldsForm):
-    secret_fields = ("access_token",)
+class ShopifyStoreForm(OptionalWebhookSecretForm):
+    secret_fields = ("access_token", "webhook_secret")
 
     class Meta:
         model = ShopifyStore
-        fields = ("tenant", "shop_domain", "access_token", "api_version", "currency", "is_active")
+        fields = (
+            "tenant",
+            "shop_domain",
+            "access_token",
+            "api_version",
+            "currency",
+            "webhook_secret",
+            "is_active",
+        )
 
 
 @admin.register(ShopifyStore)
@@ -457,3 +455,6 @@ class IntegrationProductAdmin(BaseProductAdmin):  # type: ignore[misc, valid-typ
 
 admin.site.unregister(Product)
 admin.site.register(Product, IntegrationProductAdmin)
+
+# Tokens, plugin events and store deliveries register their admins in their own module.
+from integrations.webhooks import admin as webhook_admin  # noqa: E402, F401

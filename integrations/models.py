@@ -153,6 +153,9 @@ class WebhookLog(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices)
     payload = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True, default="")
+    outcome = models.CharField(
+        max_length=20, blank=True, default="", help_text="created, updated, unchanged, …"
+    )
     attempts = models.PositiveSmallIntegerField(default=0)
     triggered_at = models.DateTimeField(
         null=True, blank=True, help_text="When the store says the event happened."

@@ -12,6 +12,11 @@ class IntegrationType(models.TextChoices):
     SHOPIFY = "shopify", "Shopify"
 
 
+class TokenEnvironment(models.TextChoices):
+    LIVE = "live", "Live"
+    TEST = "test", "Test"
+
+
 class IntegrationToken(models.Model):
     """A bearer token a store-side plugin sends. Only its prefix and SHA-256 hash are stored."""
 
@@ -19,7 +24,7 @@ class IntegrationToken(models.Model):
     integration_type = models.CharField(max_length=20, choices=IntegrationType.choices)
     name = models.CharField(max_length=100)
     environment = models.CharField(
-        max_length=4, choices=[("live", "Live"), ("test", "Test")], default="live"
+        max_length=4, choices=TokenEnvironment.choices, default=TokenEnvironment.LIVE
     )
     prefix = models.CharField(
         max_length=32, db_index=True, editable=False, help_text="The token's first characters."

@@ -1,0 +1,105 @@
+"""Apply one upstream change: upsert a record or deactivate a product, never going back in time.
+
+Both paths end in the engine (`upsert_page`) or the same soft delete a full pull performs, so
+SKU adoption, hashing and the Meta-pending mark behave as they do for pulls.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from integrations.engine.records import ProductRecord
+from integrations.engine.upsert import upsert_page
+from meta_integration.outbox import mark_pending
+from products_and_services.models import Product
+from tenants.models import Tenant
+
+
+class Outcome:
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    DEACTIVATED = "deactivated"
+    STALE = "stale"
+    NOT_FOUND = "not_found"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Applied:
+    outcome: str
+    product_id: int | None = None
+    error: str = ""
+
+
+def is_older(event_time: datetime | None, held_time: datetime | None) -> bool:
+    """An event strictly older than the version we hold must not overwrite it."""
+    return event_time is not None and held_time is not None and event_time < held_time
+
+
+def apply_record(
+    *,
+    tenant: Tenant,
+    source: str,
+    connection_key: str,
+    record: ProductRecord,
+    default_currency: str,
+) -> Applied:
+    """Upsert one record; a stale one is reported as such (the engine would skip it too)."""
+    held = (
+        Product.objects.filter(
+            tenant=tenant, external_source=source, external_id=record.external_id
+        )
+        .values_list("pk", "external_updated_at")
+        .first()
+    )
+    if held is not None and is_older(record.external_updated_at, held[1]):
+        return Applied(Outcome.STALE, held[0])
+    result = upsert_page(
+        tenant=tenant,
+        source=source,
+        connection_key=connection_key,
+        records=[record],
+        default_currency=default_currency,
+    )
+    if result.failed:
+        return Applied(Outcome.FAILED, held[0] if held else None, result.errors[0])
+    if result.created or result.updated:
+        outcome = Outcome.CREATED if result.created else Outcome.UPDATED
+        return Applied(outcome, result.changed_ids[0])
+    return Applied(Outcome.UNCHANGED, held[0] if held else None)
+
+
+def deactivate_product(
+    *, tenant: Tenant, source: str, external_id: str, occurred_at: datetime | None
+) -> Applied:
+    """Soft delete: inactive products are removed from Meta by the push.
+
+    The hash is cleared so that a restore with the same content counts as a change, and a
+    known event time is kept so an older, replayed update cannot bring the product back.
+    """
+    with transaction.atomic():
+        product = (
+            Product.objects.select_for_update()
+            .filter(tenant=tenant, external_source=source, external_id=external_id)
+            .only("pk", "is_active", "external_updated_at")
+            .first()
+        )
+        if product is None:
+            return Applied(Outcome.NOT_FOUND)
+        if is_older(occurred_at, product.external_updated_at):
+            return Applied(Outcome.STALE, product.pk)
+        if not product.is_active:
+            return Applied(Outcome.UNCHANGED, product.pk)
+        changes: dict[str, object] = {
+            "is_active": False,
+            "external_hash": "",
+            "updated_at": timezone.now(),
+        }
+        if occurred_at is not None:
+            changes["external_updated_at"] = occurred_at
+        Product.objects.filter(pk=product.pk).update(**changes)
+        mark_pending([product.pk], tenant_id=tenant.pk)
+    return Applied(Outcome.DEACTIVATED, product.pk)

@@ -1,0 +1,108 @@
+"""Plugin events: record once per event id, then apply through the engine in a task."""
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from integrations.webhooks.apply import (
+    Applied,
+    Outcome,
+    apply_record,
+    deactivate_product,
+)
+from integrations.webhooks.models import IntegrationToken, WooCommerceEventLog, WooEventType
+from integrations.webhooks.plugin_mapper import plugin_external_id, plugin_record
+from integrations.webhooks.plugin_serializers import PluginEventSerializer
+from integrations.woocommerce.mapper import MappingError
+from integrations.woocommerce.models import WooCommerceStore
+from products_and_services.models import ExternalSource
+
+PLUGIN_CONNECTION = "woocommerce:plugin"
+FALLBACK_CURRENCY = "USD"
+
+
+def record_event(
+    *, token: IntegrationToken, data: dict[str, Any], payload: dict[str, Any]
+) -> WooCommerceEventLog | None:
+    """Store the event; None when this tenant already has one with that event id.
+
+    The unique constraint decides, so two concurrent deliveries of one event store one row.
+    """
+    try:
+        with transaction.atomic():
+            return WooCommerceEventLog.objects.create(
+                tenant_id=token.tenant_id,
+                token=token,
+                event_id=data["event_id"],
+                event_type=data["event_type"],
+                woo_product_id=data["product"]["id"],
+                occurred_at=data.get("occurred_at"),
+                payload=payload,
+            )
+    except IntegrityError:
+        return None
+
+
+def _target_store(event: WooCommerceEventLog) -> WooCommerceStore | None:
+    """The tenant's first store: the pull names its products `woo_{id}`, as the plugin does."""
+    return WooCommerceStore.objects.filter(tenant_id=event.tenant_id).order_by("pk").first()
+
+
+def _apply(event: WooCommerceEventLog) -> Applied:
+    serializer = PluginEventSerializer(data=event.payload)
+    if not serializer.is_valid():
+        return Applied(Outcome.FAILED, error=f"Invalid stored payload: {serializer.errors}")
+    data = serializer.validated_data
+    product = data["product"]
+    modified_at = product.get("date_modified_gmt") or data.get("occurred_at")
+    if data["event_type"] == WooEventType.DELETED:
+        return deactivate_product(
+            tenant=event.tenant,
+            source=ExternalSource.WOOCOMMERCE,
+            external_id=plugin_external_id(product["id"]),
+            occurred_at=modified_at,
+        )
+    store = _target_store(event)
+    currency = store.currency if store else FALLBACK_CURRENCY
+    try:
+        record = plugin_record(product, currency=currency, modified_at=modified_at)
+    except MappingError as exc:
+        return Applied(Outcome.FAILED, error=str(exc))
+    return apply_record(
+        tenant=event.tenant,
+        source=ExternalSource.WOOCOMMERCE,
+        connection_key=store.connection_key if store else PLUGIN_CONNECTION,
+        record=record,
+        default_currency=currency,
+    )
+
+
+def process_event(event_pk: int) -> WooCommerceEventLog:
+    """Apply a stored event; safe to run twice (a processed event is left alone)."""
+    event = WooCommerceEventLog.objects.select_related("tenant").get(pk=event_pk)
+    if event.processed_successfully:
+        return event
+    WooCommerceEventLog.objects.filter(pk=event_pk).update(attempts=F("attempts") + 1)
+    applied = _apply(event)
+    finish_event(event_pk, applied)
+    event.refresh_from_db()
+    return event
+
+
+def finish_event(event_pk: int, applied: Applied) -> None:
+    WooCommerceEventLog.objects.filter(pk=event_pk).update(
+        processed_at=timezone.now(),
+        processed_successfully=applied.outcome != Outcome.FAILED,
+        outcome=applied.outcome,
+        error=applied.error[:2000],
+        product_id=applied.product_id,
+    )
+
+
+def reset_for_replay(events: Any) -> list[int]:
+    """Failed events go back to pending so the task applies them again."""
+    ids = list(events.filter(processed_successfully=False).values_list("pk", flat=True))
+    WooCommerceEventLog.objects.filter(pk__in=ids).update(processed_at=None, outcome="", error="")
+    return ids

@@ -1,0 +1,122 @@
+"""The plugin's event body, validated field by field so a bad one gets precise errors."""
+
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from integrations.webhooks.models import WooEventType
+from products_and_services.currencies import iso_currency_codes
+
+MAX_TEXT = 100_000
+
+
+@extend_schema_field(
+    {"oneOf": [{"type": "string", "example": "12.50"}, {"type": "number"}], "nullable": True}
+)
+class MoneyField(serializers.Field):
+    """A price as the plugin sends it: a string ("12.50", "" for none) or a number."""
+
+    default_error_messages = {"invalid": "Enter a price as a number or a numeric string."}
+
+    def to_internal_value(self, data: Any) -> Decimal | None:
+        if data is None or data == "":
+            return None
+        if isinstance(data, bool) or not isinstance(data, str | int | float):
+            self.fail("invalid")
+        try:
+            amount = Decimal(str(data).strip())
+        except InvalidOperation:
+            self.fail("invalid")
+        if not amount.is_finite() or amount < 0:
+            raise serializers.ValidationError("Enter a price of zero or more.")
+        return amount.quantize(Decimal("0.01"))
+
+    def to_representation(self, value: Decimal | None) -> str | None:
+        return None if value is None else f"{value:f}"
+
+
+class GmtDateTimeField(serializers.DateTimeField):
+    """WooCommerce's `*_gmt` stamps carry no offset; they are UTC."""
+
+    def to_internal_value(self, value: Any) -> datetime:
+        if isinstance(value, str) and value and "T" in value:
+            try:
+                parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            except ValueError:
+                parsed = None
+            if parsed is not None and parsed.tzinfo is None:
+                return parsed.replace(tzinfo=UTC)
+        return super().to_internal_value(value)
+
+
+def _text(**options: Any) -> serializers.CharField:
+    return serializers.CharField(
+        required=False, allow_blank=True, trim_whitespace=False, max_length=MAX_TEXT, **options
+    )
+
+
+class PluginProductSerializer(serializers.Serializer):
+    id = serializers.IntegerField(min_value=1)
+    sku = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    name = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    short_description = _text()
+    description = _text()
+    price = MoneyField(required=False, allow_null=True)
+    sale_price = MoneyField(required=False, allow_null=True)
+    currency = serializers.CharField(required=False, allow_blank=True, max_length=3)
+    stock_quantity = serializers.IntegerField(required=False, allow_null=True, min_value=-(10**9))
+    stock_status = serializers.ChoiceField(
+        choices=["instock", "outofstock", "onbackorder"], required=False, allow_blank=True
+    )
+    status = serializers.ChoiceField(
+        choices=["publish", "draft", "pending", "private", "future", "trash"],
+        required=False,
+        allow_blank=True,
+    )
+    categories = serializers.ListField(
+        child=serializers.CharField(max_length=200), required=False, max_length=200
+    )
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=200), required=False, max_length=200
+    )
+    image = serializers.URLField(required=False, allow_null=True, allow_blank=True, max_length=1000)
+    images = serializers.ListField(
+        child=serializers.URLField(max_length=1000), required=False, max_length=100
+    )
+    permalink = serializers.URLField(required=False, allow_blank=True, max_length=1000)
+    date_modified_gmt = GmtDateTimeField(required=False, allow_null=True)
+
+    def validate_currency(self, value: str) -> str:
+        code = value.strip().upper()
+        if code and code not in iso_currency_codes():
+            raise serializers.ValidationError(f"'{value}' is not an ISO 4217 currency code.")
+        return code
+
+
+class PluginEventSerializer(serializers.Serializer):
+    event_id = serializers.CharField(max_length=255)
+    event_type = serializers.ChoiceField(choices=WooEventType.choices)
+    occurred_at = GmtDateTimeField(required=False, allow_null=True)
+    product = PluginProductSerializer()
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        named = bool((attrs["product"].get("name") or "").strip())
+        if attrs["event_type"] != WooEventType.DELETED and not named:
+            raise serializers.ValidationError(
+                {"product": {"name": ["This field is required for created and updated."]}}
+            )
+        return attrs
+
+
+class PluginAcceptedSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["accepted", "duplicate"])
+    event_id = serializers.CharField()
+
+
+class PluginHealthSerializer(serializers.Serializer):
+    status = serializers.CharField()
+    tenant = serializers.CharField()
+    integration_type = serializers.CharField()
