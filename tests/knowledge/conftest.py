@@ -1,14 +1,16 @@
 """Fixtures for the knowledge index: indexing switched on, and a mocked embeddings API."""
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 import responses
 from requests import PreparedRequest
 
+from products_and_services.models import Product
 from simulators.embeddings import embed_text
+from tenants.models import Tenant
 
 API_URL = "https://embeddings.test"
 ENDPOINT = f"{API_URL}/v1/embeddings"
@@ -49,3 +51,13 @@ def embeddings_api(indexing_on: Any) -> Iterator[responses.RequestsMock]:
 def sent_inputs(mock: responses.RequestsMock) -> list[list[str]]:
     """The `input` list of every call made, in order."""
     return [json.loads(call.request.body)["input"] for call in mock.calls]
+
+
+def created_with_indexing_off(
+    make: Callable[..., Product], tenant: Tenant, settings: Any
+) -> Product:
+    """A product whose creation registered no hook (a pending one would absorb later ids)."""
+    key, settings.EMBEDDINGS_API_KEY = settings.EMBEDDINGS_API_KEY, ""
+    product = make(tenant)
+    settings.EMBEDDINGS_API_KEY = key
+    return product

@@ -12,18 +12,9 @@ from integrations.engine.upsert import upsert_page
 from knowledge.tasks import sweep_stale_documents
 from products_and_services.models import Product, ProductImage
 from tenants.models import Tenant
+from tests.knowledge.conftest import created_with_indexing_off
 
 pytestmark = pytest.mark.django_db
-
-
-def created_with_indexing_off(
-    make: Callable[..., Product], tenant: Tenant, settings: Any
-) -> Product:
-    """A product whose creation registered no hook (a pending one would absorb later ids)."""
-    key, settings.EMBEDDINGS_API_KEY = settings.EMBEDDINGS_API_KEY, ""
-    product = make(tenant)
-    settings.EMBEDDINGS_API_KEY = key
-    return product
 
 
 def knowledge_hooks(callbacks: list[Callable[[], None]]) -> list[tuple[str, set[int]]]:
