@@ -3,7 +3,7 @@
 import importlib
 import sys
 
-BENCHMARKS = ["bench.meta_push", "bench.zoho_pull", "bench.woo_pull"]
+BENCHMARKS = ["bench.meta_push", "bench.zoho_pull", "bench.woo_pull", "bench.shopify_pull"]
 
 
 def main(argv: list[str]) -> int:

@@ -25,11 +25,19 @@ HOST = os.environ.get("HOST", "127.0.0.1")
 PORT = int(os.environ.get("PORT", "8000"))
 QUEUES = "default,meta_push,pull,webhooks,knowledge"
 SIMULATORS = {
-    # name: (port, extra arguments): stand-ins for Meta and Zoho, over real HTTP
+    # name: (port, extra arguments): stand-ins for Meta and the stores, over real HTTP
     "meta": (int(os.environ.get("META_SIM_PORT", "8100")), ["--latency-ms", "20"]),
     "zoho": (
         int(os.environ.get("ZOHO_SIM_PORT", "8102")),
         ["--seed", "1000", "--latency-ms", "20"],
+    ),
+    "woocommerce": (
+        int(os.environ.get("WOO_SIM_PORT", "8103")),
+        ["--seed", "300", "--latency-ms", "20"],
+    ),
+    "shopify": (
+        int(os.environ.get("SHOPIFY_SIM_PORT", "8104")),
+        ["--seed", "300", "--latency-ms", "20"],
     ),
 }
 
@@ -102,7 +110,20 @@ def main() -> int:
     env = demo_env(state)
     manage(env, "migrate", "--noinput", "-v", "0")
     zoho_url = f"http://127.0.0.1:{SIMULATORS['zoho'][0]}"
-    manage(env, "seed_demo", "--admin-password", state["admin_password"], "--zoho-url", zoho_url)
+    woo_url = f"http://127.0.0.1:{SIMULATORS['woocommerce'][0]}"
+    shopify_url = f"http://127.0.0.1:{SIMULATORS['shopify'][0]}"
+    manage(
+        env,
+        "seed_demo",
+        "--admin-password",
+        state["admin_password"],
+        "--zoho-url",
+        zoho_url,
+        "--woocommerce-url",
+        woo_url,
+        "--shopify-url",
+        shopify_url,
+    )
 
     logs = VAR / "demo-logs"
     logs.mkdir(exist_ok=True)
@@ -181,6 +202,8 @@ def main() -> int:
                     f"  Health:   {base}/healthz",
                     f"  Meta simulator: http://127.0.0.1:{SIMULATORS['meta'][0]}/_sim/catalogs/demo-catalog/items",
                     f"  Zoho simulator: {zoho_url} (1,000 items; press 'Sync Zoho' in the admin)",
+                    f"  WooCommerce simulator: {woo_url} (300 products; 'Sync now' on the store)",
+                    f"  Shopify simulator: {shopify_url} (300 products; 'Sync now' on the store)",
                     f"  Worker:   {worker_state}",
                     f"  Logs:     {logs}/",
                     "Press Ctrl-C to stop.",

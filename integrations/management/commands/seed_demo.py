@@ -10,6 +10,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
+from integrations.shopify.models import ShopifyStore
+from integrations.woocommerce.models import WooCommerceStore
 from integrations.zoho.models import ZohoCredential
 from meta_integration.models import MetaAppConfig
 from products_and_services.models import Product, ProductVariant
@@ -60,6 +62,12 @@ class Command(BaseCommand):
         parser.add_argument("--admin-password", required=True)
         parser.add_argument(
             "--zoho-url", help="Base URL of the Zoho simulator, to set up a demo credential."
+        )
+        parser.add_argument(
+            "--woocommerce-url", help="Base URL of the WooCommerce simulator, for a demo store."
+        )
+        parser.add_argument(
+            "--shopify-url", help="Base URL of the Shopify simulator, for a demo store."
         )
 
     @transaction.atomic
@@ -116,5 +124,17 @@ class Command(BaseCommand):
                     "accounts_url": options["zoho_url"],
                     "currency": "USD",
                 },
+            )
+        if options.get("woocommerce_url"):
+            WooCommerceStore.objects.update_or_create(
+                tenant=tenant,
+                store_url=options["woocommerce_url"],
+                defaults={"consumer_key": "ck_sim", "consumer_secret": "cs_sim"},
+            )
+        if options.get("shopify_url"):
+            ShopifyStore.objects.update_or_create(
+                tenant=tenant,
+                shop_domain=options["shopify_url"],
+                defaults={"access_token": "shpat_sim"},
             )
         self.stdout.write(f"Demo tenant '{tenant.slug}' ready ({created} products created).")
