@@ -110,6 +110,17 @@ final class ApiTest extends CS_TestCase {
 		$this->assertSame( 'catalog_sync_unauthorized', $result->get_error_code() );
 	}
 
+	public function test_health_check_403_is_a_token_of_another_integration(): void {
+		CS_WP::$get_response = array(
+			'response' => array( 'code' => 403 ),
+			'body'     => '{"detail": "This token is not a woocommerce token."}',
+		);
+
+		$result = ( new Catalog_Sync_Api( self::API_URL, self::TOKEN ) )->health_check();
+
+		$this->assertSame( 'catalog_sync_wrong_token_type', $result->get_error_code() );
+	}
+
 	public function test_health_check_other_answers_name_the_status(): void {
 		CS_WP::$get_response = array(
 			'response' => array( 'code' => 404 ),

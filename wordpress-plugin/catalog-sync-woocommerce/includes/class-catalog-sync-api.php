@@ -112,10 +112,16 @@ final class Catalog_Sync_Api {
 		if ( 200 === $code && is_array( $data ) && 'ok' === ( $data['status'] ?? '' ) ) {
 			return $data;
 		}
-		if ( 401 === $code || 403 === $code ) {
+		if ( 401 === $code ) {
 			return new WP_Error(
 				'catalog_sync_unauthorized',
 				__( 'The server refused the token. Check that it was copied whole and has not been revoked.', 'catalog-sync-woocommerce' )
+			);
+		}
+		if ( 403 === $code ) {
+			return new WP_Error(
+				'catalog_sync_wrong_token_type',
+				__( 'This token is not a WooCommerce token. Create one with the integration type "woocommerce".', 'catalog-sync-woocommerce' )
 			);
 		}
 		return new WP_Error(
