@@ -197,9 +197,10 @@ class ShopifyClient(HttpClient):
         data = self.graphql(BULK_START, cost=10)
         result = data["bulkOperationRunQuery"]
         if result.get("userErrors"):
-            raise TerminalError(
-                f"Shopify refused the bulk operation: {_messages(result['userErrors'])}"
-            )
+            message = f"Shopify refused the bulk operation: {_messages(result['userErrors'])}"
+            if "already in progress" in message:
+                raise RetryableError(message)  # one bulk query per app and shop: try later
+            raise TerminalError(message)
         operation_id = result["bulkOperation"]["id"]
         deadline = self.clock() + timeout_seconds
         while self.clock() < deadline:
