@@ -2,11 +2,12 @@
 
 import logging
 from datetime import timedelta
+from functools import partial
 
 from celery import shared_task
 from celery.app.task import Task
 from django.conf import settings
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from integrations.http import ApiError
@@ -45,6 +46,8 @@ def process_woocommerce_product(self: Task, event_pk: int) -> str:
     """Apply one plugin event; transient failures retry 3 times, 30 s apart."""
     try:
         return process_event(event_pk).outcome
+    except WooCommerceEventLog.DoesNotExist:
+        return "missing"
     except Exception as exc:
         if _retryable(exc) and self.request.retries < self.max_retries:
             raise self.retry(exc=exc) from None
@@ -64,6 +67,8 @@ def process_store_delivery(self: Task, log_pk: int) -> str:
     """Apply one native WooCommerce or Shopify delivery, with the same retry policy."""
     try:
         return process_delivery(log_pk).status
+    except WebhookLog.DoesNotExist:
+        return "missing"
     except Exception as exc:
         if _retryable(exc) and self.request.retries < self.max_retries:
             raise self.retry(exc=exc) from None
@@ -73,12 +78,12 @@ def process_store_delivery(self: Task, log_pk: int) -> str:
 
 
 def enqueue_event(event_pk: int) -> None:
-    """Queue after accepting; if the broker is down the event waits for the sweep."""
-    _enqueue(process_woocommerce_product, event_pk)
+    """Queue once the row is committed; if the broker is down the event waits for the sweep."""
+    transaction.on_commit(partial(_enqueue, process_woocommerce_product, event_pk))
 
 
 def enqueue_delivery(log_pk: int) -> None:
-    _enqueue(process_store_delivery, log_pk)
+    transaction.on_commit(partial(_enqueue, process_store_delivery, log_pk))
 
 
 def _enqueue(task: Task, pk: int) -> None:

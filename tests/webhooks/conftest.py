@@ -12,6 +12,7 @@ from integrations.webhooks.signatures import body_signature
 from integrations.webhooks.tokens import IssuedToken, issue_token
 from integrations.woocommerce.models import WooCommerceStore
 from tenants.models import Tenant
+from tests.e2e.conftest import e2e_meta_config, meta_sim  # noqa: F401  (shared e2e fixtures)
 
 PLUGIN_WEBHOOK = "/api/integrations/woocommerce/webhook/"
 PLUGIN_HEALTH = "/api/integrations/woocommerce/health/"
