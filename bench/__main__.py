@@ -3,7 +3,13 @@
 import importlib
 import sys
 
-BENCHMARKS = ["bench.meta_push", "bench.zoho_pull", "bench.woo_pull", "bench.shopify_pull"]
+BENCHMARKS = [
+    "bench.meta_push",
+    "bench.zoho_pull",
+    "bench.woo_pull",
+    "bench.shopify_pull",
+    "bench.webhook_load",
+]
 
 
 def main(argv: list[str]) -> int:
