@@ -39,6 +39,7 @@ SIMULATORS = {
         int(os.environ.get("SHOPIFY_SIM_PORT", "8104")),
         ["--seed", "300", "--latency-ms", "20"],
     ),
+    "embeddings": (int(os.environ.get("EMBEDDINGS_SIM_PORT", "8105")), ["--latency-ms", "20"]),
 }
 
 
@@ -70,6 +71,9 @@ def demo_env(state: dict[str, str]) -> dict[str, str]:
             "PUBLIC_MEDIA_BASE_URL": f"http://{HOST}:{PORT}/media/",
             "META_GRAPH_API_URL": f"http://127.0.0.1:{SIMULATORS['meta'][0]}",
             "META_DRAIN_INTERVAL_SECONDS": "15",
+            # The knowledge index embeds through the simulator (its key is `sim-key`).
+            "EMBEDDINGS_API_URL": f"http://127.0.0.1:{SIMULATORS['embeddings'][0]}",
+            "EMBEDDINGS_API_KEY": "sim-key",
             "ENV_FILE": str(VAR / "no-env-file"),
             "PYTHONUNBUFFERED": "1",
         }
