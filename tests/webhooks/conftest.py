@@ -13,6 +13,7 @@ from integrations.webhooks.tokens import IssuedToken, issue_token
 from integrations.woocommerce.models import WooCommerceStore
 from tenants.models import Tenant
 from tests.e2e.conftest import e2e_meta_config, meta_sim  # noqa: F401  (shared e2e fixtures)
+from tests.knowledge.test_knowledge_e2e import embeddings_sim  # noqa: F401
 
 PLUGIN_WEBHOOK = "/api/integrations/woocommerce/webhook/"
 PLUGIN_HEALTH = "/api/integrations/woocommerce/health/"

@@ -12,10 +12,12 @@ from integrations.shopify.models import ShopifyStore
 from integrations.webhooks.models import WooCommerceEventLog
 from integrations.webhooks.tokens import IssuedToken
 from integrations.woocommerce.models import WooCommerceStore
+from knowledge.models import DocumentStatus, KnowledgeDocument
 from meta_integration.models import MetaAppConfig
 from products_and_services.models import Product
 from tenants.models import Tenant
-from tests.e2e.conftest import MetaHandle, wait_until
+from tests.e2e.conftest import MetaHandle, SimulatorHandle, wait_until
+from tests.knowledge.test_knowledge_e2e import embedding_calls
 from tests.webhooks.conftest import (
     PLUGIN_WEBHOOK,
     SHOPIFY_SECRET,
@@ -170,3 +172,32 @@ def test_shopify_hmac_is_checked_and_a_stale_replay_is_ignored(
     assert (log.status, log.outcome) == (WebhookLog.Status.STALE, "stale")
     assert Product.objects.get().price == Decimal("149.00")
     assert meta_sim.items()["IPOD2008PINK"]["price"] == "149.00 USD"
+
+
+def test_plugin_price_change_re_embeds_nothing_and_description_change_once(
+    celery_worker: Any, tenant: Tenant, embeddings_sim: SimulatorHandle, plugin: APIClient
+) -> None:
+    def indexed_hash() -> str | None:
+        doc = KnowledgeDocument.objects.filter(product__external_id="woo_414").first()
+        return doc.indexed_content_hash if doc and doc.status == DocumentStatus.INDEXED else None
+
+    assert plugin.post(PLUGIN_WEBHOOK, plugin_event("k1"), format="json").status_code == 202
+    wait_until(indexed_hash)
+    assert embedding_calls(embeddings_sim) == 1
+
+    price_only = plugin_event("k2", price="60.00", stock_quantity=3, sale_price="55.00")
+    assert plugin.post(PLUGIN_WEBHOOK, price_only, format="json").status_code == 202
+    wait_until(
+        lambda: (
+            KnowledgeDocument.objects.get(product__external_id="woo_414").metadata.get("price")
+            == "60.00"
+        )
+    )
+    assert wait_until(lambda: processed("k2")).outcome == "updated"
+    assert embedding_calls(embeddings_sim) == 1
+
+    described = plugin_event("k3", price="60.00", description="Now with a waterproof upper.")
+    assert plugin.post(PLUGIN_WEBHOOK, described, format="json").status_code == 202
+    assert wait_until(lambda: processed("k3")).outcome == "updated"
+    wait_until(lambda: indexed_hash() == Product.objects.get().content_hash)
+    assert embedding_calls(embeddings_sim) == 2
