@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 import responses
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from integrations.models import WebhookLog
@@ -127,6 +129,15 @@ def test_woo_signed_delivery_is_applied(tenant: Tenant, woo_hook_store: WooComme
     )
     assert product.currency == "EUR"
     assert product.meta_sync_next_attempt is not None
+
+
+def test_woo_receiver_does_a_fixed_small_amount_of_work(woo_hook_store: WooCommerceStore) -> None:
+    with CaptureQueriesContext(connection) as queries:
+        response = post_woo(woo_hook_store, woo_product())
+    assert response.status_code == 202
+    # the store, then savepoint + insert + release of the log row; mapping waits for the task
+    assert len(queries) == 4
+    assert Product.objects.count() == 0
 
 
 def test_woo_bad_signature_gets_401_and_writes_nothing(woo_hook_store: WooCommerceStore) -> None:
