@@ -106,6 +106,7 @@ class ShopifyClient(HttpClient):
         self.bucket = Bucket(seen_at=clock())
         self.points_spent = 0
         self.max_requested = 0
+        self._cost_in_flight = 0
         self.session.headers["X-Shopify-Access-Token"] = store.access_token
 
     def graphql(
@@ -115,6 +116,7 @@ class ShopifyClient(HttpClient):
         if cost > MAX_QUERY_COST:
             raise TerminalError(f"Query would cost {cost} points (cap {MAX_QUERY_COST})")
         self.max_requested = max(self.max_requested, cost)
+        self._cost_in_flight = cost
         for _ in range(self.max_retries + 1):
             wait = (cost - self.bucket.estimate(self.clock())) / self.bucket.restore_rate
             if wait > 0:
@@ -139,9 +141,15 @@ class ShopifyClient(HttpClient):
         raise RetryableError("Shopify kept answering THROTTLED", status=429)
 
     def throttle_delay(self, response: requests.Response) -> float | None:
-        if response.status_code == 429:
+        """A 429 carrying the bucket's state waits exactly until it covers the query's cost."""
+        if response.status_code != 429:
+            return None
+        status = _throttle_status(response)
+        if status is None:
             return super().throttle_delay(response)
-        return None
+        self.bucket.update(status, self.clock())
+        shortfall = self._cost_in_flight - self.bucket.estimate(self.clock())
+        return max(0.0, shortfall / self.bucket.restore_rate)
 
     # --- paged reads --------------------------------------------------------------------
 
@@ -227,6 +235,18 @@ class ShopifyClient(HttpClient):
                         yield json.loads(line)
         except requests.RequestException as exc:
             raise RetryableError(f"Bulk result download failed: {type(exc).__name__}") from None
+
+
+def _throttle_status(response: requests.Response) -> dict[str, Any] | None:
+    """The bucket state in a THROTTLED body, when Shopify sent it with HTTP 429."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    if not isinstance(body, dict):
+        return None
+    status = ((body.get("extensions") or {}).get("cost") or {}).get("throttleStatus")
+    return status if isinstance(status, dict) else None
 
 
 def _code(errors: Any) -> str:
