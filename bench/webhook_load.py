@@ -27,7 +27,7 @@ DATABASE_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/catalog_bench"
 )
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
-WORKERS = int(os.environ.get("BENCH_GUNICORN_WORKERS", "4"))
+WORKERS = int(os.environ.get("BENCH_GUNICORN_WORKERS", "3"))  # as docker-compose runs it
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "8"))
 SECONDS = int(os.environ.get("BENCH_SECONDS", "20"))
 PATH = "/api/integrations/woocommerce/webhook/"

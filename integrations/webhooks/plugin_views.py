@@ -17,7 +17,6 @@ from integrations.webhooks.plugin_serializers import (
     PluginHealthSerializer,
 )
 from integrations.webhooks.tasks import enqueue_event
-from integrations.webhooks.tokens import record_use
 
 ERROR = OpenApiResponse(description='JSON error body, e.g. {"detail": "..."} or field errors.')
 
@@ -102,7 +101,6 @@ class WooPluginWebhookView(PluginView):
         body = PluginEventSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         event = record_event(token=principal.token, data=body.validated_data, payload=request.data)
-        record_use(principal.token)
         event_id = body.validated_data["event_id"]
         if event is None:
             return Response({"status": "duplicate", "event_id": event_id})

@@ -3,10 +3,12 @@
 import secrets
 import string
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from integrations.webhooks.models import IntegrationToken, TokenEnvironment
@@ -89,13 +91,13 @@ def find_active_token(plain_token: str) -> IntegrationToken | None:
     return found
 
 
-def record_use(token: IntegrationToken) -> None:
-    """Count an accepted request; one UPDATE, no signals, safe under concurrency."""
-    now = timezone.now()
-    IntegrationToken.objects.filter(pk=token.pk).update(
-        usage_count=F("usage_count") + 1, last_used_at=now
+def record_use(token_id: int, *, at: datetime) -> None:
+    """Count one accepted event. The event's task does it, not the request, so the webhook
+    answers with one write; concurrent tasks never move last_used_at backwards."""
+    IntegrationToken.objects.filter(pk=token_id).update(
+        usage_count=F("usage_count") + 1,
+        last_used_at=Greatest(Coalesce(F("last_used_at"), Value(at)), Value(at)),
     )
-    token.last_used_at = now
 
 
 def revoke_token(*, token: IntegrationToken, actor: str) -> None:
