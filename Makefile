@@ -51,7 +51,12 @@ format: install-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+## make bench: every benchmark (PostgreSQL and Redis for the webhook load test, which drives
+## gunicorn with Debian's wrk; installed here when missing and apt-get is available).
 bench: install-dev
+	@command -v wrk >/dev/null 2>&1 || (command -v apt-get >/dev/null 2>&1 && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null) || \
+		echo "wrk is not installed: the webhook load test will say so and measure nothing."
 	$(BIN)/python -m bench
 
 check-schema: install-dev
