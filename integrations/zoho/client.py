@@ -1,7 +1,9 @@
 """Zoho Inventory client: token refresh under a row lock, item pages, single items."""
 
 import logging
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
@@ -43,15 +45,19 @@ class ZohoClient(HttpClient):
 
     # --- tokens -------------------------------------------------------------------------
 
-    def get_valid_token(self, *, force: bool = False) -> str:
-        """The stored token if it has five minutes left, else one refresh shared by all workers."""
+    def get_valid_token(self, *, rejected: str | None = None) -> str:
+        """The stored token if it has five minutes left, else one refresh shared by all workers.
+
+        `rejected` is a token Zoho just refused. Several threads or workers can be refused at
+        once; only the first to take the lock refreshes, the others find a different token
+        stored and use it (Zoho allows 10 tokens per refresh token per 10 minutes).
+        """
         credential = self.credential
-        if not force and not credential.is_expired():
+        if rejected is None and not credential.is_expired():
             return credential.access_token
-        stale_token = credential.access_token
         with transaction.atomic():
             locked = ZohoCredential.objects.select_for_update().get(pk=credential.pk)
-            if not locked.is_expired() and (not force or locked.access_token != stale_token):
+            if not locked.is_expired() and locked.access_token != rejected:
                 self._adopt(locked)  # another worker refreshed while we waited for the lock
                 return locked.access_token
             failure = self._refresh(locked)
@@ -107,20 +113,25 @@ class ZohoClient(HttpClient):
 
     def api(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
         """GET an Inventory path; one forced refresh when Zoho says the token is no good."""
-        query = {"organization_id": self.credential.organization_id, **(params or {})}
+        rejected = None
         for retry_auth in (False, True):
-            token = self.get_valid_token(force=retry_auth)
+            token = self.get_valid_token(rejected=rejected)
             try:
-                response = self.request(
-                    "GET", path, params=query, headers={"Authorization": f"Zoho-oauthtoken {token}"}
-                )
+                return self._get(path, params, token)
             except AuthError:
                 if retry_auth:
                     raise
                 logger.info("Zoho rejected the access token; refreshing once")
-                continue
-            return self._body(response)
+                rejected = token
         raise AuthError("Zoho rejected a freshly refreshed token")  # pragma: no cover
+
+    def _get(self, path: str, params: dict[str, Any] | None, token: str) -> dict[str, Any]:
+        """One GET with a given token: no database access, so threads may call it."""
+        query = {"organization_id": self.credential.organization_id, **(params or {})}
+        response = self.request(
+            "GET", path, params=query, headers={"Authorization": f"Zoho-oauthtoken {token}"}
+        )
+        return self._body(response)
 
     def _body(self, response: requests.Response) -> dict[str, Any]:
         try:
@@ -149,20 +160,57 @@ class ZohoClient(HttpClient):
     def fetch_products(
         self, page: int = 1, per_page: int = PER_PAGE_MAX, **params: Any
     ) -> dict[str, Any]:
-        body = self.api("items", {"page": page, "per_page": min(per_page, PER_PAGE_MAX), **params})
+        body = self.api("items", _page_query(page, per_page, params))
         return {"items": body.get("items", []), "page_context": body.get("page_context", {})}
 
     def iter_pages(
-        self, per_page: int = PER_PAGE_MAX, **params: Any
+        self, per_page: int = PER_PAGE_MAX, *, window: int = 1, **params: Any
     ) -> Iterator[list[dict[str, Any]]]:
-        """Pages of items, following `page_context.has_more_page`."""
-        page = 1
-        while True:
-            result = self.fetch_products(page, per_page, **params)
-            yield result["items"]
-            if not result["page_context"].get("has_more_page"):
-                return
-            page += 1
+        """Pages of items in order, following `page_context.has_more_page`.
+
+        Zoho pages are numbered, so with `window` > 1 that many are requested at once instead
+        of each waiting for the one before. At most `window - 1` requests go past the last
+        page (they come back empty); errors surface in page order, after the pages before.
+        """
+        if window <= 1:
+            page = 1
+            while True:
+                result = self.fetch_products(page, per_page, **params)
+                yield result["items"]
+                if not result["page_context"].get("has_more_page"):
+                    return
+                page += 1
+        token = self.get_valid_token()  # refreshed here, so the threads never need the database
+        with ThreadPoolExecutor(max_workers=window, thread_name_prefix="zoho-page") as pool:
+
+            def fetch(number: int) -> tuple[int, Future[dict[str, Any]]]:
+                query = _page_query(number, per_page, params)
+                return number, pool.submit(self._get, "items", query, token)
+
+            pending = deque(fetch(n) for n in range(1, window + 1))
+            next_page = window + 1
+            try:
+                while pending:
+                    number, future = pending.popleft()
+                    try:
+                        body = future.result()
+                    except AuthError:
+                        # The token died mid-run: refresh once (here) and read the page again.
+                        result = self.fetch_products(number, per_page, **params)
+                        token = self.credential.access_token
+                    else:
+                        result = {
+                            "items": body.get("items", []),
+                            "page_context": body.get("page_context", {}),
+                        }
+                    yield result["items"]
+                    if not result["page_context"].get("has_more_page"):
+                        return
+                    pending.append(fetch(next_page))
+                    next_page += 1
+            finally:
+                for _, future in pending:
+                    future.cancel()
 
     def fetch_all_products(self, per_page: int = PER_PAGE_MAX) -> Iterator[dict[str, Any]]:
         """Every item, one page in memory at a time."""
@@ -171,3 +219,7 @@ class ZohoClient(HttpClient):
 
     def fetch_item(self, item_id: str) -> dict[str, Any]:
         return self.api(f"items/{item_id}").get("item", {})
+
+
+def _page_query(page: int, per_page: int, params: dict[str, Any]) -> dict[str, Any]:
+    return {"page": page, "per_page": min(per_page, PER_PAGE_MAX), **params}

@@ -4,6 +4,8 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
+
 from integrations.engine.runs import Page
 from integrations.http import ApiError
 from integrations.models import Provider, SyncMode, SyncRun, SyncStatus
@@ -57,7 +59,9 @@ class ZohoSource:
         estimate = self.expected_total() if mode == SyncMode.FULL else None
         seen = 0
         params = {"sort_column": "last_modified_time", "sort_order": "D"} if since else {}
-        for items in self.client.iter_pages(PER_PAGE_MAX, **params):
+        # Incremental runs read newest first and stop early, so only full runs fetch ahead.
+        window = 1 if since else settings.ZOHO_PAGE_CONCURRENCY
+        for items in self.client.iter_pages(PER_PAGE_MAX, window=window, **params):
             if since is not None:
                 # Newest first: stop at the first item not modified after the bookmark.
                 fresh = [

@@ -1,6 +1,9 @@
 """Zoho client rules with Zoho mocked by `responses`: tokens, codes, paging, errors."""
 
+import json
 from datetime import timedelta
+from typing import Any
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 import responses
@@ -157,3 +160,40 @@ def test_5xx_is_retried_then_reported_as_retryable_without_secrets(
         ZohoClient(credential, budget=None, sleep=lambda s: None, max_retries=2).fetch_products()
     assert len(responses.calls) == 3
     assert "old-token" not in caught.value.message and "csecret" not in caught.value.message
+
+
+def page_reply(request: Any) -> tuple[int, dict[str, str], str]:
+    """Five pages of one item each; later pages come back empty, as Zoho's do."""
+    page = int(parse_qs(urlparse(request.url).query)["page"][0])
+    items = [{"item_id": str(page)}] if page <= 5 else []
+    body = {"code": 0, "items": items, "page_context": {"page": page, "has_more_page": page < 5}}
+    return 200, {}, json.dumps(body)
+
+
+@responses.activate
+def test_pages_fetched_several_at_a_time_come_back_in_order(credential: ZohoCredential) -> None:
+    responses.add_callback(responses.GET, f"{API}/items", callback=page_reply)
+    pages = list(client(credential).iter_pages(window=3))
+    assert pages == [[{"item_id": str(n)}] for n in range(1, 6)]
+    requested = sorted(int(c.request.url.split("page=")[1].split("&")[0]) for c in responses.calls)
+    # Every page once; at most window - 1 requests past the last page.
+    assert requested[:5] == [1, 2, 3, 4, 5]
+    assert set(requested[5:]) <= {6, 7} and len(requested) == len(set(requested))
+
+
+@responses.activate
+def test_a_token_refused_mid_run_is_refreshed_once_for_all_pages(
+    credential: ZohoCredential,
+) -> None:
+    def reply(request: Any) -> tuple[int, dict[str, str], str]:
+        if request.headers["Authorization"] == "Zoho-oauthtoken old-token":
+            return 401, {}, '{"code": 57, "message": "You are not authorized"}'
+        return page_reply(request)
+
+    responses.add_callback(responses.GET, f"{API}/items", callback=reply)
+    responses.post(TOKEN_URL, json=token_reply())
+    pages = list(client(credential).iter_pages(window=3))
+    assert pages == [[{"item_id": str(n)}] for n in range(1, 6)]
+    assert len([c for c in responses.calls if c.request.url == TOKEN_URL]) == 1
+    credential.refresh_from_db()
+    assert credential.access_token == "new-token"
