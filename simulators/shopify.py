@@ -310,6 +310,7 @@ class ShopifySimulator(Simulator):
         "bulk_outcome": "COMPLETED",  # or FAILED / CANCELED / EXPIRED
         "bulk_error_code": None,
         "fail_products_call": None,  # {"call": 3, "times": 1}: 5xx on the Nth products query
+        "throttle_next": 0,  # answer the next N queries THROTTLED whatever the bucket holds
     }
 
     def __init__(
@@ -510,7 +511,7 @@ class ShopifySimulator(Simulator):
                 message, "MAX_COST_EXCEEDED", cost=requested, maxCost=MAX_QUERY_COST
             )
             return json_response({"errors": [error]})
-        if not self._withdraw(requested):
+        if self._take_forced_throttle() or not self._withdraw(requested):
             request.notes["throttled"] = True
             self.count("throttled")
             return json_response(
@@ -541,6 +542,13 @@ class ShopifySimulator(Simulator):
         if result.errors:
             answer["errors"] = [graphql_error(e.message) for e in result.errors]
         return json_response(answer)
+
+    def _take_forced_throttle(self) -> bool:
+        with self.lock:
+            if int(self.knobs.get("throttle_next") or 0) > 0:
+                self.knobs["throttle_next"] = int(self.knobs["throttle_next"]) - 1
+                return True
+        return False
 
     def _products_fault(self) -> Response | None:
         with self.lock:

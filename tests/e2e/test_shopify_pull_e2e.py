@@ -114,12 +114,13 @@ def test_fault_part_way_deactivates_nothing(
 def test_throttled_answers_are_waited_out(
     shopify_store: ShopifyStore, shop_sim: ShopHandle, http_status: int
 ) -> None:
-    shop_sim.configure(throttled_http_status=http_status)
-    shop_sim.post("/_sim/bucket", {"available": 0})  # another app just spent the bucket
+    # Another app just spent the bucket, and the run's first query finds it empty.
+    shop_sim.configure(throttled_http_status=http_status, throttle_next=1)
+    shop_sim.post("/_sim/bucket", {"available": 0})
     finished, _ = run(shopify_store, shop_sim)
     assert (finished.status, finished.created) == ("succeeded", 1000)
     throttled = [c for c in shop_sim.calls() if c.get("throttled")]
-    # One THROTTLED answer, then the client waits exactly what the bucket it read needs.
+    # One THROTTLED answer; from then on the client waits what the bucket it read needs.
     assert [(c["kind"], c["status"]) for c in throttled] == [("graphql", http_status)]
     assert shop_sim.stats()["throttled"] == 1
 

@@ -156,3 +156,11 @@ def test_bulk_operation_can_end_badly(shop: Shop, outcome: str, code: str | None
     op = shop.gql(BULK)[1]["data"]["bulkOperationRunQuery"]["bulkOperation"]["id"]
     node = shop.gql(POLL, {"id": op})[1]["data"]["node"]
     assert (node["status"], node["errorCode"], node["url"]) == (outcome, code, None)
+
+
+def test_forced_throttle_answers_throttled_once_with_the_real_bucket(shop: Shop) -> None:
+    shop.sim.configure(throttle_next=1)
+    status, body = shop.gql("{ productsCount { count } }")
+    assert (status, body["errors"][0]["extensions"]["code"]) == (200, "THROTTLED")
+    assert cost(body)["throttleStatus"]["currentlyAvailable"] == 1000
+    assert shop.gql("{ productsCount { count } }")[1]["data"] == {"productsCount": {"count": 12}}
