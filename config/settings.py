@@ -343,6 +343,8 @@ JAZZMIN_SETTINGS = {
         "integrations.WooCommerceStore": "fas fa-shopping-cart",
         "integrations.ShopifyStore": "fab fa-shopify",
         "integrations.WebhookLog": "fas fa-inbox",
+        "integrations.IntegrationToken": "fas fa-id-badge",
+        "integrations.WooCommerceEventLog": "fab fa-wordpress",
         "meta_integration.MetaAppConfig": "fab fa-facebook",
         "meta_integration.MetaDeletion": "fas fa-trash",
         "django_celery_results.TaskResult": "fas fa-tasks",
