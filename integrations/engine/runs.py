@@ -264,8 +264,10 @@ def log_sync(run: SyncRun) -> None:
     WebhookLog.objects.create(
         tenant_id=run.tenant_id,
         provider=run.provider,
+        connection_id=run.connection_id,
         event="product_sync",
         delivery_id=f"sync-run-{run.pk}",
+        processed_at=run.finished_at,
         status=WebhookLog.Status.SUCCESS
         if run.status in (SyncStatus.SUCCEEDED, SyncStatus.PARTIAL)
         else WebhookLog.Status.ERROR,

@@ -89,6 +89,7 @@ def test_full_unchanged_incremental_and_removed(
         list(WebhookLog.objects.values_list("provider", "event", "status"))
         == [("shopify", "product_sync", "success")] * 4
     )
+    assert set(WebhookLog.objects.values_list("connection_id", flat=True)) == {shopify_store.pk}
     assert max(graphql_costs(shop_sim)) <= MAX_QUERY_COST
 
 
