@@ -289,6 +289,9 @@ SYNC_PREFETCH_PAGES = env.int("SYNC_PREFETCH_PAGES", default=1)
 # Full Shopify syncs of more products than this run as a bulk operation (JSONL export).
 SHOPIFY_BULK_THRESHOLD = env.int("SHOPIFY_BULK_THRESHOLD", default=2000)
 SHOPIFY_BULK_POLL_SECONDS = env.float("SHOPIFY_BULK_POLL_SECONDS", default=2.0)
+# How long a process trusts an integration token it verified (0 = check the database on every
+# request). A revocation reaches other processes within this time; this one at once.
+INTEGRATION_TOKEN_CACHE_SECONDS = env.float("INTEGRATION_TOKEN_CACHE_SECONDS", default=1.0)
 # Zoho item pages requested at once in a full run (numbered pages need not wait for each other);
 # up to this many minus one requests go past the last page. 1 = one after another.
 ZOHO_PAGE_CONCURRENCY = env.int("ZOHO_PAGE_CONCURRENCY", default=4)

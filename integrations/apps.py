@@ -6,3 +6,14 @@ class IntegrationsConfig(AppConfig):
 
     name = "integrations"
     verbose_name = "Integrations"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from integrations.webhooks.models import IntegrationToken
+        from integrations.webhooks.tokens import forget_verified_tokens
+        from tenants.models import Tenant
+
+        for model in (IntegrationToken, Tenant):
+            post_save.connect(forget_verified_tokens, sender=model, weak=False)
+            post_delete.connect(forget_verified_tokens, sender=model, weak=False)

@@ -2,6 +2,7 @@
 processing goes through the engine's upsert."""
 
 import json
+import time
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -349,3 +350,41 @@ def test_health_names_the_tenant(tenant: Tenant, plugin_client: APIClient) -> No
         "tenant": "Acme Outdoor",
         "integration_type": "woocommerce",
     }
+
+
+def test_a_token_verified_a_moment_ago_costs_no_query(
+    tenant: Tenant, plugin_client: APIClient
+) -> None:
+    assert post_event(plugin_client, plugin_event("evt-a")).status_code == 202
+    with CaptureQueriesContext(connection) as queries:
+        assert post_event(plugin_client, plugin_event("evt-b")).status_code == 202
+    assert len(queries) == 3  # savepoint + insert + release; the token was not looked up
+
+
+def test_revoking_a_token_in_use_takes_effect_at_once(
+    tenant: Tenant, make_token: Callable[..., IssuedToken]
+) -> None:
+    issued = make_token(tenant)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {issued.plain_token}")
+    assert post_event(client, plugin_event("evt-a")).status_code == 202
+    revoke_token(token=issued.token, actor="test")
+    assert post_event(client, plugin_event("evt-b")).status_code == 401
+    assert list(WooCommerceEventLog.objects.values_list("event_id", flat=True)) == ["evt-a"]
+
+
+@pytest.mark.parametrize(("seconds", "pause", "queries"), [(0, 0, 4), (0.05, 0.1, 4)])
+def test_the_token_is_looked_up_again_when_caching_is_off_or_expired(
+    tenant: Tenant,
+    plugin_client: APIClient,
+    settings: Any,
+    seconds: float,
+    pause: float,
+    queries: int,
+) -> None:
+    settings.INTEGRATION_TOKEN_CACHE_SECONDS = seconds
+    assert post_event(plugin_client, plugin_event("evt-a")).status_code == 202
+    time.sleep(pause)
+    with CaptureQueriesContext(connection) as captured:
+        assert post_event(plugin_client, plugin_event("evt-b")).status_code == 202
+    assert len(captured) == queries
