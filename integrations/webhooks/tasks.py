@@ -1,6 +1,7 @@
 """Webhook tasks (queue `webhooks`): thin wrappers over the services; ids in, rows out."""
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 from functools import partial
 
@@ -35,6 +36,30 @@ def _reason(exc: Exception) -> str:
     return f"{kind}: {type(exc).__name__}: {exc}"
 
 
+def _apply_with_retries(
+    task: Task,
+    pk: int,
+    *,
+    apply: Callable[[int], str],
+    finish: Callable[[int, Applied], None],
+    what: str,
+    failed: str,
+    missing: type[Exception],
+) -> str:
+    """The policy both webhook tasks share: transient failures retry (3 times, 30 s apart),
+    anything else, or the last failure, is recorded on the row as failed."""
+    try:
+        return apply(pk)
+    except missing:  # the row is gone (deleted before the task ran)
+        return "missing"
+    except Exception as exc:
+        if _retryable(exc) and task.request.retries < task.max_retries:
+            raise task.retry(exc=exc) from None
+        logger.exception("%s #%s failed", what, pk)
+        finish(pk, Applied(Outcome.FAILED, error=_reason(exc)))
+        return failed
+
+
 @shared_task(
     bind=True,
     name="integrations.webhooks.process_woocommerce_product",
@@ -43,17 +68,16 @@ def _reason(exc: Exception) -> str:
     acks_late=True,
 )
 def process_woocommerce_product(self: Task, event_pk: int) -> str:
-    """Apply one plugin event; transient failures retry 3 times, 30 s apart."""
-    try:
-        return process_event(event_pk).outcome
-    except WooCommerceEventLog.DoesNotExist:
-        return "missing"
-    except Exception as exc:
-        if _retryable(exc) and self.request.retries < self.max_retries:
-            raise self.retry(exc=exc) from None
-        logger.exception("Plugin event #%s failed", event_pk)
-        finish_event(event_pk, Applied(Outcome.FAILED, error=_reason(exc)))
-        return Outcome.FAILED
+    """Apply one plugin event."""
+    return _apply_with_retries(
+        self,
+        event_pk,
+        apply=lambda pk: process_event(pk).outcome,
+        finish=finish_event,
+        what="Plugin event",
+        failed=Outcome.FAILED,
+        missing=WooCommerceEventLog.DoesNotExist,
+    )
 
 
 @shared_task(
@@ -64,17 +88,16 @@ def process_woocommerce_product(self: Task, event_pk: int) -> str:
     acks_late=True,
 )
 def process_store_delivery(self: Task, log_pk: int) -> str:
-    """Apply one native WooCommerce or Shopify delivery, with the same retry policy."""
-    try:
-        return process_delivery(log_pk).status
-    except WebhookLog.DoesNotExist:
-        return "missing"
-    except Exception as exc:
-        if _retryable(exc) and self.request.retries < self.max_retries:
-            raise self.retry(exc=exc) from None
-        logger.exception("Store delivery #%s failed", log_pk)
-        finish_delivery(log_pk, Applied(Outcome.FAILED, error=_reason(exc)))
-        return WebhookLog.Status.ERROR
+    """Apply one native WooCommerce or Shopify delivery."""
+    return _apply_with_retries(
+        self,
+        log_pk,
+        apply=lambda pk: process_delivery(pk).status,
+        finish=finish_delivery,
+        what="Store delivery",
+        failed=WebhookLog.Status.ERROR,
+        missing=WebhookLog.DoesNotExist,
+    )
 
 
 def enqueue_event(event_pk: int) -> None:
