@@ -160,8 +160,7 @@ class ZohoClient(HttpClient):
     def fetch_products(
         self, page: int = 1, per_page: int = PER_PAGE_MAX, **params: Any
     ) -> dict[str, Any]:
-        body = self.api("items", _page_query(page, per_page, params))
-        return {"items": body.get("items", []), "page_context": body.get("page_context", {})}
+        return _page_result(self.api("items", _page_query(page, per_page, params)))
 
     def iter_pages(
         self, per_page: int = PER_PAGE_MAX, *, window: int = 1, **params: Any
@@ -193,16 +192,11 @@ class ZohoClient(HttpClient):
                 while pending:
                     number, future = pending.popleft()
                     try:
-                        body = future.result()
+                        result = _page_result(future.result())
                     except AuthError:
                         # The token died mid-run: refresh once (here) and read the page again.
                         result = self.fetch_products(number, per_page, **params)
                         token = self.credential.access_token
-                    else:
-                        result = {
-                            "items": body.get("items", []),
-                            "page_context": body.get("page_context", {}),
-                        }
                     yield result["items"]
                     if not result["page_context"].get("has_more_page"):
                         return
@@ -223,3 +217,7 @@ class ZohoClient(HttpClient):
 
 def _page_query(page: int, per_page: int, params: dict[str, Any]) -> dict[str, Any]:
     return {"page": page, "per_page": min(per_page, PER_PAGE_MAX), **params}
+
+
+def _page_result(body: dict[str, Any]) -> dict[str, Any]:
+    return {"items": body.get("items", []), "page_context": body.get("page_context", {})}
