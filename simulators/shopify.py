@@ -17,7 +17,6 @@ from itertools import count
 from typing import Any
 
 from graphql import (
-    DocumentNode,
     FieldNode,
     GraphQLError,
     GraphQLObjectType,
@@ -29,6 +28,7 @@ from graphql import (
     build_schema,
     execute,
     get_named_type,
+    is_interface_type,
     is_object_type,
     parse,
     validate,
@@ -157,6 +157,9 @@ class QueryCost:
 
     def __init__(self, variables: dict[str, Any]) -> None:
         self.variables = variables
+        # Found while scoring what a query requests: Shopify insists on `first` or `last`
+        # (at most 250) on every connection of a normal query.
+        self.problems: list[str] = []
 
     def requested(self, operation: OperationDefinitionNode) -> int:
         if operation.operation.value == "mutation":
@@ -197,7 +200,7 @@ class QueryCost:
         value = None if data is None else data.get(node.alias.value if node.alias else name)
         if target.name.endswith("Connection"):
             return self._connection(node, target, value, data is None)
-        if not is_object_type(target) and not _is_interface(target):
+        if not is_object_type(target) and not is_interface_type(target):
             return 0
         if data is not None and value is None:
             return 0
@@ -212,7 +215,12 @@ class QueryCost:
             a.name.value: value_from_ast_untyped(a.value, self.variables)
             for a in node.arguments or ()
         }
-        size = int(arguments.get("first") or arguments.get("last") or 0)
+        given = arguments.get("first") or arguments.get("last")
+        size = int(given or 0)
+        if requested and given is None:
+            self.problems.append(f"you must provide one of first or last on {node.name.value}")
+        elif requested and size > MAX_PAGE:
+            self.problems.append(f"{node.name.value} first/last must be at most {MAX_PAGE}")
         assert isinstance(connection, GraphQLObjectType)
         item_type = get_named_type(connection.fields["nodes"].type)
         assert isinstance(item_type, GraphQLObjectType)
@@ -226,10 +234,6 @@ class QueryCost:
         return 2 + sum(
             1 + self._selection(s, item_type, item) for item in items for s in selections[:1]
         )
-
-
-def _is_interface(target: GraphQLType) -> bool:
-    return target.__class__.__name__ == "GraphQLInterfaceType"
 
 
 def _object_of(target: Any, value: Any) -> GraphQLObjectType:
@@ -258,45 +262,6 @@ def _node_selections(connection: FieldNode) -> list[SelectionSetNode]:
                 ):
                     found.append(inner.selection_set)
     return found
-
-
-def _connection_sizes_ok(document: DocumentNode, variables: dict[str, Any]) -> str | None:
-    """Shopify insists on `first` or `last` (≤ 250) on every connection of a normal query."""
-    problems: list[str] = []
-
-    def walk(selection_set: SelectionSetNode | None, parent: Any) -> None:
-        for selection in selection_set.selections if selection_set else ():
-            if isinstance(selection, InlineFragmentNode):
-                name = selection.type_condition.name.value if selection.type_condition else ""
-                walk(selection.selection_set, SCHEMA.get_type(name) or parent)
-                continue
-            if not isinstance(selection, FieldNode) or not hasattr(parent, "fields"):
-                continue
-            definition = parent.fields.get(selection.name.value)
-            if definition is None:
-                continue
-            target = get_named_type(definition.type)
-            if target.name.endswith("Connection"):
-                args = {
-                    a.name.value: value_from_ast_untyped(a.value, variables)
-                    for a in selection.arguments or ()
-                }
-                size = args.get("first") or args.get("last")
-                if size is None:
-                    problems.append(
-                        f"you must provide one of first or last on {selection.name.value}"
-                    )
-                elif int(size) > MAX_PAGE:
-                    problems.append(f"{selection.name.value} first/last must be at most {MAX_PAGE}")
-            walk(selection.selection_set, target)
-
-    for definition in document.definitions:
-        if (
-            isinstance(definition, OperationDefinitionNode)
-            and definition.operation.value == "query"
-        ):
-            walk(definition.selection_set, SCHEMA.query_type)
-    return "; ".join(problems) or None
 
 
 class ShopifySimulator(Simulator):
@@ -493,12 +458,11 @@ class ShopifySimulator(Simulator):
         problems = validate(SCHEMA, document)
         if problems:
             return json_response({"errors": [graphql_error(p.message) for p in problems]})
-        sizes = _connection_sizes_ok(document, variables)
-        if sizes:
-            return json_response({"errors": [graphql_error(sizes)]})
         operation = next(d for d in document.definitions if isinstance(d, OperationDefinitionNode))
         cost = QueryCost(variables)
         requested = cost.requested(operation)
+        if cost.problems:
+            return json_response({"errors": [graphql_error("; ".join(cost.problems))]})
         request.notes["requested_cost"] = requested
         with self.lock:
             self.max_requested = max(self.max_requested, requested)
@@ -776,6 +740,7 @@ def _cursor_position(cursor: str | None) -> int:
 def _connection(rows: list[Any], start: int, size: int, shape: Any) -> dict[str, Any]:
     chunk = rows[start : start + size]
     end = start + len(chunk) - 1
+    shaped = [shape(row) for row in chunk]
     return {
         "pageInfo": {
             "hasNextPage": start + len(chunk) < len(rows),
@@ -783,10 +748,8 @@ def _connection(rows: list[Any], start: int, size: int, shape: Any) -> dict[str,
             "endCursor": f"pos:{end}" if chunk else None,
             "startCursor": f"pos:{start}" if chunk else None,
         },
-        "nodes": [shape(row) for row in chunk],
-        "edges": [
-            {"cursor": f"pos:{start + i}", "node": shape(row)} for i, row in enumerate(chunk)
-        ],
+        "nodes": shaped,
+        "edges": [{"cursor": f"pos:{start + i}", "node": node} for i, node in enumerate(shaped)],
     }
 
 
