@@ -103,6 +103,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file test database, so a worker process can share it in end-to-end tests.
     DATABASES["default"].setdefault("TEST", {"NAME": str(BASE_DIR / "var" / "test.sqlite3")})
     DATABASES["default"].setdefault("OPTIONS", {"timeout": 20})
+    # `var/` is not in git: a fresh clone must be able to create its database files there.
+    for sqlite_file in (DATABASES["default"]["NAME"], DATABASES["default"]["TEST"].get("NAME")):
+        if sqlite_file and sqlite_file != ":memory:":
+            Path(sqlite_file).parent.mkdir(parents=True, exist_ok=True)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
