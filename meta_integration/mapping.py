@@ -67,6 +67,17 @@ class ImageFacts:
     file_name: str
 
 
+class HeldBack(Exception):
+    """This product cannot go to Meta as it stands (no image, no currency mapping, a clash).
+
+    It is not sent and costs no attempt; the reason is shown on the product until fixed.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 @dataclass(frozen=True)
 class CatalogItem:
     retailer_id: str

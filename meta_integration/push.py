@@ -29,6 +29,7 @@ from meta_integration.client import (
 )
 from meta_integration.mapping import (
     CatalogItem,
+    HeldBack,
     ImageFacts,
     MappingContext,
     ProductFacts,
@@ -58,6 +59,7 @@ class FlushReport:
     failed: int = 0
     unchanged: int = 0
     released: int = 0
+    held: int = 0
     deletions_done: int = 0
     deletions_failed: int = 0
     batch_calls: int = 0
@@ -70,6 +72,7 @@ class ProductPlan:
     items: list[CatalogItem]
     deletes: set[str]
     hash: str
+    held_reason: str = ""
 
     @property
     def desired_ids(self) -> set[str]:
@@ -156,7 +159,12 @@ def product_facts(product: Product) -> tuple[ProductFacts, list[VariantFacts], l
 
 
 def plan_for(product: Product, context: MappingContext) -> ProductPlan:
-    items = build_items(*product_facts(product), context)
+    try:
+        items = build_items(*product_facts(product), context)
+    except HeldBack as held:
+        return ProductPlan(
+            product=product, items=[], deletes=set(), hash="", held_reason=held.reason
+        )
     desired = {item.retailer_id for item in items}
     return ProductPlan(
         product=product,
@@ -167,6 +175,8 @@ def plan_for(product: Product, context: MappingContext) -> ProductPlan:
 
 
 def needs_sending(plan: ProductPlan) -> bool:
+    if plan.held_reason:
+        return False
     if not plan.items and not plan.deletes:
         return False  # nothing Meta holds or should hold (no SKU, inactive, never pushed)
     already = set(plan.product.meta_pushed_ids or [])
@@ -379,6 +389,15 @@ def record_products(
     report.released += len(released)
 
 
+def record_held(plans: list[ProductPlan], lease: datetime, report: FlushReport) -> None:
+    """Held back (see `mapping.HeldBack`): nothing sent, no attempt spent, the reason shown."""
+    for plan in plans:
+        Product.objects.filter(pk=plan.product.pk, meta_sync_next_attempt=lease).update(
+            meta_sync_next_attempt=None, meta_sync_last_error=plan.held_reason[:ERROR_LIMIT]
+        )
+    report.held += len(plans)
+
+
 def record_unchanged(plans: list[ProductPlan], lease: datetime, report: FlushReport) -> None:
     """Nothing to send (same payload as last time, or nothing Meta should hold)."""
     ids = [plan.product.pk for plan in plans]
@@ -451,7 +470,12 @@ def push_claim(
     )
     plans = [plan_for(product, context) for product in products]
     to_send = [plan for plan in plans if needs_sending(plan)]
-    record_unchanged([plan for plan in plans if not needs_sending(plan)], claim.lease, report)
+    record_held([plan for plan in plans if plan.held_reason], claim.lease, report)
+    record_unchanged(
+        [plan for plan in plans if not plan.held_reason and not needs_sending(plan)],
+        claim.lease,
+        report,
+    )
     tombstones = list(MetaDeletion.objects.filter(pk__in=claim.deletion_ids))
     requests_ = build_requests(to_send, tombstones)
     outcome = send(config, client, requests_, report) if requests_ else SendOutcome()
