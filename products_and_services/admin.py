@@ -14,6 +14,8 @@ class ProductVariantInline(admin.TabularInline):
         "name",
         "price",
         "sale_price",
+        "sale_starts_at",
+        "sale_ends_at",
         "stock_quantity",
         "options",
         "is_active",
@@ -49,7 +51,20 @@ class ProductAdmin(TenantScopedAdmin):
     readonly_fields = ("content_hash", "created_at", "updated_at", "external_updated_at")
     fieldsets = (
         (None, {"fields": ("tenant", "name", "sku", "is_active", "brand", "product_type")}),
-        ("Pricing & stock", {"fields": ("price", "sale_price", "currency", "stock_quantity")}),
+        (
+            "Pricing & stock",
+            {
+                "fields": (
+                    "price",
+                    "sale_price",
+                    ("sale_starts_at", "sale_ends_at"),
+                    "currency",
+                    "stock_quantity",
+                ),
+                "description": "The sale price applies between the sale dates (UTC); "
+                "an empty date leaves that end open.",
+            },
+        ),
         (
             "Content",
             {"fields": ("short_description", "description", "categories", "tags", "website_url")},

@@ -5,12 +5,14 @@ It knows nothing of external systems beyond the sync-tracking fields on Product.
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 
 from products_and_services.currencies import validate_currency
 from products_and_services.hashing import compute_content_hash
+from products_and_services.sale_windows import sale_window_problem
 from tenants.models import Tenant
 
 # The merchant-facing fields every writer (API, pulls, webhooks) may set.
@@ -23,6 +25,8 @@ CATALOG_FIELDS = (
     "product_type",
     "price",
     "sale_price",
+    "sale_starts_at",
+    "sale_ends_at",
     "currency",
     "stock_quantity",
     "is_active",
@@ -44,6 +48,25 @@ class ExternalSource(models.TextChoices):
 money = {"max_digits": 14, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
 
 
+def sale_starts_field() -> models.DateTimeField:
+    return models.DateTimeField(
+        null=True, blank=True, help_text="The sale price applies from then on; empty: already."
+    )
+
+
+def sale_ends_field() -> models.DateTimeField:
+    return models.DateTimeField(
+        null=True, blank=True, help_text="The sale price applies until then; empty: no end."
+    )
+
+
+def check_sale_window(row: "Product | ProductVariant") -> None:
+    """Model validation (admin forms): the sale must end after it starts."""
+    problem = sale_window_problem(starts=row.sale_starts_at, ends=row.sale_ends_at)
+    if problem:
+        raise ValidationError({"sale_ends_at": problem})
+
+
 class Product(models.Model):
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="products")
     name = models.CharField(max_length=500)
@@ -54,6 +77,8 @@ class Product(models.Model):
     product_type = models.CharField(max_length=200, blank=True, default="")
     price = models.DecimalField(**money)
     sale_price = models.DecimalField(null=True, blank=True, **money)
+    sale_starts_at = sale_starts_field()
+    sale_ends_at = sale_ends_field()
     currency = models.CharField(max_length=3, default="USD", validators=[validate_currency])
     stock_quantity = models.IntegerField(
         null=True, blank=True, help_text="Empty means stock is not tracked (unlimited)."
@@ -139,6 +164,10 @@ class Product(models.Model):
             kwargs["update_fields"] = {*update_fields, "content_hash"}
         super().save(*args, **kwargs)
 
+    def clean(self) -> None:
+        super().clean()
+        check_sale_window(self)
+
     def refresh_content_hash(self) -> str:
         self.content_hash = compute_content_hash(
             name=self.name,
@@ -160,6 +189,8 @@ class ProductVariant(models.Model):
         null=True, blank=True, help_text="Empty uses the product price.", **money
     )
     sale_price = models.DecimalField(null=True, blank=True, **money)
+    sale_starts_at = sale_starts_field()
+    sale_ends_at = sale_ends_field()
     stock_quantity = models.IntegerField(null=True, blank=True)
     options = models.JSONField(default=dict, blank=True, help_text='e.g. {"Size": "M"}')
     external_id = models.CharField(max_length=255, blank=True, default="")
@@ -180,6 +211,10 @@ class ProductVariant(models.Model):
 
     def __str__(self) -> str:
         return self.name or self.sku or f"Variant {self.pk}"
+
+    def clean(self) -> None:
+        super().clean()
+        check_sale_window(self)
 
 
 class ProductImage(models.Model):

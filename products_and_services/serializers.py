@@ -6,6 +6,7 @@ from django.db import IntegrityError
 from rest_framework import serializers
 
 from products_and_services.models import CATALOG_FIELDS, Product, ProductImage, ProductVariant
+from products_and_services.sale_windows import sale_window_problem
 from products_and_services.services import (
     NestedItemError,
     create_product,
@@ -25,6 +26,8 @@ class ProductVariantSerializer(serializers.ModelSerializer):
             "name",
             "price",
             "sale_price",
+            "sale_starts_at",
+            "sale_ends_at",
             "stock_quantity",
             "options",
             "external_id",
@@ -41,6 +44,10 @@ class ProductVariantSerializer(serializers.ModelSerializer):
             )
         return value
 
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        _check_sale_window(attrs, None)
+        return attrs
+
 
 class ProductImageSerializer(serializers.ModelSerializer):
     id = serializers.IntegerField(required=False, help_text="Send to keep or update; omit to add.")
@@ -55,6 +62,15 @@ class ProductImageSerializer(serializers.ModelSerializer):
         if not attrs.get("url") and not attrs.get("id"):
             raise serializers.ValidationError({"url": "An image needs a URL."})
         return attrs
+
+
+def _check_sale_window(attrs: dict[str, Any], instance: object | None) -> None:
+    """A sale window must end after it starts (either end may be open)."""
+    starts = attrs.get("sale_starts_at", getattr(instance, "sale_starts_at", None))
+    ends = attrs.get("sale_ends_at", getattr(instance, "sale_ends_at", None))
+    problem = sale_window_problem(starts=starts, ends=ends)
+    if problem:
+        raise serializers.ValidationError({"sale_ends_at": problem})
 
 
 def _validate_string_list(value: Any) -> list[str]:
@@ -117,6 +133,7 @@ class ProductSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError(
                 {"sale_price": "The sale price cannot exceed the price."}
             )
+        _check_sale_window(attrs, self.instance)
         return attrs
 
     def _save(self, validated_data: dict[str, Any], instance: Product | None) -> Product:

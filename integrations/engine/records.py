@@ -14,6 +14,8 @@ class VariantRecord:
     name: str = ""
     price: Decimal | None = None
     sale_price: Decimal | None = None
+    sale_starts_at: datetime | None = None
+    sale_ends_at: datetime | None = None
     stock_quantity: int | None = None
     options: dict[str, str] = field(default_factory=dict)
     is_active: bool = True
@@ -32,6 +34,8 @@ class ProductRecord:
     brand: str = ""
     product_type: str = ""
     sale_price: Decimal | None = None
+    sale_starts_at: datetime | None = None
+    sale_ends_at: datetime | None = None
     currency: str = ""
     stock_quantity: int | None = None
     is_active: bool = True
@@ -46,6 +50,8 @@ class ProductRecord:
 def _plain(value: object) -> object:
     if isinstance(value, Decimal):
         return f"{value:f}"
+    if isinstance(value, datetime):
+        return value.isoformat()
     return value
 
 
@@ -56,6 +62,8 @@ def _variant_key(variant: VariantRecord) -> tuple[object, ...]:
         variant.name,
         _plain(variant.price),
         _plain(variant.sale_price),
+        _plain(variant.sale_starts_at),
+        _plain(variant.sale_ends_at),
         variant.stock_quantity,
         sorted(variant.options.items()),
         variant.is_active,
@@ -78,6 +86,8 @@ def record_hash(record: ProductRecord) -> str:
         record.brand,
         record.product_type,
         _plain(record.sale_price),
+        _plain(record.sale_starts_at),
+        _plain(record.sale_ends_at),
         record.currency,
         record.stock_quantity,
         record.is_active,
