@@ -32,3 +32,24 @@ class ApiBodySizeLimitMiddleware:
                     status=413,
                 )
         return self.get_response(request)
+
+
+class ApiJsonNotFoundMiddleware:
+    """Answer unknown paths under /v1/ and /api/ with a JSON 404, as the API promises.
+
+    Views of the API already answer JSON; this catches what no view handled (an unknown
+    sync provider, a mistyped path), which Django would answer with an HTML page.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            response.status_code == 404
+            and request.path.startswith(API_PREFIXES)
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            return JsonResponse({"detail": "Not found."}, status=404)
+        return response

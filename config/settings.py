@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_celery_beat",
     "django_celery_results",
     "tenants",
@@ -68,6 +69,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.ApiBodySizeLimitMiddleware",
+    "config.middleware.ApiJsonNotFoundMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -102,13 +104,28 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file test database, so a worker process can share it in end-to-end tests.
     DATABASES["default"].setdefault("TEST", {"NAME": str(BASE_DIR / "var" / "test.sqlite3")})
-    DATABASES["default"].setdefault("OPTIONS", {"timeout": 20})
+    # The demo runs web, worker and beat on one file. WAL lets readers and a writer work at
+    # once; IMMEDIATE takes the write lock when a transaction starts, so two writers queue on
+    # the busy timeout instead of one failing with "database is locked" when it upgrades a
+    # read lock (which the busy timeout cannot retry).
+    DATABASES["default"].setdefault(
+        "OPTIONS",
+        {
+            "timeout": 30,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        },
+    )
     # `var/` is not in git: a fresh clone must be able to create its database files there.
     for sqlite_file in (DATABASES["default"]["NAME"], DATABASES["default"]["TEST"].get("NAME")):
         if sqlite_file and sqlite_file != ":memory:":
             Path(sqlite_file).parent.mkdir(parents=True, exist_ok=True)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# People sign in only through the admin: a login at /admin/login/ without `next` lands there.
+LOGIN_URL = "admin:login"
+LOGIN_REDIRECT_URL = "admin:index"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -177,10 +194,18 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI and ReDoc come from the installed sidecar package, so the docs work offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- Celery ---
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/0")
+if CELERY_BROKER_URL in ("filesystem://", "memory://"):
+    # These transports ignore the host; naming one spares every process kombu's
+    # "No hostname was supplied" warning.
+    CELERY_BROKER_URL += "localhost//"
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default="django-db")
 CELERY_TASK_ALWAYS_EAGER = False
 # The longest countdown we schedule is one hour (pull retries); the broker must not

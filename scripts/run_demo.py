@@ -6,9 +6,7 @@ first run and kept under var/, so a second run reuses the same database and logi
 
 from __future__ import annotations
 
-import json
 import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -16,17 +14,23 @@ import time
 import urllib.request
 from pathlib import Path
 
-from cryptography.fernet import Fernet
-
 ROOT = Path(__file__).resolve().parent.parent
-VAR = ROOT / "var"
-STATE_FILE = VAR / "demo-state.json"
-HOST = os.environ.get("HOST", "127.0.0.1")
-PORT = int(os.environ.get("PORT", "8000"))
+sys.path.insert(0, str(ROOT))
+
+from config.demo_env import (  # noqa: E402 (the project root is on the path from here on)
+    EMBEDDINGS_SIM_PORT,
+    HOST,
+    META_SIM_PORT,
+    PORT,
+    VAR,
+    demo_env,
+    load_state,
+)
+
 QUEUES = "default,meta_push,pull,webhooks,knowledge"
 SIMULATORS = {
     # name: (port, extra arguments): stand-ins for Meta and the stores, over real HTTP
-    "meta": (int(os.environ.get("META_SIM_PORT", "8100")), ["--latency-ms", "20"]),
+    "meta": (META_SIM_PORT, ["--latency-ms", "20"]),
     "zoho": (
         int(os.environ.get("ZOHO_SIM_PORT", "8102")),
         ["--seed", "1000", "--latency-ms", "20"],
@@ -39,46 +43,8 @@ SIMULATORS = {
         int(os.environ.get("SHOPIFY_SIM_PORT", "8104")),
         ["--seed", "300", "--latency-ms", "20"],
     ),
-    "embeddings": (int(os.environ.get("EMBEDDINGS_SIM_PORT", "8105")), ["--latency-ms", "20"]),
+    "embeddings": (EMBEDDINGS_SIM_PORT, ["--latency-ms", "20"]),
 }
-
-
-def load_state() -> dict[str, str]:
-    """Generated once: Django secret, Fernet key and the admin password."""
-    VAR.mkdir(exist_ok=True)
-    if STATE_FILE.exists():
-        return json.loads(STATE_FILE.read_text())
-    state = {
-        "secret_key": secrets.token_urlsafe(50),
-        "field_encryption_key": Fernet.generate_key().decode(),
-        "admin_password": secrets.token_urlsafe(12),
-    }
-    STATE_FILE.write_text(json.dumps(state, indent=2))
-    STATE_FILE.chmod(0o600)
-    return state
-
-
-def demo_env(state: dict[str, str]) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        {
-            "DEBUG": "1",
-            "SECRET_KEY": state["secret_key"],
-            "FIELD_ENCRYPTION_KEY": state["field_encryption_key"],
-            "DATABASE_URL": f"sqlite:///{VAR / 'demo.sqlite3'}",
-            "CELERY_BROKER_URL": "filesystem://",
-            "CELERY_FILESYSTEM_BROKER_DIR": str(VAR / "demo-broker"),
-            "PUBLIC_MEDIA_BASE_URL": f"http://{HOST}:{PORT}/media/",
-            "META_GRAPH_API_URL": f"http://127.0.0.1:{SIMULATORS['meta'][0]}",
-            "META_DRAIN_INTERVAL_SECONDS": "15",
-            # The knowledge index embeds through the simulator (its key is `sim-key`).
-            "EMBEDDINGS_API_URL": f"http://127.0.0.1:{SIMULATORS['embeddings'][0]}",
-            "EMBEDDINGS_API_KEY": "sim-key",
-            "ENV_FILE": str(VAR / "no-env-file"),
-            "PYTHONUNBUFFERED": "1",
-        }
-    )
-    return env
 
 
 def manage(env: dict[str, str], *args: str) -> None:
@@ -104,14 +70,14 @@ def check_worker(env: dict[str, str]) -> bool:
         "print('worker answered:', ping.delay().get(timeout=60, interval=0.5))"
     )
     result = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT, env=env, check=False
+        [sys.executable, "manage.py", "shell", "-v", "0", "-c", code], cwd=ROOT, env=env, check=False
     )
     return result.returncode == 0
 
 
 def main() -> int:
     state = load_state()
-    env = demo_env(state)
+    env = {**os.environ, **demo_env(state)}
     manage(env, "migrate", "--noinput", "-v", "0")
     zoho_url = f"http://127.0.0.1:{SIMULATORS['zoho'][0]}"
     woo_url = f"http://127.0.0.1:{SIMULATORS['woocommerce'][0]}"
@@ -119,14 +85,11 @@ def main() -> int:
     manage(
         env,
         "seed_demo",
-        "--admin-password",
-        state["admin_password"],
-        "--zoho-url",
-        zoho_url,
-        "--woocommerce-url",
-        woo_url,
-        "--shopify-url",
-        shopify_url,
+        # One `--option=value` word each: a generated password may start with `-`.
+        f"--admin-password={state['admin_password']}",
+        f"--zoho-url={zoho_url}",
+        f"--woocommerce-url={woo_url}",
+        f"--shopify-url={shopify_url}",
     )
 
     logs = VAR / "demo-logs"

@@ -24,7 +24,7 @@ def demo_like_env(tmp_path: Path) -> dict[str, str]:
             "SECRET_KEY": "demo-process-test",
             "FIELD_ENCRYPTION_KEY": Fernet.generate_key().decode(),
             "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}",
-            "CELERY_BROKER_URL": "filesystem://",
+            "CELERY_BROKER_URL": "filesystem://localhost//",
             "CELERY_FILESYSTEM_BROKER_DIR": str(tmp_path / "broker"),
             "ENV_FILE": str(tmp_path / "absent.env"),
         }
