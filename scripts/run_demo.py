@@ -70,7 +70,10 @@ def check_worker(env: dict[str, str]) -> bool:
         "print('worker answered:', ping.delay().get(timeout=60, interval=0.5))"
     )
     result = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-v", "0", "-c", code], cwd=ROOT, env=env, check=False
+        [sys.executable, "manage.py", "shell", "-v", "0", "-c", code],
+        cwd=ROOT,
+        env=env,
+        check=False,
     )
     return result.returncode == 0
 
