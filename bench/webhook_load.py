@@ -199,6 +199,9 @@ def main() -> None:
         "from tenants.models import Tenant\n"
         "from integrations.webhooks.tokens import issue_token\n"
         "t = Tenant.objects.create(name='Load', slug='load')\n"
+        "from integrations.woocommerce.models import WooCommerceStore\n"
+        "WooCommerceStore.objects.create(tenant=t, store_url='https://load.example.com',"
+        " consumer_key='ck', consumer_secret='cs')\n"
         "print(issue_token(tenant=t, integration_type='woocommerce', name='load').plain_token)",
     )
     port = free_port()

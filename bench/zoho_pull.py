@@ -38,6 +38,7 @@ def baseline(credential: Any) -> int:
         Product.objects.update_or_create(
             tenant=credential.tenant,
             external_source="zoho",
+            external_connection=credential.connection_key,
             external_id=record.external_id,
             defaults={
                 "name": record.name,

@@ -418,6 +418,12 @@ class ShopifyStoreAdmin(ConnectionAdmin):
 BaseProductAdmin = type(admin.site._registry[Product])
 
 
+def _connection_pk(connection_key: str) -> int | None:
+    """`zoho:3` → 3; a key without a number names no connection."""
+    number = connection_key.partition(":")[2]
+    return int(number) if number.isdigit() else None
+
+
 class IntegrationProductAdmin(BaseProductAdmin):  # type: ignore[misc, valid-type]
     """Adds the selective Zoho pull to the product list."""
 
@@ -427,13 +433,19 @@ class IntegrationProductAdmin(BaseProductAdmin):  # type: ignore[misc, valid-typ
     def sync_selected_from_zoho(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
         zoho = queryset.filter(external_source=ExternalSource.ZOHO).select_related("tenant")
         skipped = queryset.count() - zoho.count()
-        by_tenant: dict[Any, list[str]] = {}
+        by_connection: dict[tuple[Any, str], list[str]] = {}
         for product in zoho:
-            by_tenant.setdefault(product.tenant, []).append(product.external_id)
-        for tenant, item_ids in by_tenant.items():
-            credential = ZohoCredential.objects.filter(tenant=tenant, is_active=True).first()
+            key = (product.tenant, product.external_connection)
+            by_connection.setdefault(key, []).append(product.external_id)
+        for (tenant, connection_key), item_ids in by_connection.items():
+            # Each item goes back to the credential it came from (its key's connection).
+            credential = ZohoCredential.objects.filter(
+                tenant=tenant, is_active=True, pk=_connection_pk(connection_key)
+            ).first()
             if credential is None:
-                messages.error(request, f"{tenant} has no active Zoho credential.")
+                messages.error(
+                    request, f"{tenant}: the Zoho connection of these items is gone or inactive."
+                )
                 continue
             announce(
                 request,

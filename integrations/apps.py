@@ -12,8 +12,10 @@ class IntegrationsConfig(AppConfig):
 
         from integrations.webhooks.models import IntegrationToken
         from integrations.webhooks.tokens import forget_verified_tokens
+        from integrations.woocommerce.models import WooCommerceStore
         from tenants.models import Tenant
 
-        for model in (IntegrationToken, Tenant):
+        # A deleted store unbinds its tokens (SET_NULL sends no token signal).
+        for model in (IntegrationToken, Tenant, WooCommerceStore):
             post_save.connect(forget_verified_tokens, sender=model, weak=False)
             post_delete.connect(forget_verified_tokens, sender=model, weak=False)

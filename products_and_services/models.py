@@ -93,7 +93,10 @@ class Product(models.Model):
     )
     external_id = models.CharField(max_length=255, blank=True, default="")
     external_connection = models.CharField(
-        max_length=64, blank=True, default="", help_text="Which connection owns it, e.g. 'zoho:3'."
+        max_length=64,
+        blank=True,
+        default="",
+        help_text="Which connection owns it, e.g. 'woocommerce:3'; part of the item's key.",
     )
     external_hash = models.CharField(
         max_length=64,
@@ -135,9 +138,9 @@ class Product(models.Model):
                 fields=["tenant", "sku"], condition=~Q(sku=""), name="uniq_product_sku_per_tenant"
             ),
             models.UniqueConstraint(
-                fields=["tenant", "external_source", "external_id"],
+                fields=["tenant", "external_source", "external_connection", "external_id"],
                 condition=~Q(external_id=""),
-                name="uniq_product_external_ref",
+                name="uniq_product_external_key",
             ),
             models.CheckConstraint(condition=Q(price__gte=0), name="product_price_not_negative"),
         ]

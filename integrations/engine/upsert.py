@@ -116,17 +116,27 @@ class _Lookup:
     sku_owner: dict[str, Product]
 
 
-def _load(tenant: Tenant, source: str, records: Sequence[ProductRecord]) -> _Lookup:
+def _load(
+    tenant: Tenant, source: str, connection_key: str, records: Sequence[ProductRecord]
+) -> _Lookup:
+    """An item's key is (tenant, source, connection, external id): another store's row with
+    the same upstream id is a different item."""
     refs = [r.external_id for r in records]
     skus = [r.sku.strip() for r in records if r.sku.strip()]
     by_sku = Q(sku__in=skus) if skus else Q(pk__in=[])
     rows = list(
         Product.objects.filter(tenant=tenant).filter(
-            Q(external_source=source, external_id__in=refs) | by_sku
+            Q(external_source=source, external_connection=connection_key, external_id__in=refs)
+            | by_sku
         )
     )
+    wanted = set(refs)
     by_ref = {
-        p.external_id: p for p in rows if p.external_source == source and p.external_id in set(refs)
+        p.external_id: p
+        for p in rows
+        if p.external_source == source
+        and p.external_connection == connection_key
+        and p.external_id in wanted
     }
     sku_owner = {p.sku: p for p in rows if p.sku}
     return _Lookup(by_ref=by_ref, sku_owner=sku_owner)
@@ -144,7 +154,7 @@ def upsert_page(
     result = PageResult()
     now = timezone.now()
     with transaction.atomic():
-        lookup = _load(tenant, source, records)
+        lookup = _load(tenant, source, connection_key, records)
         to_create: list[tuple[Product, ProductRecord]] = []
         to_update: list[tuple[Product, ProductRecord]] = []
         claimed_skus: dict[str, str] = {}

@@ -4,7 +4,8 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import ForeignKey, QuerySet
+from django.forms import ModelChoiceField
 from django.http import HttpRequest
 from django.utils.html import format_html
 
@@ -13,8 +14,15 @@ from integrations.webhooks.models import IntegrationToken, WooCommerceEventLog
 from integrations.webhooks.native import reset_for_replay as reset_deliveries
 from integrations.webhooks.plugin_events import reset_for_replay as reset_events
 from integrations.webhooks.tasks import enqueue_delivery, enqueue_event
-from integrations.webhooks.tokens import issue_token, revoke_token
-from tenants.admin_scoping import TenantScopedAdmin
+from integrations.webhooks.tokens import (
+    TokenStoreError,
+    bind_token,
+    checked_store,
+    issue_token,
+    revoke_token,
+)
+from integrations.woocommerce.models import WooCommerceStore
+from tenants.admin_scoping import TenantScopedAdmin, allowed_tenants
 from tenants.services import actor_for_user
 
 STATUS_COLOURS = {
@@ -28,10 +36,32 @@ STATUS_COLOURS = {
 }
 
 
-class TokenCreateForm(forms.ModelForm):
+class TokenStoreForm(forms.ModelForm):
+    """The store must be the token's tenant's, and only WooCommerce tokens have one."""
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        tenant = cleaned.get("tenant") or getattr(self.instance, "tenant", None)
+        kind = cleaned.get("integration_type") or self.instance.integration_type
+        if tenant is not None and kind:
+            try:
+                checked_store(tenant=tenant, integration_type=kind, store=cleaned.get("store"))
+            except TokenStoreError as exc:
+                self.add_error("store", str(exc))
+        return cleaned
+
+
+class TokenCreateForm(TokenStoreForm):
     class Meta:
         model = IntegrationToken
-        fields = ("tenant", "integration_type", "name", "environment")
+        fields = ("tenant", "integration_type", "name", "environment", "store")
+        help_texts = {"store": "Empty: the tenant's first WooCommerce store."}
+
+
+class TokenChangeForm(TokenStoreForm):
+    class Meta:
+        model = IntegrationToken
+        fields = ("name", "store")
 
 
 @admin.register(IntegrationToken)
@@ -40,6 +70,7 @@ class IntegrationTokenAdmin(TenantScopedAdmin):
         "name",
         "tenant",
         "integration_type",
+        "store",
         "prefix",
         "is_active",
         "usage_count",
@@ -48,12 +79,14 @@ class IntegrationTokenAdmin(TenantScopedAdmin):
     )
     list_filter = ("integration_type", "is_active", "tenant")
     search_fields = ("name", "prefix")
-    list_select_related = ("tenant",)
+    list_select_related = ("tenant", "store")
     actions = ("revoke_tokens",)
+    editable_fields = ("name", "store")
     shown_fields = (
         "tenant",
         "integration_type",
         "name",
+        "store",
         "environment",
         "prefix",
         "is_active",
@@ -67,21 +100,25 @@ class IntegrationTokenAdmin(TenantScopedAdmin):
     def get_form(
         self, request: HttpRequest, obj: IntegrationToken | None = None, **kwargs: Any
     ) -> Any:
-        if obj is None:
-            kwargs["form"] = TokenCreateForm
+        kwargs["form"] = TokenCreateForm if obj is None else TokenChangeForm
         return super().get_form(request, obj, **kwargs)
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         return TokenCreateForm.Meta.fields if obj is None else self.shown_fields
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
-        return () if obj is None else tuple(f for f in self.shown_fields if f != "name")
+        if obj is None:
+            return ()
+        return tuple(f for f in self.shown_fields if f not in self.editable_fields)
 
     def save_model(
         self, request: HttpRequest, obj: IntegrationToken, form: forms.ModelForm, change: bool
     ) -> None:
         if change:
-            super().save_model(request, obj, form, change)
+            store = form.cleaned_data.get("store")
+            obj.store_id = form.initial.get("store")  # the binding before this form
+            obj.save(update_fields=["name"])
+            bind_token(token=obj, store=store, actor=actor_for_user(request.user))
             return
         issued = issue_token(created_by=request.user, **form.cleaned_data)
         # The admin's success message and history entry describe `obj`: make it the saved row.
@@ -91,6 +128,15 @@ class IntegrationTokenAdmin(TenantScopedAdmin):
         messages.warning(
             request, f"Copy this token now; it will not be shown again: {issued.plain_token}"
         )
+
+    def formfield_for_foreignkey(
+        self, db_field: ForeignKey, request: HttpRequest, **kwargs: Any
+    ) -> ModelChoiceField | None:
+        if db_field.related_model is WooCommerceStore:
+            kwargs["queryset"] = WooCommerceStore.objects.filter(
+                tenant__in=allowed_tenants(request)
+            ).select_related("tenant")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

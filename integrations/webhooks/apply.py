@@ -50,7 +50,10 @@ def apply_record(
     """Upsert one record; a stale one is reported as such (the engine would skip it too)."""
     held = (
         Product.objects.filter(
-            tenant=tenant, external_source=source, external_id=record.external_id
+            tenant=tenant,
+            external_source=source,
+            external_connection=connection_key,
+            external_id=record.external_id,
         )
         .values_list("pk", "external_updated_at")
         .first()
@@ -73,7 +76,12 @@ def apply_record(
 
 
 def deactivate_product(
-    *, tenant: Tenant, source: str, external_id: str, occurred_at: datetime | None
+    *,
+    tenant: Tenant,
+    source: str,
+    connection_key: str,
+    external_id: str,
+    occurred_at: datetime | None,
 ) -> Applied:
     """Soft delete: inactive products are removed from Meta by the push.
 
@@ -83,7 +91,12 @@ def deactivate_product(
     with transaction.atomic():
         product = (
             Product.objects.select_for_update()
-            .filter(tenant=tenant, external_source=source, external_id=external_id)
+            .filter(
+                tenant=tenant,
+                external_source=source,
+                external_connection=connection_key,
+                external_id=external_id,
+            )
             .only("pk", "is_active", "external_updated_at")
             .first()
         )

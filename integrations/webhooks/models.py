@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 
+from integrations.woocommerce.models import WooCommerceStore
 from products_and_services.models import Product
 from tenants.models import Tenant
 
@@ -30,6 +31,14 @@ class IntegrationToken(models.Model):
         max_length=32, db_index=True, editable=False, help_text="The token's first characters."
     )
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    store = models.ForeignKey(
+        WooCommerceStore,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="integration_tokens",
+        help_text="The WooCommerce store whose products this plugin's events are.",
+    )
     is_active = models.BooleanField(default=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     usage_count = models.PositiveBigIntegerField(default=0)

@@ -21,7 +21,7 @@ from integrations.webhooks.apply import Applied, Outcome, apply_record, deactiva
 from integrations.webhooks.shopify_payload import product_gid, shopify_record
 from integrations.woocommerce.client import WooClient
 from integrations.woocommerce.mapper import MappingError as WooMappingError
-from integrations.woocommerce.mapper import transform_product
+from integrations.woocommerce.mapper import transform_product, woo_external_id
 from integrations.woocommerce.models import WooCommerceStore
 from products_and_services.models import ExternalSource, Product
 
@@ -107,11 +107,12 @@ def accept(delivery: Delivery, payload: dict[str, Any]) -> WebhookLog | None:
 
 def _apply_woo(store: WooCommerceStore, log: WebhookLog) -> Applied:
     payload = log.payload
-    external_id = store.external_ref(payload["id"])
+    external_id = woo_external_id(payload["id"])
     if log.event == "product.deleted":
         return deactivate_product(
             tenant=store.tenant,
             source=ExternalSource.WOOCOMMERCE,
+            connection_key=store.connection_key,
             external_id=external_id,
             occurred_at=None,
         )
@@ -140,12 +141,16 @@ def _apply_shopify(store: ShopifyStore, log: WebhookLog) -> Applied:
         return deactivate_product(
             tenant=store.tenant,
             source=ExternalSource.SHOPIFY,
+            connection_key=store.connection_key,
             external_id=external_id,
             occurred_at=log.triggered_at,
         )
     held_url = (
         Product.objects.filter(
-            tenant=store.tenant, external_source=ExternalSource.SHOPIFY, external_id=external_id
+            tenant=store.tenant,
+            external_source=ExternalSource.SHOPIFY,
+            external_connection=store.connection_key,
+            external_id=external_id,
         )
         .values_list("website_url", flat=True)
         .first()

@@ -14,15 +14,17 @@ from integrations.webhooks.apply import (
     deactivate_product,
 )
 from integrations.webhooks.models import IntegrationToken, WooCommerceEventLog, WooEventType
-from integrations.webhooks.plugin_mapper import plugin_external_id, plugin_record
+from integrations.webhooks.plugin_mapper import plugin_record
 from integrations.webhooks.plugin_serializers import PluginEventSerializer
 from integrations.webhooks.tokens import record_use
-from integrations.woocommerce.mapper import MappingError
+from integrations.woocommerce.mapper import MappingError, woo_external_id
 from integrations.woocommerce.models import WooCommerceStore
 from products_and_services.models import ExternalSource
 
-PLUGIN_CONNECTION = "woocommerce:plugin"
-FALLBACK_CURRENCY = "USD"
+NOT_BOUND = (
+    "This token is not bound to a WooCommerce store. Bind it to the store in the admin "
+    "(Integration tokens) or with PATCH /api/v1/integrations/tokens/{id}/, then send again."
+)
 
 
 def record_event(
@@ -51,8 +53,16 @@ def record_event(
 
 
 def _target_store(event: WooCommerceEventLog) -> WooCommerceStore | None:
-    """The tenant's first store: the pull names its products `woo_{id}`, as the plugin does."""
-    return WooCommerceStore.objects.filter(tenant_id=event.tenant_id).order_by("pk").first()
+    """The store the event's token is bound to now (a rebound token's replays follow it)."""
+    if event.token_id is None:
+        return None
+    return (
+        WooCommerceStore.objects.filter(
+            integration_tokens=event.token_id, tenant_id=event.tenant_id
+        )
+        .select_related("tenant")
+        .first()
+    )
 
 
 def _apply(event: WooCommerceEventLog) -> Applied:
@@ -62,25 +72,27 @@ def _apply(event: WooCommerceEventLog) -> Applied:
     data = serializer.validated_data
     product = data["product"]
     modified_at = product.get("date_modified_gmt") or data.get("occurred_at")
+    store = _target_store(event)
+    if store is None:
+        return Applied(Outcome.FAILED, error=NOT_BOUND)
     if data["event_type"] == WooEventType.DELETED:
         return deactivate_product(
             tenant=event.tenant,
             source=ExternalSource.WOOCOMMERCE,
-            external_id=plugin_external_id(product["id"]),
+            connection_key=store.connection_key,
+            external_id=woo_external_id(product["id"]),
             occurred_at=modified_at,
         )
-    store = _target_store(event)
-    currency = store.currency if store else FALLBACK_CURRENCY
     try:
-        record = plugin_record(product, currency=currency, modified_at=modified_at)
+        record = plugin_record(product, currency=store.currency, modified_at=modified_at)
     except MappingError as exc:
         return Applied(Outcome.FAILED, error=str(exc))
     return apply_record(
         tenant=event.tenant,
         source=ExternalSource.WOOCOMMERCE,
-        connection_key=store.connection_key if store else PLUGIN_CONNECTION,
+        connection_key=store.connection_key,
         record=record,
-        default_currency=currency,
+        default_currency=store.currency,
     )
 
 

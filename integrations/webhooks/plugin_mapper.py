@@ -11,12 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from integrations.engine.records import ProductRecord
-from integrations.woocommerce.mapper import transform_product
-
-
-def plugin_external_id(woo_product_id: int) -> str:
-    """The plugin serves the tenant's first store, whose products the pull names `woo_{id}`."""
-    return f"woo_{woo_product_id}"
+from integrations.woocommerce.mapper import transform_product, woo_external_id
 
 
 def _money(value: Decimal | None) -> str:
@@ -59,7 +54,7 @@ def plugin_record(
     record = transform_product(
         as_rest_product(product),
         [],
-        external_id=plugin_external_id(product["id"]),
+        external_id=woo_external_id(product["id"]),
         currency=product.get("currency") or currency,
     )
     return dataclasses.replace(record, external_updated_at=modified_at)

@@ -120,3 +120,4 @@ class PluginHealthSerializer(serializers.Serializer):
     status = serializers.CharField()
     tenant = serializers.CharField()
     integration_type = serializers.CharField()
+    store = serializers.CharField(help_text="The store this token's events land in.")

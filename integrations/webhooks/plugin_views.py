@@ -2,7 +2,7 @@
 
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from integrations.webhooks.auth import IntegrationTokenAuthentication, TokenPrincipal
 from integrations.webhooks.models import IntegrationType
-from integrations.webhooks.plugin_events import record_event
+from integrations.webhooks.plugin_events import NOT_BOUND, record_event
 from integrations.webhooks.plugin_serializers import (
     PluginAcceptedSerializer,
     PluginEventSerializer,
@@ -19,6 +19,14 @@ from integrations.webhooks.plugin_serializers import (
 from integrations.webhooks.tasks import enqueue_event
 
 ERROR = OpenApiResponse(description='JSON error body, e.g. {"detail": "..."} or field errors.')
+
+
+class TokenNotBound(APIException):
+    """A WooCommerce token with no store: its events would have no store to land in."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = NOT_BOUND
+    default_code = "token_not_bound"
 
 
 class PluginView(APIView):
@@ -33,6 +41,8 @@ class PluginView(APIView):
         assert isinstance(principal, TokenPrincipal)
         if principal.token.integration_type != self.integration_type:
             raise PermissionDenied(f"This token is not a {self.integration_type} token.")
+        if principal.token.store_id is None:
+            raise TokenNotBound()
         return principal
 
 
@@ -49,6 +59,7 @@ class WooPluginWebhookView(PluginView):
             400: ERROR,
             401: ERROR,
             403: ERROR,
+            409: ERROR,
             413: ERROR,
         },
         examples=[
@@ -114,11 +125,16 @@ class WooPluginHealthView(PluginView):
     @extend_schema(
         summary="Check a plugin token",
         tags=["plugin webhook"],
-        responses={200: PluginHealthSerializer, 401: ERROR, 403: ERROR},
+        responses={200: PluginHealthSerializer, 401: ERROR, 403: ERROR, 409: ERROR},
         examples=[
             OpenApiExample(
                 "Token works",
-                value={"status": "ok", "tenant": "Acme Outdoor", "integration_type": "woocommerce"},
+                value={
+                    "status": "ok",
+                    "tenant": "Acme Outdoor",
+                    "integration_type": "woocommerce",
+                    "store": "Main shop (https://shop.example.com)",
+                },
                 response_only=True,
             )
         ],
@@ -130,5 +146,6 @@ class WooPluginHealthView(PluginView):
                 "status": "ok",
                 "tenant": principal.tenant.name,
                 "integration_type": principal.token.integration_type,
+                "store": str(principal.token.store),
             }
         )

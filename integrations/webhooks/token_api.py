@@ -3,7 +3,13 @@
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -16,7 +22,8 @@ from integrations.webhooks.models import (
     TokenEnvironment,
     WooCommerceEventLog,
 )
-from integrations.webhooks.tokens import issue_token, revoke_token
+from integrations.webhooks.tokens import TokenStoreError, bind_token, issue_token, revoke_token
+from integrations.woocommerce.models import WooCommerceStore
 from tenants.permissions import current_tenant
 from tenants.scopes import INTEGRATIONS_MANAGE
 
@@ -31,6 +38,7 @@ class IntegrationTokenSerializer(serializers.ModelSerializer):
             "name",
             "integration_type",
             "environment",
+            "store",
             "prefix",
             "is_active",
             "usage_count",
@@ -42,12 +50,32 @@ class IntegrationTokenSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_field(OpenApiTypes.INT)
+class TenantStoreField(serializers.PrimaryKeyRelatedField):
+    """A WooCommerce store id of the caller's tenant; another tenant's id is 'does not exist'."""
+
+    def get_queryset(self) -> QuerySet[WooCommerceStore]:
+        tenant = current_tenant(self.context["request"]).tenant
+        return WooCommerceStore.objects.filter(tenant=tenant)
+
+
+STORE_HELP = (
+    "The WooCommerce store whose products the plugin's events are. Omitted on generate: the "
+    "tenant's first store. A token with no store gets 409 from the plugin endpoints."
+)
+
+
 class GenerateTokenRequest(serializers.Serializer):
     integration_type = serializers.ChoiceField(choices=IntegrationType.choices)
     name = serializers.CharField(max_length=100)
     environment = serializers.ChoiceField(
         choices=TokenEnvironment.choices, default=TokenEnvironment.LIVE
     )
+    store = TenantStoreField(required=False, allow_null=True, help_text=STORE_HELP)
+
+
+class BindTokenRequest(serializers.Serializer):
+    store = TenantStoreField(allow_null=True, help_text=STORE_HELP)
 
 
 class GeneratedTokenSerializer(IntegrationTokenSerializer):
@@ -63,6 +91,7 @@ TOKEN_EXAMPLE = {
     "name": "Main shop plugin",
     "integration_type": "woocommerce",
     "environment": "live",
+    "store": 3,
     "prefix": "wc_sk_live_Q3vX9aLm",
     "is_active": True,
     "usage_count": 1520,
@@ -82,6 +111,13 @@ TOKEN_EXAMPLE = {
     destroy=extend_schema(
         summary="Revoke a token (it stops working at once; the row is kept)",
         tags=["integration tokens"],
+    ),
+    partial_update=extend_schema(
+        summary="Bind a WooCommerce token to another store (its next events land there)",
+        tags=["integration tokens"],
+        request=BindTokenRequest,
+        responses={200: IntegrationTokenSerializer},
+        examples=[OpenApiExample("Rebind", value={"store": 4}, request_only=True)],
     ),
 )
 class IntegrationTokenViewSet(
@@ -106,6 +142,8 @@ class IntegrationTokenViewSet(
     def get_serializer_class(self) -> type[BaseSerializer[Any]]:
         if self.action == "generate":
             return GenerateTokenRequest
+        if self.action == "partial_update":
+            return BindTokenRequest
         return IntegrationTokenSerializer
 
     @extend_schema(
@@ -134,19 +172,43 @@ class IntegrationTokenViewSet(
     @action(detail=False, methods=["post"])
     def generate(self, request: Request) -> Response:
         principal = current_tenant(request)
-        body = GenerateTokenRequest(data=request.data if isinstance(request.data, dict) else {})
-        body.is_valid(raise_exception=True)
-        issued = issue_token(
-            tenant=principal.tenant,
-            integration_type=body.validated_data["integration_type"],
-            name=body.validated_data["name"],
-            environment=body.validated_data["environment"],
-            created_by=principal.user,
-            actor=principal.actor,
+        body = GenerateTokenRequest(
+            data=request.data if isinstance(request.data, dict) else {},
+            context=self.get_serializer_context(),
         )
+        body.is_valid(raise_exception=True)
+        try:
+            issued = issue_token(
+                tenant=principal.tenant,
+                integration_type=body.validated_data["integration_type"],
+                name=body.validated_data["name"],
+                environment=body.validated_data["environment"],
+                store=body.validated_data.get("store"),
+                created_by=principal.user,
+                actor=principal.actor,
+            )
+        except TokenStoreError as exc:
+            raise serializers.ValidationError({"store": [str(exc)]}) from exc
         data = GeneratedTokenSerializer(issued.token).data
         data["token"] = issued.plain_token
         return Response(data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        token = self.get_object()
+        body = BindTokenRequest(
+            data=request.data if isinstance(request.data, dict) else {},
+            context=self.get_serializer_context(),
+        )
+        body.is_valid(raise_exception=True)
+        try:
+            bind_token(
+                token=token,
+                store=body.validated_data["store"],
+                actor=current_tenant(request).actor,
+            )
+        except TokenStoreError as exc:
+            raise serializers.ValidationError({"store": [str(exc)]}) from exc
+        return Response(IntegrationTokenSerializer(token).data)
 
     def perform_destroy(self, instance: IntegrationToken) -> None:
         revoke_token(token=instance, actor=current_tenant(self.request).actor)

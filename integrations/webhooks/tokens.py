@@ -14,7 +14,8 @@ from django.db.models import F, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
-from integrations.webhooks.models import IntegrationToken, TokenEnvironment
+from integrations.webhooks.models import IntegrationToken, IntegrationType, TokenEnvironment
+from integrations.woocommerce.models import WooCommerceStore
 from tenants.models import Tenant
 from tenants.services import actor_for_user, hash_key, hash_matches, record_audit
 
@@ -44,18 +45,48 @@ def token_prefix(plain_token: str) -> str | None:
     return None
 
 
+class TokenStoreError(ValueError):
+    """The store cannot be bound to this token (another tenant's, or not a WooCommerce token)."""
+
+
+def checked_store(
+    *, tenant: Tenant, integration_type: str, store: WooCommerceStore | None
+) -> WooCommerceStore | None:
+    if store is None:
+        return None
+    if integration_type != IntegrationType.WOOCOMMERCE:
+        raise TokenStoreError("Only WooCommerce tokens are bound to a store.")
+    if store.tenant_id != tenant.pk:
+        raise TokenStoreError("That store belongs to another tenant.")
+    return store
+
+
+def default_store(tenant: Tenant) -> WooCommerceStore | None:
+    """The tenant's first WooCommerce store, the binding a new token gets when none is named."""
+    return WooCommerceStore.objects.filter(tenant=tenant).order_by("pk").first()
+
+
 def issue_token(
     *,
     tenant: Tenant,
     integration_type: str,
     name: str,
     environment: str = "live",
+    store: WooCommerceStore | None = None,
     created_by: AbstractBaseUser | None = None,
     actor: str | None = None,
 ) -> IssuedToken:
-    """Create a token and return its plain value once; only prefix and hash are kept."""
+    """Create a token and return its plain value once; only prefix and hash are kept.
+
+    A WooCommerce token is bound to `store`, or to the tenant's first store when none is
+    named; with no store at all it stays unbound and the plugin's events are refused (409)
+    until staff bind it.
+    """
     if environment not in ENVIRONMENTS:
         raise ValueError(f"environment must be one of {', '.join(ENVIRONMENTS)}.")
+    store = checked_store(tenant=tenant, integration_type=integration_type, store=store)
+    if store is None and integration_type == IntegrationType.WOOCOMMERCE:
+        store = default_store(tenant)
     secret = "".join(secrets.choice(ALPHABET) for _ in range(SECRET_LENGTH))
     plain = f"{TOKEN_MARK}{environment}_{secret}"
     with transaction.atomic():
@@ -64,6 +95,7 @@ def issue_token(
             integration_type=integration_type,
             name=name,
             environment=environment,
+            store=store,
             prefix=token_prefix(plain),
             token_hash=hash_key(plain),
             created_by=created_by,
@@ -72,9 +104,34 @@ def issue_token(
             tenant=tenant,
             actor=actor or (actor_for_user(created_by) if created_by else "system"),
             action="integration_token_created",
-            metadata={"prefix": token.prefix, "name": name, "integration_type": integration_type},
+            metadata={
+                "prefix": token.prefix,
+                "name": name,
+                "integration_type": integration_type,
+                "store_id": store.pk if store else None,
+            },
         )
     return IssuedToken(token=token, plain_token=plain)
+
+
+def bind_token(*, token: IntegrationToken, store: WooCommerceStore | None, actor: str) -> None:
+    """Point a WooCommerce token at another store (or none); later events land there."""
+    store = checked_store(tenant=token.tenant, integration_type=token.integration_type, store=store)
+    if token.store_id == (store.pk if store else None):
+        return
+    previous = token.store_id
+    token.store = store
+    token.save(update_fields=["store"])
+    record_audit(
+        tenant=token.tenant,
+        actor=actor,
+        action="integration_token_rebound",
+        metadata={
+            "prefix": token.prefix,
+            "from_store_id": previous,
+            "to_store_id": store.pk if store else None,
+        },
+    )
 
 
 # Tokens this process verified in the last INTEGRATION_TOKEN_CACHE_SECONDS, by the sha256 of
@@ -98,7 +155,7 @@ def find_active_token(plain_token: str) -> IntegrationToken | None:
         if hit is not None and hit[0] > time.monotonic():
             return hit[1]
     candidates = list(
-        IntegrationToken.objects.select_related("tenant").filter(
+        IntegrationToken.objects.select_related("tenant", "store").filter(
             prefix=prefix, is_active=True, tenant__is_active=True
         )[:5]
     )

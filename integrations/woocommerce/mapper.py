@@ -8,6 +8,14 @@ from typing import Any
 from integrations.engine.records import ProductRecord, VariantRecord
 
 
+def woo_external_id(woo_product_id: object) -> str:
+    """`woo_{id}` for every store: the store is the key's connection part, never its id.
+
+    The same for the pull, the native webhooks and the plugin, so all three address one row.
+    """
+    return f"woo_{woo_product_id}"
+
+
 class MappingError(ValueError):
     """The product cannot be mapped; the message names the field."""
 

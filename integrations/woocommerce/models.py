@@ -40,17 +40,3 @@ class WooCommerceStore(models.Model):
     @property
     def api_base(self) -> str:
         return f"{self.store_url.rstrip('/')}/wp-json/wc/v3"
-
-    def is_primary(self) -> bool:
-        """The tenant's first store: its products are `woo_{id}`, as the plugin names them."""
-        first = (
-            WooCommerceStore.objects.filter(tenant_id=self.tenant_id)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
-        return first.first() == self.pk
-
-    def external_ref(self, woo_id: object, *, primary: bool | None = None) -> str:
-        """`woo_{id}`; other stores of the tenant get `woo_{store}_{id}` so ids never collide."""
-        is_primary = self.is_primary() if primary is None else primary
-        return f"woo_{woo_id}" if is_primary else f"woo_{self.pk}_{woo_id}"

@@ -11,7 +11,7 @@ from integrations.engine.runs import Page
 from integrations.http import ApiError
 from integrations.models import Provider, SyncMode
 from integrations.woocommerce.client import WooClient
-from integrations.woocommerce.mapper import MappingError, transform_product
+from integrations.woocommerce.mapper import MappingError, transform_product, woo_external_id
 from integrations.woocommerce.models import WooCommerceStore
 from tenants.models import Tenant
 
@@ -25,7 +25,6 @@ class WooSource:
         self.connection_id: int = store.pk
         self.tenant: Tenant = store.tenant
         self.default_currency = store.currency
-        self.primary = store.is_primary()
         self.concurrency = max(1, settings.WOO_VARIATION_CONCURRENCY)
 
     @property
@@ -46,7 +45,7 @@ class WooSource:
         variations = self._variations(products)
         page = Page(records=[], total=total)
         for product in products:
-            ref = self.store.external_ref(product.get("id"), primary=self.primary)
+            ref = woo_external_id(product.get("id"))
             try:
                 page.records.append(
                     transform_product(

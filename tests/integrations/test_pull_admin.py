@@ -56,7 +56,15 @@ def test_selected_items_action_queues_a_selected_run(
     tenant: Tenant,
     make_product: Callable[..., Product],
 ) -> None:
-    zoho = [make_product(tenant, external_source="zoho", external_id=str(n)) for n in (11, 12)]
+    zoho = [
+        make_product(
+            tenant,
+            external_source="zoho",
+            external_connection=zoho_credential.connection_key,
+            external_id=str(n),
+        )
+        for n in (11, 12)
+    ]
     manual = make_product(tenant)
     response = admin_client.post(
         "/admin/products_and_services/product/",

@@ -21,9 +21,24 @@ WOO_SECRET = "woo-webhook-secret"
 SHOPIFY_SECRET = "shpss_app-secret"
 
 
+def plugin_store(tenant: Tenant) -> WooCommerceStore:
+    """The tenant's first store (made when it has none): WooCommerce tokens are bound to one."""
+    store = WooCommerceStore.objects.filter(tenant=tenant).order_by("pk").first()
+    return store or WooCommerceStore.objects.create(
+        tenant=tenant,
+        name="Plugin store",
+        store_url=f"https://{tenant.slug}.example.com",
+        consumer_key="ck_plugin",
+        consumer_secret="cs_plugin",
+        currency="USD",
+    )
+
+
 @pytest.fixture
 def make_token(db: None) -> Callable[..., IssuedToken]:
     def _make(tenant: Tenant, integration_type: str = "woocommerce", **options: Any) -> IssuedToken:
+        if integration_type == "woocommerce" and "store" not in options:
+            options["store"] = plugin_store(tenant)
         return issue_token(
             tenant=tenant, integration_type=integration_type, name="plugin", **options
         )

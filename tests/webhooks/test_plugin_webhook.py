@@ -123,8 +123,10 @@ def test_processing_creates_the_product_through_the_engine(
     assert product.content_hash != ""
 
 
-def test_update_uses_the_first_stores_connection_and_adopts_a_manual_sku(
-    tenant: Tenant, plugin_client: APIClient, make_product: Callable[..., Product]
+def test_update_lands_in_the_tokens_store_and_adopts_a_manual_sku(
+    tenant: Tenant,
+    make_token: Callable[..., IssuedToken],
+    make_product: Callable[..., Product],
 ) -> None:
     store = WooCommerceStore.objects.create(
         tenant=tenant,
@@ -133,8 +135,10 @@ def test_update_uses_the_first_stores_connection_and_adopts_a_manual_sku(
         consumer_secret="cs",
         currency="GBP",
     )
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {make_token(tenant, store=store).plain_token}")
     manual = make_product(tenant, name="Old shoe", sku="SHOE-1")
-    event = accept_and_process(plugin_client, plugin_event(currency=""))
+    event = accept_and_process(client, plugin_event(currency=""))
     assert (event.outcome, event.product_id) == ("updated", manual.pk)
     manual.refresh_from_db()
     assert (manual.name, manual.external_id, manual.external_connection, manual.currency) == (
@@ -349,6 +353,7 @@ def test_health_names_the_tenant(tenant: Tenant, plugin_client: APIClient) -> No
         "status": "ok",
         "tenant": "Acme Outdoor",
         "integration_type": "woocommerce",
+        "store": "Plugin store (https://acme.example.com)",
     }
 
 

@@ -41,6 +41,7 @@ def test_generate_returns_the_token_once_and_stores_only_its_hash(
         "woocommerce",
         "live",
     )
+    assert body["store"] is None  # the tenant has no store yet
     assert token.token_hash == hash_key(plain)
     assert plain not in str(IntegrationToken.objects.values().get())
     listing = api.get(TOKENS).json()
@@ -52,6 +53,7 @@ def test_generate_returns_the_token_once_and_stores_only_its_hash(
         "prefix": token.prefix,
         "name": "Main shop",
         "integration_type": "woocommerce",
+        "store_id": None,
     }
 
 
