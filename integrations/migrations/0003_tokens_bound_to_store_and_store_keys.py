@@ -100,7 +100,7 @@ def bind_tokens(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("integrations", "0002_webhooks"),
-        ("products_and_services", "0002_product_key_includes_connection"),
+        ("products_and_services", "0003_product_key_includes_connection"),
     ]
 
     operations = [

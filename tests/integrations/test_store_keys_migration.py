@@ -6,10 +6,10 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-BEFORE = [("integrations", "0002_webhooks"), ("products_and_services", "0001_initial")]
+BEFORE = [("integrations", "0002_webhooks"), ("products_and_services", "0002_sale_windows")]
 AFTER = [
     ("integrations", "0003_tokens_bound_to_store_and_store_keys"),
-    ("products_and_services", "0002_product_key_includes_connection"),
+    ("products_and_services", "0003_product_key_includes_connection"),
 ]
 
 

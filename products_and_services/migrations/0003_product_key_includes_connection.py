@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('products_and_services', '0001_initial'),
+        ('products_and_services', '0002_sale_windows'),
         ('tenants', '0001_initial'),
     ]
 
