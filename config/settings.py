@@ -47,7 +47,8 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
     "jazzmin",
-    "django.contrib.admin",
+    # django.contrib.admin, whose site's home page is the dashboard (dashboard/site.py).
+    "dashboard.admin_app.CatalogAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -64,6 +65,7 @@ INSTALLED_APPS = [
     "meta_integration",
     "integrations",
     "knowledge",
+    "dashboard",
 ]
 
 MIDDLEWARE = [

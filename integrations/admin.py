@@ -5,28 +5,34 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.views.decorators.http import require_POST
 
 from common.admin_forms import SecretFieldsForm
 from common.encryption import mask
+from integrations.engine.runs import cancel_run
 from integrations.models import (
     ACTIVE_STATUSES,
     Provider,
     SyncMode,
     SyncRun,
+    SyncStatus,
     SyncTrigger,
 )
 from integrations.providers import PROVIDERS
+from integrations.run_hints import hint_for
+from integrations.schedule import next_scheduled_sync
 from integrations.shopify.models import ShopifyStore
 from integrations.triggers import TriggerResult, trigger_sync
 from integrations.woocommerce.models import WooCommerceStore
 from integrations.zoho.models import ZohoCredential
 from products_and_services.models import ExternalSource, Product
 from tenants.admin_scoping import TenantScopedAdmin, allowed_tenants
-from tenants.services import actor_for_user
+from tenants.services import actor_for_user, record_audit
 
 STATUS_COLOURS = {
     "queued": "#757575",
@@ -34,7 +40,9 @@ STATUS_COLOURS = {
     "succeeded": "#2e7d32",
     "failed": "#c62828",
     "partial": "#ef6c00",
+    "cancelled": "#6d4c41",
 }
+RETRYABLE = (SyncStatus.FAILED, SyncStatus.CANCELLED, SyncStatus.PARTIAL)
 
 
 def announce(request: HttpRequest, result: TriggerResult) -> None:
@@ -97,6 +105,7 @@ class SyncRunAdmin(TenantScopedAdmin):
         "failed",
         "error_count",
         "message",
+        "hint",
         "error_list",
         "bookmark",
     )
@@ -118,17 +127,49 @@ class SyncRunAdmin(TenantScopedAdmin):
 
     @admin.display(description="Progress")
     def progress(self, run: SyncRun) -> str:
-        total = run.total or run.processed
-        label = f"{run.processed}/{total}" if total else str(run.processed)
+        """Honest: processed of total, indeterminate when the total is unknown, and a stopped
+        run shows how far it got, never a full bar."""
+        colour = STATUS_COLOURS.get(run.status, "#1565c0")
+        if run.is_active and not run.total:
+            return format_html(
+                '<div class="progress" style="width:160px;height:12px" role="progressbar" '
+                'aria-label="Sync progress, total not known yet">'
+                '<div class="progress-bar progress-bar-striped progress-bar-animated" '
+                'style="width:100%;background-color:{}"></div></div>'
+                "<small>{} processed (total not known yet)</small>",
+                colour,
+                run.processed,
+            )
+        percent = run.progress_percent
+        if run.status in (SyncStatus.FAILED, SyncStatus.CANCELLED):
+            verb = "Failed" if run.status == SyncStatus.FAILED else "Cancelled"
+            label = (
+                f"{verb} after {run.processed} of {run.total} items ({percent}%)"
+                if run.total
+                else f"{verb} after {run.processed} items"
+            )
+        elif run.total:
+            label = f"{run.processed}/{run.total} ({percent}%)"
+        else:
+            label = f"{run.processed} items"
         return format_html(
-            '<div style="width:140px;background:#e9ecef;border-radius:4px;height:12px">'
-            '<div style="width:{}%;background:{};height:12px;border-radius:4px"></div></div>'
-            "<small>{} ({}%)</small>",
-            run.progress_percent,
-            STATUS_COLOURS.get(run.status, "#1565c0"),
+            '<div class="progress" style="width:160px;height:12px;background:#e9ecef" '
+            'role="progressbar" aria-valuenow="{}" aria-valuemin="0" aria-valuemax="100">'
+            '<div class="progress-bar" style="width:{}%;background-color:{}"></div></div>'
+            "<small>{}</small>",
+            percent,
+            percent,
+            colour,
             label,
-            run.progress_percent,
         )
+
+    @admin.display(description="What to do")
+    def hint(self, run: SyncRun) -> str:
+        if run.status == SyncStatus.CANCELLED:
+            return "The run was cancelled: products it stored are kept, none were deactivated."
+        if run.status != SyncStatus.FAILED:
+            return "-"
+        return hint_for(run.message) or "See the message above; Retry when it is fixed."
 
     @admin.display(description="Duration")
     def duration(self, run: SyncRun) -> str:
@@ -160,11 +201,17 @@ class SyncRunAdmin(TenantScopedAdmin):
         form_url: str = "",
         extra_context: dict[str, Any] | None = None,
     ) -> HttpResponse:
-        active = (
-            self.get_queryset(request).filter(pk=object_id, status__in=ACTIVE_STATUSES).exists()
-        )
+        run = self.get_queryset(request).filter(pk=object_id).first()
+        active = run is not None and run.is_active
+        controls = {
+            "auto_refresh": active,
+            "can_cancel": active and self.has_retry_permission(request),
+            "can_retry": run is not None
+            and run.status in RETRYABLE
+            and self.has_retry_permission(request),
+        }
         return super().change_view(
-            request, object_id, form_url, {**(extra_context or {}), "auto_refresh": active}
+            request, object_id, form_url, {**(extra_context or {}), **controls}
         )
 
     def get_urls(self) -> list[Any]:
@@ -174,8 +221,72 @@ class SyncRunAdmin(TenantScopedAdmin):
                 self.admin_site.admin_view(self.sync_zoho_view),
                 name="integrations_sync_zoho",
             ),
+            path(
+                "<int:object_id>/retry/",
+                self.admin_site.admin_view(require_POST(self.retry_view)),
+                name="integrations_syncrun_retry",
+            ),
+            path(
+                "<int:object_id>/cancel/",
+                self.admin_site.admin_view(require_POST(self.cancel_view)),
+                name="integrations_syncrun_cancel",
+            ),
             *super().get_urls(),
         ]
+
+    def _run_or_404(self, request: HttpRequest, object_id: int) -> SyncRun:
+        run = self.get_queryset(request).filter(pk=object_id).first()
+        if run is None or not self.has_view_permission(request, run):
+            raise Http404("No such sync run.")
+        return run
+
+    def retry_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        """Start the same sync again (same connection, mode and selection)."""
+        run = self._run_or_404(request, object_id)
+        if run.status not in RETRYABLE:
+            messages.error(request, f"Run #{run.pk} is {run.get_status_display().lower()}.")
+        elif not self.has_retry_permission(request):
+            messages.error(request, "You may not start syncs.")
+        else:
+            result = trigger_sync(
+                tenant=run.tenant,
+                provider=run.provider,
+                connection_id=run.connection_id,
+                trigger=SyncTrigger.ADMIN,
+                mode=run.mode,
+                selected_ids=run.selected_ids or (),
+                actor=actor_for_user(request.user),
+                audit_metadata={"retry_of": run.pk},
+            )
+            announce(request, result)
+            run = result.run
+        return HttpResponseRedirect(reverse("admin:integrations_syncrun_change", args=[run.pk]))
+
+    def cancel_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        run = self._run_or_404(request, object_id)
+        if not self.has_retry_permission(request):
+            messages.error(request, "You may not cancel syncs.")
+        elif cancel_run(run, reason=f"Cancelled by {request.user.get_username()}."):
+            record_audit(
+                tenant=run.tenant,
+                actor=actor_for_user(request.user),
+                action=f"{run.provider}_sync_cancelled",
+                metadata={"sync_run_id": run.pk},
+            )
+            messages.success(
+                request,
+                f"Cancelled run #{run.pk}: it stops before its next page and deactivates nothing.",
+            )
+        else:
+            messages.warning(request, f"Run #{run.pk} had already finished.")
+        return HttpResponseRedirect(reverse("admin:integrations_syncrun_change", args=[run.pk]))
+
+    def has_retry_permission(self, request: HttpRequest) -> bool:
+        """Starting and stopping runs: whoever may see runs and change a connection."""
+        return request.user.has_perm("integrations.view_syncrun") and any(
+            request.user.has_perm(f"integrations.change_{model}")
+            for model in ("zohocredential", "woocommercestore", "shopifystore")
+        )
 
     def sync_zoho_view(self, request: HttpRequest) -> HttpResponse:
         """The 'Sync Zoho' top-menu page: pick the tenant (if several) and start a full sync."""
@@ -213,11 +324,112 @@ class SyncRunAdmin(TenantScopedAdmin):
         return TemplateResponse(request, "admin/integrations/start_sync.html", context)
 
 
+WEBHOOK_URL_NAMES = {
+    Provider.WOOCOMMERCE: "woo-store-webhook",
+    Provider.SHOPIFY: "shopify-store-webhook",
+}
+
+
 class ConnectionAdmin(TenantScopedAdmin):
-    """What every pull connection's admin offers: last run, Sync now, Test connection."""
+    """What every pull connection's admin offers: last run, next scheduled sync, Sync now
+    (full or incremental) and Test connection, as buttons on its page and as list actions."""
 
     provider: str = ""
     actions = ("run_connection_test", "sync_now")
+    change_form_template = "admin/integrations/connection_change_form.html"
+
+    class Media:
+        js = ("dashboard/copy.js",)
+
+    def _url_name(self, action: str) -> str:
+        return f"{self.opts.app_label}_{self.opts.model_name}_{action}"
+
+    def get_urls(self) -> list[Any]:
+        return [
+            path(
+                "<int:object_id>/sync-now/",
+                self.admin_site.admin_view(require_POST(self.sync_now_view)),
+                name=self._url_name("sync_now"),
+            ),
+            path(
+                "<int:object_id>/test-connection/",
+                self.admin_site.admin_view(require_POST(self.test_connection_view)),
+                name=self._url_name("test_connection"),
+            ),
+            *super().get_urls(),
+        ]
+
+    def _connection_or_404(self, request: HttpRequest, object_id: int) -> Any:
+        connection = self.get_queryset(request).filter(pk=object_id).first()
+        if connection is None or not self.has_change_permission(request, connection):
+            raise Http404("No such connection.")
+        return connection
+
+    def sync_now_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        """Start a full or incremental sync and open its run page."""
+        connection = self._connection_or_404(request, object_id)
+        mode = request.POST.get("mode", SyncMode.FULL)
+        if mode not in (SyncMode.FULL, SyncMode.INCREMENTAL):
+            messages.error(request, "Choose a full or an incremental sync.")
+        elif not connection.is_active:
+            messages.error(request, f"{connection} is inactive; activate it first.")
+        else:
+            result = trigger_sync(
+                tenant=connection.tenant,
+                provider=self.provider,
+                connection_id=connection.pk,
+                trigger=SyncTrigger.ADMIN,
+                mode=mode,
+                actor=actor_for_user(request.user),
+            )
+            announce(request, result)
+            return HttpResponseRedirect(
+                reverse("admin:integrations_syncrun_change", args=[result.run.pk])
+            )
+        return HttpResponseRedirect(
+            reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[object_id])
+        )
+
+    def test_connection_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        connection = self._connection_or_404(request, object_id)
+        ok, message = PROVIDERS[self.provider].check(connection)
+        self.message_user(
+            request, f"{connection}: {message}", messages.SUCCESS if ok else messages.ERROR
+        )
+        return HttpResponseRedirect(
+            reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[object_id])
+        )
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        connection = self.get_queryset(request).filter(pk=object_id).first()
+        context: dict[str, Any] = {**(extra_context or {})}
+        if connection is not None:
+            upcoming = next_scheduled_sync(provider=self.provider, now=timezone.now())
+            url_name = WEBHOOK_URL_NAMES.get(self.provider)
+            context["connection_panel"] = {
+                "sync_url": reverse(f"admin:{self._url_name('sync_now')}", args=[connection.pk]),
+                "test_url": reverse(
+                    f"admin:{self._url_name('test_connection')}", args=[connection.pk]
+                ),
+                "is_active": connection.is_active,
+                "next_run": upcoming[0] if upcoming and connection.is_active else None,
+                "next_mode": upcoming[1] if upcoming else "",
+                "last_run": SyncRun.objects.filter(
+                    provider=self.provider, connection_id=connection.pk
+                ).first(),
+                "webhook_url": request.build_absolute_uri(
+                    reverse(url_name, kwargs={"store_id": connection.pk})
+                )
+                if url_name
+                else "",
+            }
+        return super().change_view(request, object_id, form_url, context)
 
     @admin.display(description="Last run")
     def last_run(self, obj: Any) -> str:

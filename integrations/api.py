@@ -120,7 +120,7 @@ class SyncTriggerResponse(serializers.Serializer):
     status = serializers.CharField()
     message = serializers.CharField()
     task_id = serializers.CharField()
-    sync_run_id = serializers.CharField()
+    sync_run_id = serializers.IntegerField()
     organization_id = serializers.CharField(required=False)
 
 
@@ -142,7 +142,7 @@ class SyncTriggerView(APIView):
                     "status": "accepted",
                     "message": "Zoho Inventory sync has been scheduled",
                     "task_id": "5d0c1f3e-1b7a-4a43-9f0e-0c7b8a1d2e3f",
-                    "sync_run_id": "42",
+                    "sync_run_id": 42,
                     "organization_id": "60001234",
                 },
                 response_only=True,
@@ -192,7 +192,7 @@ class SyncTriggerView(APIView):
             "status": "accepted",
             "message": message,
             "task_id": result.task_id,
-            "sync_run_id": str(result.run.pk),
+            "sync_run_id": result.run.pk,
             **identity,
         }
         return Response(payload, status=status.HTTP_202_ACCEPTED)

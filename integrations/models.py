@@ -33,6 +33,7 @@ class SyncStatus(models.TextChoices):
     SUCCEEDED = "succeeded", "Succeeded"
     FAILED = "failed", "Failed"
     PARTIAL = "partial", "Partial (some items failed)"
+    CANCELLED = "cancelled", "Cancelled"
 
 
 ACTIVE_STATUSES = (SyncStatus.QUEUED, SyncStatus.RUNNING)
@@ -97,9 +98,10 @@ class SyncRun(models.Model):
 
     @property
     def progress_percent(self) -> int:
+        """Done of expected; a run that stopped early never claims 100 %."""
         if self.total:
             return min(100, round(100 * self.processed / self.total))
-        return 100 if not self.is_active else 0
+        return 100 if self.status in (SyncStatus.SUCCEEDED, SyncStatus.PARTIAL) else 0
 
 
 class SyncSeen(models.Model):

@@ -62,6 +62,26 @@ class RunAborted(Exception):
     """The run failed part-way; what was stored stays, nothing is deactivated."""
 
 
+class RunCancelled(Exception):
+    """Someone cancelled the run: it stops before the next page and deactivates nothing."""
+
+
+def _stop_if_cancelled(run: SyncRun) -> None:
+    if SyncRun.objects.filter(pk=run.pk, status=SyncStatus.CANCELLED).exists():
+        raise RunCancelled
+
+
+def cancel_run(run: SyncRun, *, reason: str) -> bool:
+    """Mark a queued or running run cancelled; its worker stops at the next page."""
+    cancelled = SyncRun.objects.filter(pk=run.pk, status__in=ACTIVE_STATUSES).update(
+        status=SyncStatus.CANCELLED, finished_at=timezone.now(), message=reason[:2000]
+    )
+    run.refresh_from_db()
+    if cancelled:
+        log_sync(run)
+    return bool(cancelled)
+
+
 def start_run(
     *,
     tenant: Tenant,
@@ -195,10 +215,16 @@ def execute_run(run: SyncRun, source: PullSource) -> SyncRun:
     try:
         pages = source.pages(run.mode, since, list(run.selected_ids or []))
         for page in prefetched(pages, settings.SYNC_PREFETCH_PAGES):
+            _stop_if_cancelled(run)
             bookmark = _newest(page.records, bookmark)
             # One transaction per page: the rows, the seen set and the counters commit together.
             with transaction.atomic():
                 _store_page(run, source, page, bookmark)
+        _stop_if_cancelled(run)
+    except RunCancelled:
+        SyncSeen.objects.filter(run=run).delete()
+        run.refresh_from_db()
+        return run
     except Exception as exc:
         fail_run(run, exc)
         raise

@@ -1,0 +1,1 @@
+"""The admin's home page: is the merchant's shop in sync with Meta and every store?"""
