@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('integrations', '0002_webhooks'),
+        ('integrations', '0003_tokens_bound_to_store_and_store_keys'),
     ]
 
     operations = [
