@@ -36,6 +36,7 @@ class MetaAppConfigForm(SecretFieldsForm):
             "access_token",
             "api_version",
             "currency",
+            "currency_mapping",
             "default_product_url",
             "include_images",
             "is_active",

@@ -8,12 +8,14 @@ import hashlib
 import html
 import json
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import urljoin
 
 from django.utils.html import strip_tags
+
+from products_and_services.currencies import conversion, iso_currency_codes
 
 TITLE_LIMIT = 100
 DESCRIPTION_LIMIT = 5000
@@ -31,6 +33,8 @@ class MappingContext:
     brand_fallback: str
     include_images: bool
     media_base_url: str
+    # The config's `currency_mapping`: shop code → {"currency": ISO code, "rate": "10"}.
+    currency_mapping: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -144,10 +148,33 @@ def _base_fields(product: ProductFacts, context: MappingContext) -> dict[str, st
     }
 
 
-def _price_fields(price: Decimal, sale_price: Decimal | None, currency: str) -> dict[str, str]:
-    fields = {"price": format_price(price, currency)}
+@dataclass(frozen=True)
+class MetaCurrency:
+    """The ISO code Meta sees and what a shop price is multiplied by to get there."""
+
+    code: str
+    rate: Decimal = Decimal(1)
+
+
+def meta_currency(code: str, context: MappingContext) -> MetaCurrency:
+    """A mapped currency converts; an ISO one goes as it is; anything else is held back."""
+    mapped = conversion(dict(context.currency_mapping), code)
+    if mapped is not None:
+        return MetaCurrency(code=mapped[0], rate=mapped[1])
+    if code in iso_currency_codes():
+        return MetaCurrency(code=code)
+    raise HeldBack(
+        f"Not sent to Meta: Meta takes ISO 4217 prices and this catalog has no currency "
+        f"mapping for {code} (add one in the Meta config, e.g. IRT → IRR at rate 10)."
+    )
+
+
+def _price_fields(
+    price: Decimal, sale_price: Decimal | None, currency: MetaCurrency
+) -> dict[str, str]:
+    fields = {"price": format_price(price * currency.rate, currency.code)}
     if sale_price is not None and sale_price < price:
-        fields["sale_price"] = format_price(sale_price, currency)
+        fields["sale_price"] = format_price(sale_price * currency.rate, currency.code)
     return fields
 
 
@@ -160,7 +187,7 @@ def build_items(
     """The items Meta should hold for this product; empty when it must hold none."""
     if not product.is_active or not product.sku:
         return []
-    currency = product.currency or context.default_currency
+    currency = meta_currency(product.currency or context.default_currency, context)
     base = _base_fields(product, context)
     link = image_link(images, context)
     if link:

@@ -5,7 +5,11 @@ from django.db import models
 from django.db.models import Q
 
 from common.encryption import EncryptedTextField
-from products_and_services.currencies import validate_currency
+from products_and_services.currencies import (
+    CODE_MAX_LENGTH,
+    validate_currency,
+    validate_currency_mapping,
+)
 from tenants.models import Tenant
 
 DEFAULT_GRAPH_API_VERSION = "v21.0"
@@ -13,6 +17,18 @@ DEFAULT_GRAPH_API_VERSION = "v21.0"
 
 def default_include_images() -> bool:
     return settings.META_CATALOG_INCLUDE_IMAGES
+
+
+def default_currency_mapping() -> dict[str, dict[str, str]]:
+    """Shop currencies Meta does not take, sent as the ISO currency they count in.
+
+    One toman is ten rials; Persian WooCommerce shops also price in thousands of each.
+    """
+    return {
+        "IRT": {"currency": "IRR", "rate": "10"},
+        "IRHT": {"currency": "IRR", "rate": "10000"},
+        "IRHR": {"currency": "IRR", "rate": "1000"},
+    }
 
 
 class MetaConfigStatus(models.TextChoices):
@@ -28,7 +44,19 @@ class MetaAppConfig(models.Model):
     access_token = EncryptedTextField(help_text="System-user token with catalog_management.")
     catalog_id = models.CharField(max_length=64)
     api_version = models.CharField(max_length=10, default=DEFAULT_GRAPH_API_VERSION)
-    currency = models.CharField(max_length=3, default="USD", validators=[validate_currency])
+    currency = models.CharField(
+        max_length=CODE_MAX_LENGTH, default="USD", validators=[validate_currency]
+    )
+    currency_mapping = models.JSONField(
+        default=default_currency_mapping,
+        blank=True,
+        validators=[validate_currency_mapping],
+        help_text=(
+            'How shop currencies go to Meta: {"IRT": {"currency": "IRR", "rate": "10"}} sends '
+            "a price in tomans as ten times as many rials. A product in a currency Meta does "
+            "not take, with no entry here, is held back with its reason."
+        ),
+    )
     default_product_url = models.URLField(
         max_length=1000, help_text="Used as `link` for products without a website URL."
     )

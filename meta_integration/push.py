@@ -125,6 +125,7 @@ def mapping_context(config: MetaAppConfig) -> MappingContext:
         brand_fallback=config.tenant.name,
         include_images=config.include_images,
         media_base_url=settings.PUBLIC_MEDIA_BASE_URL,
+        currency_mapping=config.currency_mapping or {},
     )
 
 

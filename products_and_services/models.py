@@ -10,7 +10,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from products_and_services.currencies import validate_currency
+from products_and_services.currencies import CODE_MAX_LENGTH, validate_currency
 from products_and_services.hashing import compute_content_hash
 from products_and_services.sale_windows import sale_window_problem
 from tenants.models import Tenant
@@ -79,7 +79,12 @@ class Product(models.Model):
     sale_price = models.DecimalField(null=True, blank=True, **money)
     sale_starts_at = sale_starts_field()
     sale_ends_at = sale_ends_field()
-    currency = models.CharField(max_length=3, default="USD", validators=[validate_currency])
+    currency = models.CharField(
+        max_length=CODE_MAX_LENGTH,
+        default="USD",
+        validators=[validate_currency],
+        help_text="As the shop states it (IRT for tomans); see the Meta config's currency mapping.",
+    )
     stock_quantity = models.IntegerField(
         null=True, blank=True, help_text="Empty means stock is not tracked (unlimited)."
     )

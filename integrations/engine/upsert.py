@@ -19,7 +19,7 @@ from common.bulk import update_rows
 from integrations.engine.records import ProductRecord, VariantRecord, record_hash
 from knowledge.triggers import schedule_reindex
 from meta_integration.outbox import mark_pending
-from products_and_services.currencies import iso_currency_codes
+from products_and_services.currencies import is_currency_code
 from products_and_services.models import (
     CATALOG_FIELDS,
     ExternalSource,
@@ -82,8 +82,8 @@ def record_problem(record: ProductRecord) -> str | None:
         return f"invalid price {record.price!r}"
     if record.sale_price is not None and record.sale_price < 0:
         return f"invalid sale price {record.sale_price!r}"
-    if record.currency and record.currency not in iso_currency_codes():
-        return f"unknown currency {record.currency!r}"
+    if record.currency and not is_currency_code(record.currency):
+        return f"currency {record.currency!r} is not a currency code"
     return None
 
 

@@ -3,7 +3,7 @@
 from django.db import models
 
 from common.encryption import EncryptedTextField
-from products_and_services.currencies import validate_currency
+from products_and_services.currencies import CODE_MAX_LENGTH, validate_currency
 from tenants.models import Tenant
 
 DEFAULT_API_VERSION = "2025-07"
@@ -19,7 +19,9 @@ class ShopifyStore(models.Model):
         help_text="Admin API access token (shpat_…) with read_products."
     )
     api_version = models.CharField(max_length=10, default=DEFAULT_API_VERSION)
-    currency = models.CharField(max_length=3, default="USD", validators=[validate_currency])
+    currency = models.CharField(
+        max_length=CODE_MAX_LENGTH, default="USD", validators=[validate_currency]
+    )
     webhook_secret = EncryptedTextField(
         blank=True, default="", help_text="The app's webhook signing secret."
     )

@@ -40,7 +40,7 @@ def as_rest_product(product: dict[str, Any]) -> dict[str, Any]:
         "stock_quantity": stock_quantity,
         "stock_status": product.get("stock_status") or "instock",
         "status": product.get("status") or "publish",
-        "permalink": product.get("permalink", ""),
+        "permalink": product.get("permalink") or "",
         "categories": [{"name": name} for name in product.get("categories", [])],
         "tags": [{"name": name} for name in product.get("tags", [])],
         "images": _image_entries(product),

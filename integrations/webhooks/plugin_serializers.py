@@ -4,11 +4,13 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import URLValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from integrations.webhooks.models import WooEventType
-from products_and_services.currencies import iso_currency_codes
+from products_and_services.currencies import is_currency_code
 
 MAX_TEXT = 100_000
 
@@ -52,6 +54,26 @@ class GmtDateTimeField(serializers.DateTimeField):
         return super().to_internal_value(value)
 
 
+@extend_schema_field({"type": "string", "format": "uri", "nullable": True})
+class ShopUrlField(serializers.CharField):
+    """A URL the shop sent: kept when it is one, dropped (not refused) when it is not.
+
+    The shop produced it (the product notes' own sample has `"https://..."`), so a bad one
+    costs the product its image or link, never the whole event.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(allow_blank=True, allow_null=True, max_length=10_000, **kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        url = super().to_internal_value(data).strip()
+        try:
+            URLValidator()(url)
+        except DjangoValidationError:
+            return ""
+        return url if len(url) <= 1000 else ""
+
+
 def _text(**options: Any) -> serializers.CharField:
     return serializers.CharField(
         required=False, allow_blank=True, trim_whitespace=False, max_length=MAX_TEXT, **options
@@ -66,7 +88,12 @@ class PluginProductSerializer(serializers.Serializer):
     description = _text()
     price = MoneyField(required=False, allow_null=True)
     sale_price = MoneyField(required=False, allow_null=True)
-    currency = serializers.CharField(required=False, allow_blank=True, max_length=3)
+    currency = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=100,
+        help_text="As the shop states it (`get_woocommerce_currency()`), e.g. EUR or IRT.",
+    )
     stock_quantity = serializers.IntegerField(required=False, allow_null=True, min_value=-(10**9))
     stock_status = serializers.ChoiceField(
         choices=["instock", "outofstock", "onbackorder"], required=False, allow_blank=True
@@ -82,18 +109,22 @@ class PluginProductSerializer(serializers.Serializer):
     tags = serializers.ListField(
         child=serializers.CharField(max_length=200), required=False, max_length=200
     )
-    image = serializers.URLField(required=False, allow_null=True, allow_blank=True, max_length=1000)
-    images = serializers.ListField(
-        child=serializers.URLField(max_length=1000), required=False, max_length=100
-    )
-    permalink = serializers.URLField(required=False, allow_blank=True, max_length=1000)
+    image = ShopUrlField(required=False)
+    images = serializers.ListField(child=ShopUrlField(), required=False, max_length=100)
+    permalink = ShopUrlField(required=False)
     date_modified_gmt = GmtDateTimeField(required=False, allow_null=True)
 
     def validate_currency(self, value: str) -> str:
+        """Any code the shop states is kept (IRT, a custom one); Meta's boundary decides."""
         code = value.strip().upper()
-        if code and code not in iso_currency_codes():
-            raise serializers.ValidationError(f"'{value}' is not an ISO 4217 currency code.")
+        if code and not is_currency_code(code):
+            raise serializers.ValidationError(
+                f"'{value}' is not a currency code (3 to 10 letters or digits)."
+            )
         return code
+
+    def validate_images(self, value: list[str]) -> list[str]:
+        return [url for url in value if url]
 
 
 class PluginEventSerializer(serializers.Serializer):

@@ -3,7 +3,7 @@
 from django.db import models
 
 from common.encryption import EncryptedTextField
-from products_and_services.currencies import validate_currency
+from products_and_services.currencies import CODE_MAX_LENGTH, validate_currency
 from tenants.models import Tenant
 
 
@@ -18,7 +18,9 @@ class WooCommerceStore(models.Model):
         help_text="Send the keys as query parameters, for hosts that strip Authorization.",
     )
     verify_ssl = models.BooleanField(default=True)
-    currency = models.CharField(max_length=3, default="USD", validators=[validate_currency])
+    currency = models.CharField(
+        max_length=CODE_MAX_LENGTH, default="USD", validators=[validate_currency]
+    )
     webhook_secret = EncryptedTextField(
         blank=True, default="", help_text="Secret of the store's native webhooks."
     )

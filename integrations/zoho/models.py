@@ -6,7 +6,7 @@ from django.db import models
 from django.utils import timezone
 
 from common.encryption import EncryptedTextField
-from products_and_services.currencies import validate_currency
+from products_and_services.currencies import CODE_MAX_LENGTH, validate_currency
 from tenants.models import Tenant
 
 EXPIRY_BUFFER = timedelta(minutes=5)
@@ -47,7 +47,7 @@ class ZohoCredential(models.Model):
         blank=True, default="", help_text="Empty: derived from the data centre."
     )
     currency = models.CharField(
-        max_length=3,
+        max_length=CODE_MAX_LENGTH,
         default="USD",
         validators=[validate_currency],
         help_text="The organisation's currency.",

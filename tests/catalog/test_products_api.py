@@ -488,11 +488,17 @@ def test_negative_variant_price(api: APIClient) -> None:
 @pytest.mark.parametrize("currency", ["XYZ", "usd", "US", "EURO"])
 def test_bad_currency(api: APIClient, currency: str) -> None:
     body = post_invalid(api, tent_payload(currency=currency))
-    not_iso = f"'{currency}' is not an ISO 4217 currency code (e.g. USD, EUR, ZAR)."
-    if len(currency) <= 3:
-        assert body == {"currency": [not_iso]}
-    else:
-        assert body == {"currency": [not_iso, "Ensure this field has no more than 3 characters."]}
+    assert body == {
+        "currency": [
+            f"'{currency}' is not a currency code (ISO 4217 such as USD or IRR, "
+            "or a shop's code such as IRT)."
+        ]
+    }
+
+
+def test_a_currency_code_longer_than_any_shop_uses_is_refused(api: APIClient) -> None:
+    body = post_invalid(api, tent_payload(currency="EUROPEANUNION"))
+    assert body["currency"][-1] == "Ensure this field has no more than 10 characters."
 
 
 def test_duplicate_sku_within_tenant(

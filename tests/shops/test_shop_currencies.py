@@ -140,7 +140,7 @@ def test_without_a_mapping_a_shop_only_currency_is_held_back_with_its_reason() -
         build_items(facts(price=Decimal("850000"), currency="IRT"), [], [], CONTEXT)
     assert held.value.reason == (
         "Not sent to Meta: Meta takes ISO 4217 prices and this catalog has no currency "
-        "mapping for IRT (add one in the Meta config, e.g. IRT → IRR × 10)."
+        "mapping for IRT (add one in the Meta config, e.g. IRT → IRR at rate 10)."
     )
 
 
