@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('products_and_services', '0002_sale_windows'),
+        ('products_and_services', '0003_product_key_includes_connection'),
     ]
 
     operations = [
