@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('integrations', '0003_tokens_bound_to_store_and_store_keys'),
+        ('integrations', '0004_sync_run_cancelled_status'),
     ]
 
     operations = [
