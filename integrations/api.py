@@ -117,7 +117,11 @@ class SyncTriggerRequest(serializers.Serializer):
 
 
 class SyncTriggerResponse(serializers.Serializer):
-    status = serializers.CharField()
+    status = serializers.ChoiceField(
+        choices=["accepted", "already_running"],
+        help_text="accepted (202): a new run was queued; already_running (409): the run in "
+        "progress for this connection, whose ids follow.",
+    )
     message = serializers.CharField()
     task_id = serializers.CharField()
     sync_run_id = serializers.IntegerField()
@@ -125,14 +129,18 @@ class SyncTriggerResponse(serializers.Serializer):
 
 
 class SyncTriggerView(APIView):
-    """Start a pull for one of the tenant's connections; answers 202 at once."""
+    """Start a pull for one of the tenant's connections; answers 202 at once.
+
+    A connection runs one pull at a time: when one is queued, running or waiting to retry,
+    the answer is 409 with that run's id and task id (poll it like a new one).
+    """
 
     required_scope = INTEGRATIONS_MANAGE
     provider: str = ""
 
     @extend_schema(
         request=SyncTriggerRequest,
-        responses={202: SyncTriggerResponse},
+        responses={202: SyncTriggerResponse, 409: SyncTriggerResponse},
         tags=["sync"],
         examples=[
             OpenApiExample("Full sync", value={"mode": "full"}, request_only=True),
@@ -146,6 +154,19 @@ class SyncTriggerView(APIView):
                     "organization_id": "60001234",
                 },
                 response_only=True,
+                status_codes=["202"],
+            ),
+            OpenApiExample(
+                "Already in progress",
+                value={
+                    "status": "already_running",
+                    "message": "A Zoho Inventory sync is already in progress",
+                    "task_id": "5d0c1f3e-1b7a-4a43-9f0e-0c7b8a1d2e3f",
+                    "sync_run_id": "43",
+                    "organization_id": "60001234",
+                },
+                response_only=True,
+                status_codes=["409"],
             ),
         ],
     )
@@ -183,16 +204,23 @@ class SyncTriggerView(APIView):
             actor=principal.actor,
             audit_metadata=identity,
         )
-        message = (
-            f"{spec.label} sync has been scheduled"
-            if result.created
-            else f"A {spec.label} sync is already in progress"
-        )
+        if result.created:
+            state, message, code = (
+                "accepted",
+                f"{spec.label} sync has been scheduled",
+                status.HTTP_202_ACCEPTED,
+            )
+        else:
+            state, message, code = (
+                "already_running",
+                f"A {spec.label} sync is already in progress",
+                status.HTTP_409_CONFLICT,
+            )
         payload = {
-            "status": "accepted",
+            "status": state,
             "message": message,
             "task_id": result.task_id,
             "sync_run_id": result.run.pk,
             **identity,
         }
-        return Response(payload, status=status.HTTP_202_ACCEPTED)
+        return Response(payload, status=code)

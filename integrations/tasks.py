@@ -6,6 +6,7 @@ from typing import Any
 
 from celery import shared_task
 from celery.app.task import Task
+from django.db import transaction
 
 from integrations.engine.runs import execute_run, start_run
 from integrations.http import ApiError
@@ -39,7 +40,28 @@ def run_sync(self: Task, run_id: int) -> dict[str, Any]:
     except ApiError as exc:
         if not exc.retryable or self.request.retries >= self.max_retries:
             return run_summary(SyncRun.objects.get(pk=run_id))
-        retry_run, _ = start_run(
+        retry_run, created = queue_retry_run(run, task_id=self.request.id)
+        if not created:
+            # Someone triggered a run in the meantime; it has its own task and does the work.
+            SyncRun.objects.filter(pk=run_id).update(
+                message=f"{exc.message} — run #{retry_run.pk} takes over"
+            )
+            return run_summary(SyncRun.objects.get(pk=run_id))
+        delay = retry_delay(run.provider, self.request.retries)
+        SyncRun.objects.filter(pk=run_id).update(
+            message=f"{exc.message} — retrying as run #{retry_run.pk}"
+        )
+        raise self.retry(args=[retry_run.pk], countdown=delay, exc=exc) from None
+    return run_summary(finished)
+
+
+def queue_retry_run(run: SyncRun, *, task_id: str) -> tuple[SyncRun, bool]:
+    """The retry's run, holding the task id Celery retries under (the current task's own).
+
+    Created and stamped in one transaction, so a trigger never sees it without its task id.
+    """
+    with transaction.atomic():
+        retry_run, created = start_run(
             tenant=run.tenant,
             provider=run.provider,
             connection_id=run.connection_id,
@@ -47,12 +69,10 @@ def run_sync(self: Task, run_id: int) -> dict[str, Any]:
             mode=run.mode,
             selected_ids=run.selected_ids,
         )
-        delay = retry_delay(run.provider, self.request.retries)
-        SyncRun.objects.filter(pk=run_id).update(
-            message=f"{exc.message} — retrying as run #{retry_run.pk}"
-        )
-        raise self.retry(args=[retry_run.pk], countdown=delay, exc=exc) from None
-    return run_summary(finished)
+        if created:
+            retry_run.task_id = task_id
+            SyncRun.objects.filter(pk=retry_run.pk).update(task_id=task_id)
+    return retry_run, created
 
 
 def start_scheduled_run(provider: str, connection_id: int, mode: str) -> int:

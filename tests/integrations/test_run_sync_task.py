@@ -29,6 +29,8 @@ def test_transient_failure_retries_three_times_as_new_runs(zoho_credential: Zoho
     assert [status for status, _ in runs] == ["failed"] * 4
     assert runs[0][1].endswith(f"retrying as run #{first.pk + 1}")
     assert runs[3][1].startswith("HTTP 503 from https://zoho.test/inventory/v1/items")
+    # Every retry run holds the task id Celery retries under: the first run's.
+    assert set(SyncRun.objects.values_list("task_id", flat=True)) == {first.task_id}
 
 
 @responses.activate

@@ -1,6 +1,7 @@
 """Sync trigger and sync-run endpoints: shape, one run per connection, auth, isolation, audit."""
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from rest_framework.test import APIClient
@@ -43,15 +44,44 @@ def test_trigger_answers_202_with_the_run(
     assert audit.metadata["organization_id"] == "sim-org"
 
 
-def test_second_trigger_returns_the_same_run(
-    api: APIClient, zoho_credential: ZohoCredential
+@pytest.mark.parametrize("provider", ["zoho", "woocommerce", "shopify"])
+def test_second_trigger_answers_409_with_the_run_in_progress(
+    api: APIClient, tenant: Tenant, provider: str
 ) -> None:
-    first = api.post(URL, format="json").json()
-    second = api.post(URL, {"mode": "incremental"}, format="json")
-    assert second.status_code == 202
-    assert second.json()["sync_run_id"] == first["sync_run_id"]
-    assert second.json()["message"] == "A Zoho Inventory sync is already in progress"
-    assert SyncRun.objects.count() == 1
+    from integrations.shopify.models import ShopifyStore
+    from integrations.woocommerce.models import WooCommerceStore
+
+    connection: Any
+    if provider == "zoho":
+        connection, identity = make_credential(tenant), {"organization_id": "sim-org"}
+    elif provider == "woocommerce":
+        connection = WooCommerceStore.objects.create(
+            tenant=tenant, store_url="https://w.example.com", consumer_key="k", consumer_secret="s"
+        )
+        identity = {"store_url": "https://w.example.com"}
+    else:
+        connection = ShopifyStore.objects.create(
+            tenant=tenant, shop_domain="acme.myshopify.com", access_token="shpat_x"
+        )
+        identity = {"shop_domain": "acme.myshopify.com"}
+    url = f"/v1/catalog/sync/{provider}"
+    first = api.post(url, format="json")
+    assert first.status_code == 202
+    second = api.post(url, {"mode": "incremental"}, format="json")
+    run = SyncRun.objects.get()
+    assert run.task_id != ""
+    label = {"zoho": "Zoho Inventory", "woocommerce": "WooCommerce", "shopify": "Shopify"}
+    assert (second.status_code, second.json()) == (
+        409,
+        {
+            "status": "already_running",
+            "message": f"A {label[provider]} sync is already in progress",
+            "task_id": run.task_id,
+            "sync_run_id": str(run.pk),
+            **identity,
+        },
+    )
+    assert run.connection_id == connection.pk
 
 
 def test_no_integration_is_400(api: APIClient) -> None:
