@@ -24,7 +24,8 @@ def queued_run(credential: ZohoCredential) -> SyncRun:
 def test_transient_failure_retries_three_times_as_new_runs(zoho_credential: ZohoCredential) -> None:
     responses.get(ITEMS, status=503, json={"code": 503, "message": "busy"})
     first = queued_run(zoho_credential)
-    run_sync.apply(args=[first.pk])  # eager: retries run at once, countdown ignored
+    # eager: retries run at once, countdown ignored; the task id is the one the trigger queued
+    run_sync.apply(args=[first.pk], task_id=first.task_id)
     runs = list(SyncRun.objects.order_by("pk").values_list("status", "message"))
     assert [status for status, _ in runs] == ["failed"] * 4
     assert runs[0][1].endswith(f"retrying as run #{first.pk + 1}")
