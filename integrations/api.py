@@ -162,7 +162,7 @@ class SyncTriggerView(APIView):
                     "status": "already_running",
                     "message": "A Zoho Inventory sync is already in progress",
                     "task_id": "5d0c1f3e-1b7a-4a43-9f0e-0c7b8a1d2e3f",
-                    "sync_run_id": "43",
+                    "sync_run_id": 43,
                     "organization_id": "60001234",
                 },
                 response_only=True,

@@ -46,7 +46,7 @@ def test_a_trigger_during_the_retry_wait_answers_with_the_retry_runs_task(
         "status": "already_running",
         "message": "A Zoho Inventory sync is already in progress",
         "task_id": retry.task_id,
-        "sync_run_id": str(retry.pk),
+        "sync_run_id": retry.pk,
         "organization_id": "sim-org",
     }
     audit = AuditLog.objects.filter(action="zoho_sync_triggered").order_by("-pk").first()

@@ -77,7 +77,7 @@ def test_second_trigger_answers_409_with_the_run_in_progress(
             "status": "already_running",
             "message": f"A {label[provider]} sync is already in progress",
             "task_id": run.task_id,
-            "sync_run_id": str(run.pk),
+            "sync_run_id": run.pk,
             **identity,
         },
     )
