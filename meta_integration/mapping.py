@@ -10,6 +10,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import urljoin
 
@@ -22,6 +23,10 @@ DESCRIPTION_LIMIT = 5000
 BRAND_LIMIT = 100
 _SPACES = re.compile(r"\s+")
 _CENTS = Decimal("0.01")
+# Meta wants both ends of a sale window; an open end is sent as one of these instants.
+SALE_OPEN_START = datetime(1970, 1, 1, tzinfo=UTC)
+SALE_OPEN_END = datetime(2099, 12, 31, 23, 59, tzinfo=UTC)
+_MINUTE = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,8 @@ class ProductFacts:
     stock_quantity: int | None
     is_active: bool
     website_url: str
+    sale_starts_at: datetime | None = None
+    sale_ends_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +70,8 @@ class VariantFacts:
     stock_quantity: int | None
     options: dict[str, str]
     is_active: bool
+    sale_starts_at: datetime | None = None
+    sale_ends_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -169,12 +178,47 @@ def meta_currency(code: str, context: MappingContext) -> MetaCurrency:
     )
 
 
+def _meta_instant(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M+00:00")
+
+
+def sale_effective_date(starts: datetime | None, ends: datetime | None) -> str | None:
+    """Meta's `start/end` range (minutes, UTC), kept inside the window; None if it never opens.
+
+    Meta counts in minutes, so the start is rounded up and the end down: the sale is never
+    shown outside the merchant's window. An open end becomes a far-away instant.
+    """
+    start = SALE_OPEN_START
+    if starts is not None:
+        floor = starts.replace(second=0, microsecond=0)
+        start = floor if floor == starts else floor + _MINUTE
+    end = SALE_OPEN_END if ends is None else ends.replace(second=0, microsecond=0)
+    if end <= start:
+        return None
+    return f"{_meta_instant(start)}/{_meta_instant(end)}"
+
+
 def _price_fields(
-    price: Decimal, sale_price: Decimal | None, currency: MetaCurrency
+    price: Decimal,
+    sale_price: Decimal | None,
+    currency: MetaCurrency,
+    sale_starts_at: datetime | None = None,
+    sale_ends_at: datetime | None = None,
 ) -> dict[str, str]:
+    """The price, and the sale price with its window when there is a sale.
+
+    A dated sale goes with `sale_price_effective_date`, so Meta itself starts and ends it on
+    time; the payload depends only on stored data, never on the clock.
+    """
     fields = {"price": format_price(price * currency.rate, currency.code)}
-    if sale_price is not None and sale_price < price:
-        fields["sale_price"] = format_price(sale_price * currency.rate, currency.code)
+    if sale_price is None or sale_price >= price:
+        return fields
+    if sale_starts_at is not None or sale_ends_at is not None:
+        window = sale_effective_date(sale_starts_at, sale_ends_at)
+        if window is None:
+            return fields  # a window that never opens: no sale at all
+        fields["sale_price_effective_date"] = window
+    fields["sale_price"] = format_price(sale_price * currency.rate, currency.code)
     return fields
 
 
@@ -197,18 +241,25 @@ def build_items(
         data = {
             "id": product.sku,
             **base,
-            **_price_fields(product.price, product.sale_price, currency),
+            **_price_fields(
+                product.price,
+                product.sale_price,
+                currency,
+                product.sale_starts_at,
+                product.sale_ends_at,
+            ),
             "availability": availability(product.stock_quantity),
         }
         return [CatalogItem(retailer_id=product.sku, data=data)]
     items = []
     for variant in grouped:
+        # A variant with its own price has its own sale; otherwise it follows the product's.
+        own = variant if variant.price is not None else product
         price = variant.price if variant.price is not None else product.price
-        sale = variant.sale_price if variant.price is not None else product.sale_price
         data = {
             "id": variant.sku,
             **base,
-            **_price_fields(price, sale, currency),
+            **_price_fields(price, own.sale_price, currency, own.sale_starts_at, own.sale_ends_at),
             "availability": availability(variant.stock_quantity),
             "item_group_id": product.sku,
         }

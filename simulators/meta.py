@@ -14,6 +14,7 @@ import json
 import math
 import re
 from collections import deque
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -40,6 +41,34 @@ SINGLE_FIELDS = {
     "brand": "brand",
     "image_url": "image_link",
 }
+
+
+SALE_INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?(Z|[+-]\d{2}:?\d{2})$")
+
+
+def sale_window(value: str) -> tuple[datetime, datetime] | None:
+    """`start/end` (ISO 8601 with a zone, as Meta documents it), or None when malformed."""
+    parts = value.split("/")
+    if len(parts) != 2 or not all(SALE_INSTANT.match(p) for p in parts):
+        return None
+    try:
+        start, end = (datetime.fromisoformat(p.replace("Z", "+00:00")) for p in parts)
+    except ValueError:
+        return None
+    return (start, end) if start < end else None
+
+
+def shown_price(item: dict[str, Any], at: datetime) -> str:
+    """The price a shopper sees at `at`: the sale price only inside its effective window."""
+    sale = item.get("sale_price")
+    if not sale:
+        return str(item["price"])
+    window = item.get("sale_price_effective_date")
+    if window:
+        start, end = sale_window(str(window)) or (None, None)
+        if start is None or end is None or not start <= at <= end:
+            return str(item["price"])
+    return str(sale)
 
 
 def graph_error(
@@ -200,6 +229,12 @@ class MetaSimulator(Simulator):
         for name in ("price", "sale_price"):
             if name in data and not PRICE.match(str(data[name])):
                 return f"Invalid {name} format: '{data[name]}' (expected '9.99 USD')"
+        window = data.get("sale_price_effective_date")
+        if window is not None and sale_window(str(window)) is None:
+            return (
+                f"Invalid sale_price_effective_date: '{window}' "
+                "(expected 'YYYY-MM-DDThh:mm+hh:mm/YYYY-MM-DDThh:mm+hh:mm', start before end)"
+            )
         if "availability" in data and data["availability"] not in AVAILABILITY:
             return f"Invalid availability: '{data['availability']}'"
         if "condition" in data and data["condition"] not in CONDITION:

@@ -1,8 +1,10 @@
 """WooCommerce REST API v3 stand-in: products and variations with WordPress-style paging.
 
 Honours Basic auth or consumer keys in the query string, `per_page` ≤ 100, the
-`X-WP-Total` / `X-WP-TotalPages` / `Link` headers, `modified_after` with
-`dates_are_gmt`, variable products with variations, 429 throttling and 5xx faults.
+`X-WP-Total` / `X-WP-TotalPages` / `Link` headers, `modified_after` and `after` (publication
+date) with `dates_are_gmt`, scheduled (`future`) products that WordPress publishes without
+touching their modified date, sale dates (`date_on_sale_from_gmt` / `_to_gmt`), variable
+products with variations, 429 throttling and 5xx faults.
 """
 
 from __future__ import annotations
@@ -73,6 +75,8 @@ class WooCommerceSimulator(Simulator):
                 "price": "" if variable else price,
                 "regular_price": "" if variable else price,
                 "sale_price": "",
+                "date_on_sale_from_gmt": None,
+                "date_on_sale_to_gmt": None,
                 "manage_stock": not variable,
                 "stock_quantity": None if variable else n % 20,
                 "stock_status": "instock",
@@ -84,6 +88,7 @@ class WooCommerceSimulator(Simulator):
                 "permalink": f"https://shop.example.com/p/{n}",
                 "short_description": f"<p>Short {n}</p>",
                 "description": f"<p>Description of product {n}</p>",
+                "date_created_gmt": modified,
                 "date_modified_gmt": modified,
             }
             self.products[product_id] = product
@@ -97,6 +102,8 @@ class WooCommerceSimulator(Simulator):
                         "price": price,
                         "regular_price": price,
                         "sale_price": "",
+                        "date_on_sale_from_gmt": None,
+                        "date_on_sale_to_gmt": None,
                         "manage_stock": True,
                         "stock_quantity": v + 1,
                         "stock_status": "instock",
@@ -121,6 +128,7 @@ class WooCommerceSimulator(Simulator):
         )
         self.route("POST", r"/_sim/products/(?P<pid>\d+)", self._edit, control=True)
         self.route("DELETE", r"/_sim/products/(?P<pid>\d+)", self._delete, control=True)
+        self.route("POST", r"/_sim/products/(?P<pid>\d+)/publish", self._publish, control=True)
         self.route("POST", r"/_sim/seed", self._seed, control=True)
 
     def fault_response(self, request: Request) -> Response:
@@ -145,6 +153,21 @@ class WooCommerceSimulator(Simulator):
             product.update(request.json() or {})
             moment = BASE_TIME + timedelta(days=365, seconds=self.now())
             product["date_modified_gmt"] = stamp(moment)
+        return json_response(product)
+
+    def _publish(self, request: Request) -> Response:
+        """WordPress's cron publishing a scheduled post: only the status changes.
+
+        `wp_publish_post` leaves the modified date alone, so `modified_after` misses it;
+        the publication date (`date_created_gmt`, filtered by `after`) is the scheduled one.
+        """
+        with self.lock:
+            product = self.products.get(int(request.params["pid"]))
+            if product is None:
+                return wc_error("woocommerce_rest_product_invalid_id", "Invalid ID.", 404)
+            if product["status"] != "future":
+                return wc_error("sim_not_scheduled", "Only a scheduled product publishes.", 400)
+            product["status"] = "publish"
         return json_response(product)
 
     def _delete(self, request: Request) -> Response:
@@ -200,6 +223,9 @@ class WooCommerceSimulator(Simulator):
         since = request.arg("modified_after")
         if since:
             rows = [p for p in rows if p["date_modified_gmt"] > since[:19]]
+        published_after = request.arg("after")
+        if published_after:
+            rows = [p for p in rows if p["date_created_gmt"] > published_after[:19]]
         total = len(rows)
         pages = max(1, -(-total // per_page))
         chunk = rows[(page - 1) * per_page : page * per_page]

@@ -6,7 +6,7 @@ hashes the same, and is not rewritten.
 """
 
 import dataclasses
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +16,11 @@ from integrations.woocommerce.mapper import transform_product, woo_external_id
 
 def _money(value: Decimal | None) -> str:
     return "" if value is None else f"{value:f}"
+
+
+def _gmt(value: datetime | None) -> str | None:
+    """Back to WooCommerce's own `*_gmt` shape: UTC without an offset."""
+    return None if value is None else value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def _image_entries(product: dict[str, Any]) -> list[dict[str, str]]:
@@ -36,6 +41,8 @@ def as_rest_product(product: dict[str, Any]) -> dict[str, Any]:
         "short_description": product.get("short_description", ""),
         "regular_price": _money(product.get("price")),
         "sale_price": _money(product.get("sale_price")),
+        "date_on_sale_from_gmt": _gmt(product.get("date_on_sale_from_gmt")),
+        "date_on_sale_to_gmt": _gmt(product.get("date_on_sale_to_gmt")),
         "manage_stock": stock_quantity is not None,
         "stock_quantity": stock_quantity,
         "stock_status": product.get("stock_status") or "instock",

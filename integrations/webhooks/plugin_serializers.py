@@ -74,6 +74,15 @@ class ShopUrlField(serializers.CharField):
         return url if len(url) <= 1000 else ""
 
 
+class OptionalGmtDateTimeField(GmtDateTimeField):
+    """A `*_gmt` stamp where WooCommerce writes "" (or null) for "no date"."""
+
+    def to_internal_value(self, value: Any) -> datetime | None:  # type: ignore[override]
+        if value == "":
+            return None
+        return super().to_internal_value(value)
+
+
 def _text(**options: Any) -> serializers.CharField:
     return serializers.CharField(
         required=False, allow_blank=True, trim_whitespace=False, max_length=MAX_TEXT, **options
@@ -113,6 +122,12 @@ class PluginProductSerializer(serializers.Serializer):
     images = serializers.ListField(child=ShopUrlField(), required=False, max_length=100)
     permalink = ShopUrlField(required=False)
     date_modified_gmt = GmtDateTimeField(required=False, allow_null=True)
+    date_on_sale_from_gmt = OptionalGmtDateTimeField(
+        required=False, allow_null=True, help_text="Sale starts (UTC); empty: no start date."
+    )
+    date_on_sale_to_gmt = OptionalGmtDateTimeField(
+        required=False, allow_null=True, help_text="Sale ends (UTC); empty: no end date."
+    )
 
     def validate_currency(self, value: str) -> str:
         """Any code the shop states is kept (IRT, a custom one); Meta's boundary decides."""

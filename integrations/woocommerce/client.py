@@ -1,7 +1,7 @@
 """WooCommerce REST v3 client: products by page, variations, single products."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from integrations.http import HttpClient, TerminalError
@@ -15,6 +15,10 @@ class ProductPage:
     items: list[dict[str, Any]]
     total: int
     total_pages: int
+
+
+def _gmt(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 class WooClient(HttpClient):
@@ -42,8 +46,17 @@ class WooClient(HttpClient):
             raise TerminalError(f"WooCommerce returned a non-JSON body from {path}") from None
 
     def fetch_products_batch(
-        self, page: int, *, modified_after: datetime | None = None
+        self,
+        page: int,
+        *,
+        modified_after: datetime | None = None,
+        published_after: datetime | None = None,
     ) -> ProductPage:
+        """One page of products, optionally only those modified or published after a moment.
+
+        `after` filters on the publication date: a scheduled product that goes live keeps its
+        modified date, so only this filter finds it.
+        """
         params: dict[str, Any] = {
             "page": page,
             "per_page": PER_PAGE,
@@ -51,9 +64,9 @@ class WooClient(HttpClient):
             "order": "asc",
         }
         if modified_after is not None:
-            params.update(
-                modified_after=modified_after.strftime("%Y-%m-%dT%H:%M:%S"), dates_are_gmt="true"
-            )
+            params.update(modified_after=_gmt(modified_after), dates_are_gmt="true")
+        if published_after is not None:
+            params.update(after=_gmt(published_after), dates_are_gmt="true")
         response, body = self.get("products", params)
         return ProductPage(
             items=list(body),

@@ -53,6 +53,26 @@ def modified_at(item: dict[str, Any]) -> datetime | None:
         return None
 
 
+def gmt(item: dict[str, Any], field: str) -> datetime | None:
+    """A WooCommerce `*_gmt` stamp (UTC, written without an offset); null or "" means none."""
+    value = item.get(field)
+    if value in (None, ""):
+        return None
+    try:
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        raise MappingError(f"{field} is not a date: {value!r}") from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def sale_window(item: dict[str, Any]) -> dict[str, datetime | None]:
+    """The scheduled sale of a product or variation; both empty means "no dates"."""
+    return {
+        "sale_starts_at": gmt(item, "date_on_sale_from_gmt"),
+        "sale_ends_at": gmt(item, "date_on_sale_to_gmt"),
+    }
+
+
 def _names(entries: Iterable[dict[str, Any]] | None) -> tuple[str, ...]:
     return tuple(str(e["name"]) for e in entries or [] if e.get("name"))
 
@@ -73,6 +93,7 @@ def transform_variations(variations: Iterable[dict[str, Any]]) -> tuple[VariantR
                     variation.get("regular_price") or variation.get("price"), "regular_price"
                 ),
                 sale_price=money(variation.get("sale_price"), "sale_price"),
+                **sale_window(variation),
                 stock_quantity=stock(variation),
                 options={k: v for k, v in options.items() if k and v},
                 is_active=variation.get("status", "publish") == "publish",
@@ -88,9 +109,14 @@ def transform_product(
     external_id: str,
     currency: str,
 ) -> ProductRecord:
-    """Simple products get one default variant; variable ones a variant per variation."""
+    """Simple products get one default variant; variable ones a variant per variation.
+
+    Only `publish` is active: a scheduled (`future`) product is stored inactive until it goes
+    live; the incremental pull asks for products published since its bookmark to catch that.
+    """
     if not product.get("id"):
         raise MappingError("id is missing")
+    window = sale_window(product)
     if product.get("type") == "variable":
         variants = transform_variations(variations)
         prices = [v.price for v in variants if v.price is not None]
@@ -106,6 +132,7 @@ def transform_product(
                 name=str(product.get("name") or ""),
                 price=price,
                 sale_price=money(product.get("sale_price"), "sale_price"),
+                **window,
                 stock_quantity=stock(product),
             ),
         )
@@ -117,6 +144,7 @@ def transform_product(
         short_description=str(product.get("short_description") or ""),
         price=price if price is not None else Decimal("0.00"),
         sale_price=money(product.get("sale_price"), "sale_price"),
+        **window,
         currency=currency,
         stock_quantity=stock(product),
         is_active=product.get("status") == "publish",

@@ -63,11 +63,23 @@ class WooSource:
         if mode == SyncMode.SELECTED:
             yield from self._selected(selected)
             return
+        seen: set[int] = set()
+        yield from self._listing(seen, modified_after=since)
+        if since is not None:
+            # Publication does not touch the modified date (a scheduled product going live):
+            # ask for what was published since the bookmark too, skipping what we already have.
+            yield from self._listing(seen, published_after=since)
+
+    def _listing(self, seen: set[int], **filters: datetime | None) -> Iterator[Page]:
         page_number, total_pages = 1, 1
         while page_number <= total_pages:
-            batch = self.client.fetch_products_batch(page_number, modified_after=since)
+            batch = self.client.fetch_products_batch(page_number, **filters)
             total_pages = batch.total_pages
-            yield self._page(batch.items, batch.total)
+            fresh = [p for p in batch.items if p.get("id") not in seen]
+            seen.update(p.get("id") for p in batch.items)
+            # The second listing's total would overwrite the first's; the run sums up at the end.
+            total = None if filters.get("published_after") else batch.total
+            yield self._page(fresh, total)
             page_number += 1
 
     def _selected(self, refs: list[str]) -> Iterator[Page]:
