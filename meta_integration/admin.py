@@ -121,7 +121,7 @@ class MetaProductAdmin(ProductAdmin):
 
     list_display = (*ProductAdmin.list_display, "meta_sync_status")
     list_filter = (*ProductAdmin.list_filter, MetaSyncStateFilter)
-    actions = ("reset_meta_attempts", "push_to_meta_now")
+    actions = (*ProductAdmin.actions, "reset_meta_attempts", "push_to_meta_now")
     readonly_fields = (
         *ProductAdmin.readonly_fields,
         "meta_sync_status",

@@ -1,8 +1,14 @@
 """Product admin: variants and images inline, filters and search for staff."""
 
-from django.contrib import admin
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from products_and_services.models import Product, ProductImage, ProductVariant
+from products_and_services.services import repair_double_encoded_text
+from products_and_services.text_encoding import TextEncoding, inspect_product
 from tenants.admin_scoping import TenantScopedAdmin
 
 
@@ -42,13 +48,21 @@ class ProductAdmin(TenantScopedAdmin):
         "is_active",
         "updated_at",
     )
-    list_filter = ("tenant", "external_source", "is_active", "currency")
+    list_filter = ("tenant", "external_source", "is_active", "currency", "text_encoding")
     search_fields = ("name", "sku")
     list_select_related = ("tenant",)
     list_per_page = 50
     show_full_result_count = False
     inlines = (ProductVariantInline, ProductImageInline)
-    readonly_fields = ("content_hash", "created_at", "updated_at", "external_updated_at")
+    readonly_fields = (
+        "content_hash",
+        "created_at",
+        "updated_at",
+        "external_updated_at",
+        "text_encoding",
+        "text_encoding_fields",
+    )
+    actions = ("repair_text",)
     fieldsets = (
         (None, {"fields": ("tenant", "name", "sku", "is_active", "brand", "product_type")}),
         (
@@ -67,7 +81,16 @@ class ProductAdmin(TenantScopedAdmin):
         ),
         (
             "Content",
-            {"fields": ("short_description", "description", "categories", "tags", "website_url")},
+            {
+                "fields": (
+                    "short_description",
+                    "description",
+                    "categories",
+                    "tags",
+                    "website_url",
+                    ("text_encoding", "text_encoding_fields"),
+                )
+            },
         ),
         (
             "Source",
@@ -83,3 +106,19 @@ class ProductAdmin(TenantScopedAdmin):
             },
         ),
     )
+
+    def save_model(self, request: HttpRequest, obj: Product, form: Any, change: bool) -> None:
+        """Text typed or pasted here is checked like every other writer's."""
+        inspect_product(obj, repair=obj.tenant.repair_double_encoded_text)
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description="Repair double-encoded text (ftfy)")
+    def repair_text(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
+        flagged = queryset.filter(text_encoding=TextEncoding.DOUBLE_ENCODED)
+        repaired = [repair_double_encoded_text(product=p) for p in flagged]
+        self.message_user(
+            request,
+            f"Repaired the text of {len(repaired)} product(s); "
+            f"{queryset.count() - len(repaired)} had nothing to repair.",
+            messages.SUCCESS,
+        )

@@ -13,6 +13,7 @@ from django.db.models import Q
 from products_and_services.currencies import CODE_MAX_LENGTH, validate_currency
 from products_and_services.hashing import compute_content_hash
 from products_and_services.sale_windows import sale_window_problem
+from products_and_services.text_encoding import TextEncoding
 from tenants.models import Tenant
 
 # The merchant-facing fields every writer (API, pulls, webhooks) may set.
@@ -113,6 +114,18 @@ class Product(models.Model):
         null=True, blank=True, help_text="The source's own modification time, to drop stale events."
     )
     content_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
+    text_encoding = models.CharField(
+        max_length=20,
+        choices=TextEncoding.choices,
+        blank=True,
+        default=TextEncoding.OK,
+        editable=False,
+        help_text="Text that arrived double-encoded (UTF-8 read as Latin-1), and whether it was "
+        "repaired (the tenant's option).",
+    )
+    text_encoding_fields = models.JSONField(
+        default=list, blank=True, editable=False, help_text="The fields it was found in."
+    )
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

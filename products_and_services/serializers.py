@@ -93,6 +93,8 @@ class ProductSerializer(serializers.ModelSerializer):
             "external_source",
             "external_id",
             "content_hash",
+            "text_encoding",
+            "text_encoding_fields",
             "created_at",
             "updated_at",
             "meta_sync_attempts",

@@ -6,6 +6,7 @@ from typing import Any
 from django.db import transaction
 
 from products_and_services.models import Product, ProductImage, ProductVariant
+from products_and_services.text_encoding import check_text, inspect_product
 from tenants.models import Tenant
 
 
@@ -34,7 +35,8 @@ def create_product(
     variants: Iterable[dict[str, Any]] = (),
     images: Iterable[dict[str, Any]] = (),
 ) -> Product:
-    product = Product.objects.create(tenant=tenant, **fields)
+    text = check_text(fields, repair=tenant.repair_double_encoded_text)
+    product = Product.objects.create(tenant=tenant, **text.values, **text.tracking())
     _replace_children(ProductVariant, product, list(variants), "variants")
     _replace_children(ProductImage, product, list(images), "images")
     return product
@@ -51,6 +53,7 @@ def update_product(
     """Update fields; a given variants/images list replaces the current set (matched by id)."""
     for name, value in fields.items():
         setattr(product, name, value)
+    inspect_product(product, repair=product.tenant.repair_double_encoded_text)
     product.save()
     if variants is not None:
         _replace_children(ProductVariant, product, list(variants), "variants")
@@ -86,3 +89,11 @@ def _replace_children(
         keep.add(child_id)
     model.objects.filter(product=product).exclude(pk__in=keep).delete()
     model.objects.bulk_create(to_create)
+
+
+@transaction.atomic
+def repair_double_encoded_text(*, product: Product) -> Product:
+    """Undo double encoding in this product's text, whatever the tenant's option says."""
+    inspect_product(product, repair=True)
+    product.save()
+    return product

@@ -21,6 +21,11 @@ class Tenant(models.Model):
         related_name="tenants",
         help_text="Staff users who may work on this tenant in the admin and through the API.",
     )
+    repair_double_encoded_text = models.BooleanField(
+        default=False,
+        help_text="Repair product text that arrives double-encoded (UTF-8 read as Latin-1, as "
+        "from a WordPress database with latin1 tables). Off: such text is only flagged.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

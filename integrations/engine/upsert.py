@@ -27,6 +27,7 @@ from products_and_services.models import (
     ProductImage,
     ProductVariant,
 )
+from products_and_services.text_encoding import check_text
 from tenants.models import Tenant
 
 PRODUCT_FIELDS = CATALOG_FIELDS
@@ -38,6 +39,8 @@ UPDATE_FIELDS = (
     "external_hash",
     "external_updated_at",
     "content_hash",
+    "text_encoding",
+    "text_encoding_fields",
     "updated_at",
 )
 VARIANT_FIELDS = (
@@ -188,6 +191,8 @@ def upsert_page(
                     continue
                 claimed_skus[sku] = record.external_id
             values = _field_values(record, default_currency)
+            text = check_text(values, repair=tenant.repair_double_encoded_text)
+            values = {**text.values, **text.tracking()}
             if product is None:
                 product = Product(tenant=tenant, **values)
                 to_create.append((product, record))
