@@ -21,7 +21,10 @@ from tests.webhooks.conftest import (  # noqa: F401  (fixtures)
     make_token,
     plugin_client,
     plugin_event,
+    woo_hook_store,
 )
+from tests.webhooks.conftest import woo_product as hook_product
+from tests.webhooks.test_native_webhooks import accepted_log, post_woo
 
 START = datetime(2026, 12, 7, tzinfo=UTC)
 END = datetime(2026, 12, 14, 23, 59, 59, tzinfo=UTC)
@@ -233,3 +236,19 @@ def test_plugin_scheduled_then_published_becomes_active(
     assert scheduled.is_active is False
     published = deliver(plugin_client, plugin_event("evt-2", status="publish"))
     assert published.is_active is True
+
+
+# --- native WooCommerce webhooks --------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_native_webhook_stores_the_sale_window(woo_hook_store: WooCommerceStore) -> None:  # noqa: F811
+    body = hook_product(
+        sale_price="39.00",
+        date_on_sale_from_gmt="2026-12-07T00:00:00",
+        date_on_sale_to_gmt="2026-12-14T23:59:59",
+    )
+    log = accepted_log(post_woo(woo_hook_store, body))
+    assert log.status == "success", log.error
+    product = Product.objects.get(sku="STOVE-1")
+    assert (product.sale_starts_at, product.sale_ends_at) == (START, END)
