@@ -28,6 +28,7 @@ from config.demo_env import (  # noqa: E402 (the project root is on the path fro
 )
 
 QUEUES = "default,meta_push,pull,webhooks,knowledge"
+SELF_HEALING = ("worker", "beat")
 SIMULATORS = {
     # name: (port, extra arguments): stand-ins for Meta and the stores, over real HTTP
     "meta": (META_SIM_PORT, ["--latency-ms", "20"]),
@@ -140,10 +141,12 @@ def main() -> int:
             str(VAR / "demo-beat-schedule"),
         ],
     }
-    processes: dict[str, subprocess.Popen[bytes]] = {}
-    for name, command in commands.items():
+
+    def launch(name: str) -> subprocess.Popen[bytes]:
         log = (logs / f"{name}.log").open("ab")
-        processes[name] = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
+        return subprocess.Popen(commands[name], cwd=ROOT, env=env, stdout=log, stderr=log)
+
+    processes = {name: launch(name) for name in commands}
 
     def stop(*_: object) -> None:
         for process in processes.values():
@@ -181,7 +184,15 @@ def main() -> int:
             ),
             flush=True,
         )
-        while all(p.poll() is None for p in processes.values()):
+        while True:
+            # A worker or beat that exits (a crash, a lost broker) is started again, as
+            # docker-compose's restart policy does in production.
+            for name in SELF_HEALING:
+                if processes[name].poll() is not None:
+                    print(f"{name} exited; starting it again", file=sys.stderr, flush=True)
+                    processes[name] = launch(name)
+            if any(p.poll() is not None for p in processes.values()):
+                break
             time.sleep(1)
         dead = [name for name, p in processes.items() if p.poll() is not None]
         print(f"Stopped because {', '.join(dead)} exited; see {logs}/", file=sys.stderr)
