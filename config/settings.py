@@ -216,6 +216,21 @@ CELERY_MAX_COUNTDOWN_SECONDS = 3600
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=4 * 3600),
 }
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # Publishing is best-effort: the intent is already in the database (Meta outbox, queued
+    # runs, the knowledge sweep) and beat catches up. With the broker down a publish fails in
+    # milliseconds instead of retrying for ~6 s, and a broker that stops answering costs at
+    # most these timeouts, so API and admin writes answer in normal time.
+    CELERY_BROKER_TRANSPORT_OPTIONS.update(
+        {
+            "max_retries": 1,
+            "interval_start": 0,
+            "interval_step": 0.2,
+            "interval_max": 0.2,
+            "socket_connect_timeout": env.float("CELERY_BROKER_CONNECT_TIMEOUT", default=1.0),
+            "socket_timeout": env.float("CELERY_BROKER_SOCKET_TIMEOUT", default=5.0),
+        }
+    )
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = Path(
         env("CELERY_FILESYSTEM_BROKER_DIR", default=str(BASE_DIR / "var" / "broker"))
@@ -283,11 +298,24 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "integrations.webhooks.requeue_pending",
         "schedule": env.float("WEBHOOK_SWEEP_INTERVAL_SECONDS", default=300.0),
     },
+    "sync-runs-sweep": {
+        "task": "integrations.pull.sweep_sync_runs",
+        "schedule": env.float("SYNC_SWEEP_INTERVAL_SECONDS", default=60.0),
+    },
     "knowledge-sweep": {
         "task": "knowledge.sweep_stale_documents",
         "schedule": env.float("KNOWLEDGE_SWEEP_INTERVAL_SECONDS", default=600.0),
     },
 }
+# A running sync with no sign of life from its worker for this long is marked abandoned by
+# beat; a queued one not started this long after it was due is sent to the broker again.
+SYNC_HEARTBEAT_INTERVAL_SECONDS = env.float("SYNC_HEARTBEAT_INTERVAL_SECONDS", default=30.0)
+SYNC_HEARTBEAT_TIMEOUT_SECONDS = env.int("SYNC_HEARTBEAT_TIMEOUT_SECONDS", default=300)
+SYNC_QUEUED_GRACE_SECONDS = env.int("SYNC_QUEUED_GRACE_SECONDS", default=120)
+# Native store webhooks: rejected deliveries leave at most this many log rows per store a
+# minute; an unpublishing update signed longer ago than the window is refused as a replay.
+WEBHOOK_REJECTED_LOG_PER_MINUTE = env.int("WEBHOOK_REJECTED_LOG_PER_MINUTE", default=20)
+WEBHOOK_MAX_AGE_SECONDS = env.int("WEBHOOK_MAX_AGE_SECONDS", default=72 * 3600)
 # Accepted webhook events not processed after this long are queued again by the beat sweep.
 WEBHOOK_REQUEUE_AFTER_SECONDS = env.int("WEBHOOK_REQUEUE_AFTER_SECONDS", default=300)
 

@@ -1,5 +1,7 @@
 """Sync-run REST endpoints: read-only, scoped to the caller's tenant."""
 
+from collections.abc import Mapping
+
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import serializers, status, viewsets
@@ -172,7 +174,9 @@ class SyncTriggerView(APIView):
     )
     def post(self, request: Request) -> Response:
         principal = current_tenant(request)
-        body = SyncTriggerRequest(data=request.data if isinstance(request.data, dict) else {})
+        if not isinstance(request.data, Mapping):
+            raise ValidationError({"detail": "The body must be a JSON object (or empty)."})
+        body = SyncTriggerRequest(data=request.data)
         body.is_valid(raise_exception=True)
         spec = PROVIDERS[self.provider]
         connections = spec.connection_model.objects.filter(tenant=principal.tenant)

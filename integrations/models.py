@@ -55,6 +55,11 @@ class SyncRun(models.Model):
     heartbeat_at = models.DateTimeField(
         null=True, blank=True, help_text="Last sign of life from the worker."
     )
+    not_before = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="A queued run starts no earlier (a retry's delay); beat sends it again after.",
+    )
     total = models.PositiveIntegerField(
         default=0, help_text="Items expected, when the provider says."
     )

@@ -2,13 +2,16 @@
 
 import logging
 import random
+from datetime import timedelta
 from typing import Any
 
 from celery import shared_task
 from celery.app.task import Task
 from django.db import transaction
+from django.utils import timezone
 
 from integrations.engine.runs import execute_run, start_run
+from integrations.engine.watchdog import abandon_silent_runs, requeue_waiting_runs
 from integrations.http import ApiError
 from integrations.models import SyncMode, SyncRun, SyncStatus, SyncTrigger
 from integrations.providers import PROVIDERS, connection_for
@@ -48,6 +51,11 @@ def run_sync(self: Task, run_id: int) -> dict[str, Any]:
             )
             return run_summary(SyncRun.objects.get(pk=run_id))
         delay = retry_delay(run.provider, self.request.retries)
+        # The row, not the countdown message, is what survives a worker's death: beat's sweep
+        # sends the retry again if nobody started it in time.
+        SyncRun.objects.filter(pk=retry_run.pk, status=SyncStatus.QUEUED).update(
+            not_before=timezone.now() + timedelta(seconds=delay)
+        )
         SyncRun.objects.filter(pk=run_id).update(
             message=f"{exc.message} — retrying as run #{retry_run.pk}"
         )
@@ -139,3 +147,9 @@ def sync_shopify_products(connection_id: int, mode: str = SyncMode.FULL) -> int:
 def sync_all_shopify_stores(mode: str = SyncMode.INCREMENTAL) -> int:
     """Beat: one run per active store of an active tenant, spread with jitter; returns how many."""
     return schedule_provider_syncs("shopify", mode)
+
+
+@shared_task(name="integrations.pull.sweep_sync_runs")
+def sweep_sync_runs() -> dict[str, list[int]]:
+    """Beat: abandon silent running runs; send again queued runs nobody started."""
+    return {"abandoned": abandon_silent_runs(), "requeued": requeue_waiting_runs()}

@@ -4,10 +4,12 @@ import logging
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db import transaction
+from django.utils import timezone
 
-from integrations.engine.runs import RunAborted, fail_run, start_run
+from integrations.engine.runs import start_run
 from integrations.models import SyncMode, SyncRun
 from tenants.models import Tenant
 from tenants.services import record_audit
@@ -53,15 +55,22 @@ def trigger_sync(
             run.task_id = str(uuid.uuid4())
             SyncRun.objects.filter(pk=run.pk).update(task_id=run.task_id)
 
+            if countdown:
+                SyncRun.objects.filter(pk=run.pk).update(
+                    not_before=timezone.now() + timedelta(seconds=countdown)
+                )
+
             def enqueue() -> None:
                 try:
                     run_sync.apply_async(
                         args=[run.pk], task_id=run.task_id, countdown=countdown, retry=False
                     )
                 except Exception as exc:
-                    fail_run(
-                        run,
-                        RunAborted(f"Could not queue the sync ({type(exc).__name__}); try again."),
+                    # The run stays queued: beat's sweep sends it when the broker is back.
+                    logger.warning(
+                        "Could not queue sync run %s (%s); it starts when the broker is back.",
+                        run.pk,
+                        type(exc).__name__,
                     )
 
             transaction.on_commit(enqueue)

@@ -18,6 +18,7 @@ from django.utils import timezone
 from integrations.engine.prefetch import prefetched
 from integrations.engine.records import ProductRecord
 from integrations.engine.upsert import PageResult, upsert_page
+from integrations.engine.watchdog import beating, heartbeat_timeout
 from integrations.models import (
     ACTIVE_STATUSES,
     ERROR_CAP,
@@ -118,16 +119,19 @@ def start_run(
 
 
 QUEUED_TIMEOUT = timedelta(minutes=15)
-SILENT_TIMEOUT = timedelta(minutes=35)
 
 
 def _abandoned(run: SyncRun) -> bool:
-    """A queued run whose task never started, or a running one whose worker went silent."""
+    """A queued run whose task never started, or a running one whose worker went silent.
+
+    Beat's sweep (`integrations.engine.watchdog`) finds these first; this check only
+    matters when beat itself is down.
+    """
     now = timezone.now()
     if run.status == SyncStatus.QUEUED:
-        return run.created_at < now - QUEUED_TIMEOUT
+        return (run.not_before or run.created_at) < now - QUEUED_TIMEOUT
     last_sign = run.heartbeat_at or run.started_at or run.created_at
-    return last_sign < now - SILENT_TIMEOUT
+    return last_sign < now - heartbeat_timeout()
 
 
 def last_bookmark(provider: str, connection_id: int) -> datetime | None:
@@ -205,22 +209,26 @@ def execute_run(run: SyncRun, source: PullSource) -> SyncRun:
         status=SyncStatus.RUNNING, started_at=timezone.now(), heartbeat_at=timezone.now()
     )
     if not claimed:
+        # Finished, or running in another task (a message handed back after a broker restart
+        # while its first delivery still runs): this delivery does nothing. A run whose
+        # worker died is marked abandoned by beat's sweep, by its heartbeat.
         run.refresh_from_db()
-        if run.status != SyncStatus.RUNNING:
-            return run  # already finished: a redelivered task does nothing
+        return run
     since = (
         last_bookmark(run.provider, run.connection_id) if run.mode == SyncMode.INCREMENTAL else None
     )
     bookmark = since.isoformat() if since else ""
     try:
-        pages = source.pages(run.mode, since, list(run.selected_ids or []))
-        for page in prefetched(pages, settings.SYNC_PREFETCH_PAGES):
+        with beating(run.pk):
+            pages = source.pages(run.mode, since, list(run.selected_ids or []))
+            for page in prefetched(pages, settings.SYNC_PREFETCH_PAGES):
+                _stop_if_cancelled(run)
+                bookmark = _newest(page.records, bookmark)
+                # One transaction per page: the rows, the seen set and the counters commit
+                # together.
+                with transaction.atomic():
+                    _store_page(run, source, page, bookmark)
             _stop_if_cancelled(run)
-            bookmark = _newest(page.records, bookmark)
-            # One transaction per page: the rows, the seen set and the counters commit together.
-            with transaction.atomic():
-                _store_page(run, source, page, bookmark)
-        _stop_if_cancelled(run)
     except RunCancelled:
         SyncSeen.objects.filter(run=run).delete()
         run.refresh_from_db()

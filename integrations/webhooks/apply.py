@@ -4,8 +4,8 @@ Both paths end in the engine (`upsert_page`) or the same soft delete a full pull
 SKU adoption, hashing and the Meta-pending mark behave as they do for pulls.
 """
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 
 from django.db import transaction
 from django.utils import timezone
@@ -15,6 +15,8 @@ from integrations.engine.upsert import upsert_page
 from meta_integration.outbox import mark_pending
 from products_and_services.models import Product
 from tenants.models import Tenant
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class Outcome:
@@ -39,6 +41,15 @@ def is_older(event_time: datetime | None, held_time: datetime | None) -> bool:
     return event_time is not None and held_time is not None and event_time < held_time
 
 
+def clamped(record: ProductRecord) -> ProductRecord:
+    """A modification time in the future is stored as now: a stored future time would make
+    every later, genuine change look stale."""
+    now = timezone.now()
+    if record.external_updated_at is not None and record.external_updated_at > now:
+        return replace(record, external_updated_at=now)
+    return record
+
+
 def apply_record(
     *,
     tenant: Tenant,
@@ -48,6 +59,7 @@ def apply_record(
     default_currency: str,
 ) -> Applied:
     """Upsert one record; a stale one is reported as such (the engine would skip it too)."""
+    record = clamped(record)
     held = (
         Product.objects.filter(
             tenant=tenant,
@@ -82,12 +94,17 @@ def deactivate_product(
     connection_key: str,
     external_id: str,
     occurred_at: datetime | None,
+    confirmed: bool = False,
 ) -> Applied:
     """Soft delete: inactive products are removed from Meta by the push.
 
     The hash is cleared so that a restore with the same content counts as a change, and a
     known event time is kept so an older, replayed update cannot bring the product back.
+    A delete the store itself `confirmed` (see `confirm.py`) is not judged by time: it
+    holds now, and is stamped now so no earlier update can undo it.
     """
+    if occurred_at is not None:
+        occurred_at = min(occurred_at, timezone.now())
     with transaction.atomic():
         product = (
             Product.objects.select_for_update()
@@ -102,9 +119,13 @@ def deactivate_product(
         )
         if product is None:
             return Applied(Outcome.NOT_FOUND)
-        if is_older(occurred_at, product.external_updated_at):
+        if not confirmed and is_older(occurred_at, product.external_updated_at):
             return Applied(Outcome.STALE, product.pk)
+        if confirmed:
+            occurred_at = max(occurred_at or timezone.now(), product.external_updated_at or EPOCH)
         if not product.is_active:
+            if confirmed and occurred_at != product.external_updated_at:
+                Product.objects.filter(pk=product.pk).update(external_updated_at=occurred_at)
             return Applied(Outcome.UNCHANGED, product.pk)
         changes: dict[str, object] = {
             "is_active": False,

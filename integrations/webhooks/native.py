@@ -7,9 +7,10 @@ admin; a rejected one keeps no body at all, only why it was rejected.
 import hashlib
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -18,16 +19,21 @@ from integrations.models import Provider, WebhookLog
 from integrations.shopify.mapper import MappingError as ShopifyMappingError
 from integrations.shopify.models import ShopifyStore
 from integrations.webhooks.apply import Applied, Outcome, apply_record, deactivate_product
+from integrations.webhooks.confirm import shopify_product_live, woo_product_live
 from integrations.webhooks.shopify_payload import product_gid, shopify_record
 from integrations.woocommerce.client import WooClient
 from integrations.woocommerce.mapper import MappingError as WooMappingError
-from integrations.woocommerce.mapper import transform_product, woo_external_id
+from integrations.woocommerce.mapper import modified_at, transform_product, woo_external_id
 from integrations.woocommerce.models import WooCommerceStore
 from products_and_services.models import ExternalSource, Product
 
 WOO_TOPICS = ("product.created", "product.updated", "product.deleted", "product.restored")
 SHOPIFY_TOPICS = ("products/create", "products/update", "products/delete")
 DELETE_TOPICS = ("product.deleted", "products/delete")
+REFUTED_DELETE = (
+    "The store still lists this product as live: a replayed or out-of-order delete; "
+    "nothing was changed."
+)
 STORE_MODELS: dict[str, type[WooCommerceStore] | type[ShopifyStore]] = {
     Provider.WOOCOMMERCE: WooCommerceStore,
     Provider.SHOPIFY: ShopifyStore,
@@ -75,11 +81,67 @@ def _log_fields(delivery: Delivery) -> dict[str, Any]:
     }
 
 
-def reject(delivery: Delivery, reason: str) -> WebhookLog:
-    """The only row a rejected delivery leaves: no body, just why."""
+def reject(delivery: Delivery, reason: str) -> WebhookLog | None:
+    """The only row a rejected delivery leaves: no body, just why.
+
+    At most `WEBHOOK_REJECTED_LOG_PER_MINUTE` rows per store a minute: a flood of unsigned
+    requests cannot fill the database; the first ones say what is wrong.
+    """
+    recent = WebhookLog.objects.filter(
+        provider=delivery.provider,
+        connection_id=delivery.store.pk,
+        status=WebhookLog.Status.REJECTED,
+        received_at__gte=timezone.now() - timedelta(minutes=1),
+    )
+    cap = settings.WEBHOOK_REJECTED_LOG_PER_MINUTE
+    if recent[:cap].count() >= cap:
+        return None
     return WebhookLog.objects.create(
         **_log_fields(delivery), status=WebhookLog.Status.REJECTED, error=reason
     )
+
+
+def signed_time(provider: str, payload: dict[str, Any]) -> datetime | None:
+    """The modification time inside the signed body (never a header)."""
+    if provider == Provider.WOOCOMMERCE:
+        return modified_at(payload)
+    value = payload.get("updated_at")
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else None
+
+
+def unpublishes(provider: str, payload: dict[str, Any]) -> bool:
+    """An update that takes the product off sale (draft, private, archived, ...)."""
+    status = payload.get("status")
+    if status is None:
+        return False
+    if provider == Provider.WOOCOMMERCE:
+        return str(status) != "publish"
+    return str(status).upper() != "ACTIVE"
+
+
+def too_old(delivery: Delivery, payload: dict[str, Any]) -> str:
+    """Why a destructive delivery is refused for its age ("" when it is not).
+
+    Deletes carry no time; the store confirms them when they are applied (`confirm.py`).
+    An unpublishing update whose signed time is older than the window is a replay: the
+    providers stop retrying long before it closes.
+    """
+    if delivery.topic in DELETE_TOPICS or not unpublishes(delivery.provider, payload):
+        return ""
+    stamp = signed_time(delivery.provider, payload)
+    window = timedelta(seconds=settings.WEBHOOK_MAX_AGE_SECONDS)
+    if stamp is not None and stamp < timezone.now() - window:
+        return (
+            f"Refused: this delivery takes the product off sale but was signed for "
+            f"{stamp.isoformat()}, older than the {window} window (a replay)."
+        )
+    return ""
 
 
 def ignore(delivery: Delivery) -> WebhookLog:
@@ -109,12 +171,15 @@ def _apply_woo(store: WooCommerceStore, log: WebhookLog) -> Applied:
     payload = log.payload
     external_id = woo_external_id(payload["id"])
     if log.event == "product.deleted":
+        if woo_product_live(store, payload["id"]):
+            return Applied(Outcome.STALE, error=REFUTED_DELETE)
         return deactivate_product(
             tenant=store.tenant,
             source=ExternalSource.WOOCOMMERCE,
             connection_key=store.connection_key,
             external_id=external_id,
-            occurred_at=None,
+            occurred_at=timezone.now(),
+            confirmed=True,
         )
     # The webhook lists variation ids only; their prices and stock come from the store's API.
     is_variable = payload.get("type") == "variable"
@@ -138,12 +203,16 @@ def _apply_shopify(store: ShopifyStore, log: WebhookLog) -> Applied:
     payload = log.payload
     external_id = product_gid(payload)
     if log.event == "products/delete":
+        # Never `log.triggered_at`: X-Shopify-Triggered-At is not covered by the signature.
+        if shopify_product_live(store, external_id):
+            return Applied(Outcome.STALE, error=REFUTED_DELETE)
         return deactivate_product(
             tenant=store.tenant,
             source=ExternalSource.SHOPIFY,
             connection_key=store.connection_key,
             external_id=external_id,
-            occurred_at=log.triggered_at,
+            occurred_at=timezone.now(),
+            confirmed=True,
         )
     held_url = (
         Product.objects.filter(

@@ -31,6 +31,7 @@ from integrations.webhooks.native import (
     body_hash,
     ignore,
     reject,
+    too_old,
 )
 from integrations.webhooks.native_serializers import (
     DeliveryAnswerSerializer,
@@ -120,6 +121,10 @@ class StoreWebhookView(APIView):
         if not checked.is_valid():
             reject(delivery, f"Invalid payload: {json.dumps(checked.errors)}")
             return Response(checked.errors, status=400)
+        refusal = too_old(delivery, payload)
+        if refusal:
+            reject(delivery, refusal)
+            return Response({"detail": refusal}, status=400)
         log = accept(delivery, payload)
         if log is None:
             return Response({"status": "duplicate"})
