@@ -1,6 +1,7 @@
 """Native WooCommerce and Shopify receivers: signature first, dedupe, stale replays, bad input."""
 
 import json
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -8,6 +9,7 @@ import pytest
 import responses
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from integrations.models import WebhookLog
@@ -202,9 +204,19 @@ def test_woo_duplicate_delivery_is_processed_once(woo_hook_store: WooCommerceSto
     ]
 
 
-def test_woo_delete_deactivates_and_restore_brings_back(
+WOO_PRODUCT_77 = "https://shop.example.com/wp-json/wc/v3/products/77"
+
+
+def just_after_now() -> str:
+    """A modification time a moment from now (clamped to now when stored)."""
+    return (timezone.now() + timedelta(seconds=5)).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+@responses.activate
+def test_woo_delete_deactivates_when_the_store_confirms_and_restore_brings_back(
     woo_hook_store: WooCommerceStore,
 ) -> None:
+    responses.get(WOO_PRODUCT_77, status=404, json={"code": "woocommerce_rest_product_invalid_id"})
     accepted_log(post_woo(woo_hook_store, woo_product(), delivery="1"))
     deleted = accepted_log(
         post_woo(woo_hook_store, {"id": 77}, topic="product.deleted", delivery="2")
@@ -214,13 +226,29 @@ def test_woo_delete_deactivates_and_restore_brings_back(
     restored = accepted_log(
         post_woo(
             woo_hook_store,
-            woo_product(date_modified_gmt="2026-11-21T10:00:00"),
+            woo_product(date_modified_gmt=just_after_now()),
             topic="product.restored",
             delivery="3",
         )
     )
     assert (restored.status, restored.outcome) == (STATUS.SUCCESS, "updated")
     assert Product.objects.get().is_active is True
+
+
+@responses.activate
+def test_woo_replayed_delete_of_a_live_product_changes_nothing(
+    woo_hook_store: WooCommerceStore,
+) -> None:
+    responses.get(WOO_PRODUCT_77, json=woo_product())  # the store still has it, published
+    accepted_log(post_woo(woo_hook_store, woo_product(), delivery="1"))
+    held = Product.objects.get()
+    replay = accepted_log(
+        post_woo(woo_hook_store, {"id": 77}, topic="product.deleted", delivery="9")
+    )
+    assert (replay.status, replay.outcome) == (STATUS.STALE, "stale")
+    product = Product.objects.get()
+    assert (product.is_active, product.external_updated_at) == (True, held.external_updated_at)
+    assert len(responses.calls) == 1
 
 
 def test_woo_older_delivery_is_marked_stale(woo_hook_store: WooCommerceStore) -> None:
@@ -380,29 +408,77 @@ def test_shopify_keeps_the_storefront_url_from_the_pull(shopify_hook_store: Shop
     assert Product.objects.get().website_url == "https://acme.example/products/ipod-nano"
 
 
-def test_shopify_delete_deactivates_unless_older(shopify_hook_store: ShopifyStore) -> None:
+def shopify_says(store: ShopifyStore, product: dict[str, Any] | None) -> None:
+    responses.post(store.graphql_url, json={"data": {"product": product}})
+
+
+@responses.activate
+def test_shopify_delete_with_a_forged_header_deactivates_nothing(
+    shopify_hook_store: ShopifyStore,
+) -> None:
     accepted_log(post_shopify(shopify_hook_store, shopify_product(), webhook_id="1"))
-    early = accepted_log(
+    held = Product.objects.get()
+    shopify_says(shopify_hook_store, {"id": "gid://shopify/Product/632910392", "status": "ACTIVE"})
+    forged = accepted_log(
         post_shopify(
             shopify_hook_store,
             {"id": 632910392},
             topic="products/delete",
             webhook_id="2",
-            triggered_at="2026-11-20T14:00:00Z",
+            triggered_at="2030-01-01T00:00:00Z",  # not signed: never believed
         )
     )
-    assert early.status == STATUS.STALE  # triggered before the update we hold (15:00 UTC)
+    assert (forged.status, forged.outcome) == (STATUS.STALE, "stale")
+    product = Product.objects.get()
+    assert (product.is_active, product.external_updated_at) == (True, held.external_updated_at)
+
+
+@responses.activate
+def test_shopify_delete_deactivates_when_the_store_confirms(
+    shopify_hook_store: ShopifyStore,
+) -> None:
+    accepted_log(post_shopify(shopify_hook_store, shopify_product(), webhook_id="1"))
+    shopify_says(shopify_hook_store, None)
     deleted = accepted_log(
-        post_shopify(
-            shopify_hook_store,
-            {"id": 632910392},
-            topic="products/delete",
-            webhook_id="3",
-            triggered_at="2026-11-20T16:00:00Z",
-        )
+        post_shopify(shopify_hook_store, {"id": 632910392}, topic="products/delete", webhook_id="3")
     )
     assert (deleted.status, deleted.outcome) == (STATUS.SUCCESS, "deactivated")
-    assert Product.objects.get().is_active is False
+    product = Product.objects.get()
+    assert product.is_active is False
+    assert product.external_updated_at <= timezone.now()
+
+
+def test_future_modification_time_is_stored_as_now(shopify_hook_store: ShopifyStore) -> None:
+    before = timezone.now()
+    accepted_log(
+        post_shopify(shopify_hook_store, shopify_product(updated_at="2030-01-01T00:00:00Z"))
+    )
+    stamp = Product.objects.get().external_updated_at
+    assert before <= stamp <= timezone.now()
+
+
+def test_old_unpublishing_update_is_refused(shopify_hook_store: ShopifyStore) -> None:
+    accepted_log(post_shopify(shopify_hook_store, shopify_product(), webhook_id="1"))
+    old = timezone.now() - timedelta(days=4)
+    response = post_shopify(
+        shopify_hook_store,
+        shopify_product(status="draft", updated_at=old.isoformat()),
+        webhook_id="2",
+    )
+    assert response.status_code == 400
+    assert "replay" in response.json()["detail"]
+    assert Product.objects.get().is_active is True
+
+
+def test_rejected_rows_are_capped_per_store_and_minute(
+    woo_hook_store: WooCommerceStore, settings: Any
+) -> None:
+    settings.WEBHOOK_REJECTED_LOG_PER_MINUTE = 5
+    answers = {
+        post_woo(woo_hook_store, woo_product(), signature="forged").status_code for _ in range(12)
+    }
+    assert answers == {401}
+    assert WebhookLog.objects.filter(status=STATUS.REJECTED).count() == 5
 
 
 @pytest.mark.parametrize(
