@@ -216,21 +216,20 @@ CELERY_MAX_COUNTDOWN_SECONDS = 3600
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=4 * 3600),
 }
-if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
-    # Publishing is best-effort: the intent is already in the database (Meta outbox, queued
-    # runs, the knowledge sweep) and beat catches up. With the broker down a publish fails in
-    # milliseconds instead of retrying for ~6 s, and a broker that stops answering costs at
-    # most these timeouts, so API and admin writes answer in normal time.
-    CELERY_BROKER_TRANSPORT_OPTIONS.update(
-        {
-            "max_retries": 1,
-            "interval_start": 0,
-            "interval_step": 0.2,
-            "interval_max": 0.2,
-            "socket_connect_timeout": env.float("CELERY_BROKER_CONNECT_TIMEOUT", default=1.0),
-            "socket_timeout": env.float("CELERY_BROKER_SOCKET_TIMEOUT", default=5.0),
-        }
-    )
+# Publishing is best-effort: the intent is already in the database (Meta outbox, queued
+# runs, the knowledge sweep) and beat catches up. With the broker down a publish fails in
+# milliseconds instead of retrying for ~6 s, and a Redis that stops answering costs at most
+# these timeouts, so API and admin writes answer in normal time.
+CELERY_BROKER_TRANSPORT_OPTIONS.update(
+    {
+        "max_retries": 1,
+        "interval_start": 0,
+        "interval_step": 0.2,
+        "interval_max": 0.2,
+        "socket_connect_timeout": env.float("CELERY_BROKER_CONNECT_TIMEOUT", default=1.0),
+        "socket_timeout": env.float("CELERY_BROKER_SOCKET_TIMEOUT", default=5.0),
+    }
+)
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = Path(
         env("CELERY_FILESYSTEM_BROKER_DIR", default=str(BASE_DIR / "var" / "broker"))

@@ -13,13 +13,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 
 from integrations.http import ApiError
 from knowledge.chunking import product_text, split_into_chunks
-from knowledge.embeddings import EmbeddingsClient, client_from_settings, indexing_enabled
+from knowledge.embeddings import (
+    EmbeddingsClient,
+    Vector,
+    client_from_settings,
+    indexing_enabled,
+)
 from knowledge.models import DocumentStatus, KnowledgeChunk, KnowledgeDocument
 from knowledge.triggers import schedule_reindex
 from products_and_services.models import CONTENT_FIELDS, Product, ProductImage
@@ -166,6 +171,22 @@ def _embed_and_store(
         if exc.retryable:
             raise
         return
+    try:
+        rows = _store_embeddings(tenant_id, items, vectors, client.model)
+    except IntegrityError:
+        # A product of this slice was deleted while it was embedded (its rows go with it, in
+        # the database); the others are caught up by the sweep.
+        logger.info("Products of tenant %s were deleted while indexing; slice skipped.", tenant_id)
+        report.failed += len(items)
+        return
+    report.embedded += len(items)
+    report.chunks += rows
+
+
+def _store_embeddings(
+    tenant_id: object, items: list[_ToEmbed], vectors: list[Vector], model: str
+) -> int:
+    """Replace the chunks of these documents; returns how many chunks were written."""
     with transaction.atomic():
         documents = _locked_documents(tenant_id, [item.product.pk for item in items])
         KnowledgeChunk.objects.filter(document__in=list(documents.values())).delete()
@@ -187,7 +208,7 @@ def _embed_and_store(
             offset += len(item.chunks)
             document.indexed_content_hash = item.content_hash
             document.metadata = item.metadata
-            document.model = client.model
+            document.model = model
             document.status = DocumentStatus.INDEXED
             document.error = ""
             document.indexed_at = document.updated_at = now
@@ -204,8 +225,7 @@ def _embed_and_store(
                 "updated_at",
             ],
         )
-    report.embedded += len(items)
-    report.chunks += len(rows)
+    return len(rows)
 
 
 def _locked_documents(tenant_id: object, product_ids: list[int]) -> dict[int, KnowledgeDocument]:
@@ -228,11 +248,14 @@ def _locked_documents(tenant_id: object, product_ids: list[int]) -> dict[int, Kn
 
 def _record_failure(tenant_id: object, items: list[_ToEmbed], model: str, message: str) -> None:
     ids = [item.product.pk for item in items]
-    with transaction.atomic():
-        _locked_documents(tenant_id, ids)
-        KnowledgeDocument.objects.filter(product_id__in=ids).update(
-            status=DocumentStatus.FAILED, error=message[:MAX_ERROR], updated_at=timezone.now()
-        )
+    try:
+        with transaction.atomic():
+            _locked_documents(tenant_id, ids)
+            KnowledgeDocument.objects.filter(product_id__in=ids).update(
+                status=DocumentStatus.FAILED, error=message[:MAX_ERROR], updated_at=timezone.now()
+            )
+    except IntegrityError:
+        pass  # a product was deleted meanwhile: nothing to record for it
     logger.warning(
         "Embedding %d product(s) of tenant %s with %s failed: %s",
         len(ids),

@@ -5,7 +5,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from integrations.webhooks.plugin_serializers import MoneyField
+from integrations.webhooks.plugin_serializers import MAX_EXTERNAL_ID, MAX_STOCK, MoneyField
 
 
 class _DeleteAware(serializers.Serializer):
@@ -28,14 +28,16 @@ class _DeleteAware(serializers.Serializer):
 class WooNativeProductSerializer(_DeleteAware):
     content_fields = ("name",)
 
-    id = serializers.IntegerField(min_value=1)
+    id = serializers.IntegerField(min_value=1, max_value=MAX_EXTERNAL_ID)
     name = serializers.CharField(required=False, allow_blank=True, max_length=500)
     type = serializers.CharField(required=False, allow_blank=True, max_length=50)
     sku = serializers.CharField(required=False, allow_blank=True, max_length=100)
     price = MoneyField(required=False, allow_null=True)
     regular_price = MoneyField(required=False, allow_null=True)
     sale_price = MoneyField(required=False, allow_null=True)
-    stock_quantity = serializers.IntegerField(required=False, allow_null=True)
+    stock_quantity = serializers.IntegerField(
+        required=False, allow_null=True, min_value=-MAX_STOCK, max_value=MAX_STOCK
+    )
     manage_stock = serializers.BooleanField(required=False)
     categories = serializers.ListField(child=serializers.DictField(), required=False)
     tags = serializers.ListField(child=serializers.DictField(), required=False)
@@ -43,17 +45,19 @@ class WooNativeProductSerializer(_DeleteAware):
 
 
 class ShopifyVariantSerializer(serializers.Serializer):
-    id = serializers.IntegerField(min_value=1)
+    id = serializers.IntegerField(min_value=1, max_value=MAX_EXTERNAL_ID)
     sku = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=255)
     price = MoneyField(required=False, allow_null=True)
     compare_at_price = MoneyField(required=False, allow_null=True)
-    inventory_quantity = serializers.IntegerField(required=False, allow_null=True)
+    inventory_quantity = serializers.IntegerField(
+        required=False, allow_null=True, min_value=-MAX_STOCK, max_value=MAX_STOCK
+    )
 
 
 class ShopifyProductSerializer(_DeleteAware):
     content_fields = ("title", "updated_at")
 
-    id = serializers.IntegerField(min_value=1)
+    id = serializers.IntegerField(min_value=1, max_value=MAX_EXTERNAL_ID)
     title = serializers.CharField(required=False, allow_blank=True, max_length=500)
     updated_at = serializers.DateTimeField(required=False)
     status = serializers.CharField(required=False, allow_blank=True, max_length=20)

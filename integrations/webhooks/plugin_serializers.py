@@ -13,6 +13,11 @@ from integrations.webhooks.models import WooEventType
 from products_and_services.currencies import is_currency_code
 
 MAX_TEXT = 100_000
+# Prices are stored with 14 digits, 2 of them decimals.
+PRICE_LIMIT = 10**12
+# Upstream ids are stored in 64-bit columns; stock counts in 32-bit ones.
+MAX_EXTERNAL_ID = 2**63 - 1
+MAX_STOCK = 2**31 - 1
 
 
 @extend_schema_field(
@@ -34,6 +39,8 @@ class MoneyField(serializers.Field):
             self.fail("invalid")
         if not amount.is_finite() or amount < 0:
             raise serializers.ValidationError("Enter a price of zero or more.")
+        if amount >= PRICE_LIMIT:
+            raise serializers.ValidationError(f"Enter a price below {PRICE_LIMIT:,}.")
         return amount.quantize(Decimal("0.01"))
 
     def to_representation(self, value: Decimal | None) -> str | None:
@@ -90,7 +97,7 @@ def _text(**options: Any) -> serializers.CharField:
 
 
 class PluginProductSerializer(serializers.Serializer):
-    id = serializers.IntegerField(min_value=1)
+    id = serializers.IntegerField(min_value=1, max_value=MAX_EXTERNAL_ID)
     sku = serializers.CharField(required=False, allow_blank=True, max_length=100)
     name = serializers.CharField(required=False, allow_blank=True, max_length=500)
     short_description = _text()
@@ -103,7 +110,9 @@ class PluginProductSerializer(serializers.Serializer):
         max_length=100,
         help_text="As the shop states it (`get_woocommerce_currency()`), e.g. EUR or IRT.",
     )
-    stock_quantity = serializers.IntegerField(required=False, allow_null=True, min_value=-(10**9))
+    stock_quantity = serializers.IntegerField(
+        required=False, allow_null=True, min_value=-(10**9), max_value=MAX_STOCK
+    )
     stock_status = serializers.ChoiceField(
         choices=["instock", "outofstock", "onbackorder"], required=False, allow_blank=True
     )
