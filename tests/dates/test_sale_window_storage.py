@@ -205,3 +205,22 @@ def test_upsert_stores_and_updates_the_windows(tenant: Tenant) -> None:
     product.refresh_from_db()
     variant.refresh_from_db()
     assert (product.sale_starts_at, variant.sale_starts_at) == (None, None)
+
+
+def test_a_backwards_window_from_upstream_never_blocks_other_edits(
+    api: APIClient, tenant: Tenant
+) -> None:
+    product = Product.objects.create(
+        tenant=tenant,
+        name="Lamp",
+        sku="L",
+        price=Decimal("9"),
+        sale_starts_at=END,
+        sale_ends_at=START,
+        external_source="woocommerce",
+        external_id="woo_1",
+    )
+    response = api.patch(f"{PRODUCTS}{product.pk}/", {"name": "Desk lamp"}, format="json")
+    assert response.status_code == 200, response.content
+    product.refresh_from_db()
+    assert (product.name, product.sale_starts_at, product.sale_ends_at) == ("Desk lamp", END, START)
