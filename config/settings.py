@@ -319,6 +319,10 @@ WEBHOOK_MAX_AGE_SECONDS = env.int("WEBHOOK_MAX_AGE_SECONDS", default=72 * 3600)
 WEBHOOK_REQUEUE_AFTER_SECONDS = env.int("WEBHOOK_REQUEUE_AFTER_SECONDS", default=300)
 
 TASK_QUEUE_NAMES = ("default", "meta_push", "pull", "webhooks", "knowledge")
+# /healthz asks the workers which queues they consume (a broadcast that waits this long for
+# replies) and keeps the answer this long, so frequent polling stays cheap.
+HEALTH_QUEUE_TIMEOUT_SECONDS = env.float("HEALTH_QUEUE_TIMEOUT_SECONDS", default=1.0)
+HEALTH_QUEUE_CACHE_SECONDS = env.float("HEALTH_QUEUE_CACHE_SECONDS", default=15.0)
 
 # --- Cache: shared by all processes (request budgets, locks); Redis when the broker is Redis ---
 if CELERY_BROKER_URL.startswith("redis://"):

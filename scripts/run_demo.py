@@ -160,7 +160,7 @@ def main() -> int:
     signal.signal(signal.SIGTERM, lambda *_: (stop(), sys.exit(0)))
     base = f"http://{HOST}:{PORT}"
     try:
-        if not wait_for_health(f"{base}/healthz"):
+        if not wait_for_health(f"{base}/healthz?scope=web"):
             print(f"The web server did not become healthy; see {logs}/web.log", file=sys.stderr)
             return 1
         worker_state = "executing tasks" if check_worker(env) else "NOT answering, see worker.log"
