@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-php plugin-zip lint format bench install install-dev check-schema check-deploy clean
+.PHONY: run test test-php plugin-zip lint format bench install install-dev check-schema check-deploy clean messages compilemessages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -70,3 +70,13 @@ check-deploy: install
 
 clean:
 	rm -rf var/demo* var/broker var/test.sqlite3 .pytest_cache .ruff_cache
+
+## make messages: collect the project's translatable strings into locale/fa/LC_MESSAGES/django.po.
+## make compilemessages: rebuild django.mo from it (needs gettext's msgfmt). Commit both files:
+## the compiled catalogue is in git, so a fresh clone needs no gettext.
+messages: install
+	DEBUG=1 $(BIN)/python manage.py makemessages -l fa --no-location \
+		--ignore=.venv --ignore=var --ignore=wordpress-plugin --ignore=simulators --ignore=tests --ignore=bench
+
+compilemessages: install
+	DEBUG=1 $(BIN)/python manage.py compilemessages -l fa --ignore=.venv

@@ -1,9 +1,10 @@
-"""Request guards that must run before any view reads the body."""
+"""Request guards that must run before any view reads the body, and the admin's language."""
 
 from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import translation
 
 API_PREFIXES = ("/v1/", "/api/")
 
@@ -52,4 +53,27 @@ class ApiJsonNotFoundMiddleware:
             and not response.get("Content-Type", "").startswith("application/json")
         ):
             return JsonResponse({"detail": "Not found."}, status=404)
+        return response
+
+
+class AdminLanguageMiddleware:
+    """The admin speaks each staff user's chosen language (English or Persian, right to left).
+
+    Only admin pages are translated, and only for the request: the API and webhooks keep their
+    English messages whatever a browser's Accept-Language says.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.path.startswith("/admin/"):
+            return self.get_response(request)
+        from tenants.services import admin_language_for
+
+        language = admin_language_for(request.user)
+        with translation.override(language):
+            request.LANGUAGE_CODE = language
+            response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
         return response

@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "config.middleware.AdminLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -137,6 +138,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-us"
+# The admin's languages; each staff user picks one (Admin → Language). The API stays English.
+LANGUAGES = [("en", "English"), ("fa", "فارسی")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -424,6 +428,11 @@ JAZZMIN_SETTINGS = {
         "integrations",
         "knowledge",
     ],
+    "usermenu_links": [
+        {"name": "Language / زبان", "url": "admin_language", "icon": "fas fa-language"}
+    ],
+    # Right-to-left touches for Persian (scoped to [dir="rtl"]; LTR pages are unaffected).
+    "custom_css": "tenants/admin-rtl.css",
     "show_ui_builder": False,
     "changeform_format": "horizontal_tabs",
     "related_modal_active": True,

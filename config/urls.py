@@ -12,8 +12,10 @@ from drf_spectacular.views import (
 
 from config.health import healthz
 from integrations.webhooks import urls as webhook_urls
+from tenants.admin_language import language_view
 
 urlpatterns = [
+    path("admin/language/", admin.site.admin_view(language_view), name="admin_language"),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("v1/catalog/", include("products_and_services.urls")),

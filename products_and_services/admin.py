@@ -5,7 +5,10 @@ from typing import Any
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import get_language, ngettext
+from django.utils.translation import gettext_lazy as _
 
+from products_and_services.currencies import format_shop_price
 from products_and_services.models import Product, ProductImage, ProductVariant
 from products_and_services.services import repair_double_encoded_text
 from products_and_services.text_encoding import TextEncoding, inspect_product
@@ -42,8 +45,7 @@ class ProductAdmin(TenantScopedAdmin):
         "sku",
         "tenant",
         "external_source",
-        "price",
-        "currency",
+        "shop_price",
         "stock_quantity",
         "is_active",
         "updated_at",
@@ -66,7 +68,7 @@ class ProductAdmin(TenantScopedAdmin):
     fieldsets = (
         (None, {"fields": ("tenant", "name", "sku", "is_active", "brand", "product_type")}),
         (
-            "Pricing & stock",
+            _("Pricing & stock"),
             {
                 "fields": (
                     "price",
@@ -75,12 +77,14 @@ class ProductAdmin(TenantScopedAdmin):
                     "currency",
                     "stock_quantity",
                 ),
-                "description": "The sale price applies between the sale dates (UTC); "
-                "an empty date leaves that end open.",
+                "description": _(
+                    "The sale price applies between the sale dates (UTC); "
+                    "an empty date leaves that end open."
+                ),
             },
         ),
         (
-            "Content",
+            _("Content"),
             {
                 "fields": (
                     "short_description",
@@ -93,7 +97,7 @@ class ProductAdmin(TenantScopedAdmin):
             },
         ),
         (
-            "Source",
+            _("Source"),
             {
                 "fields": (
                     "external_source",
@@ -112,13 +116,28 @@ class ProductAdmin(TenantScopedAdmin):
         inspect_product(obj, repair=obj.tenant.repair_double_encoded_text)
         super().save_model(request, obj, form, change)
 
-    @admin.action(description="Repair double-encoded text (ftfy)")
+    @admin.display(description=_("Price"), ordering="price")
+    def shop_price(self, obj: Product) -> str:
+        """In the shop's currency format, for the admin's language (۸۵۰٬۰۰۰ تومان in Persian)."""
+        return format_shop_price(obj.price, obj.currency, language=get_language() or "en")
+
+    @admin.action(description=_("Repair double-encoded text (ftfy)"))
     def repair_text(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
         flagged = queryset.filter(text_encoding=TextEncoding.DOUBLE_ENCODED)
         repaired = [repair_double_encoded_text(product=p) for p in flagged]
+        skipped = queryset.count() - len(repaired)
         self.message_user(
             request,
-            f"Repaired the text of {len(repaired)} product(s); "
-            f"{queryset.count() - len(repaired)} had nothing to repair.",
+            ngettext(
+                "Repaired the text of %(count)d product.",
+                "Repaired the text of %(count)d products.",
+                len(repaired),
+            )
+            % {"count": len(repaired)}
+            + " "
+            + ngettext(
+                "%(count)d had nothing to repair.", "%(count)d had nothing to repair.", skipped
+            )
+            % {"count": skipped},
             messages.SUCCESS,
         )

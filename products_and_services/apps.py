@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ProductsAndServicesConfig(AppConfig):
     name = "products_and_services"
-    verbose_name = "Catalog"
+    verbose_name = _("Catalog")

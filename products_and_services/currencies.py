@@ -14,6 +14,7 @@ from functools import cache
 from typing import Any
 
 import pycountry
+from babel.numbers import format_decimal, get_currency_precision, get_currency_symbol
 from django.core.exceptions import ValidationError
 
 # The longest code any supported shop reports is four characters; leave room for custom ones.
@@ -45,8 +46,10 @@ SHOP_ONLY_CURRENCIES: dict[str, str] = {
     "VED": "Venezuelan digital bolívar",
 }
 
-# What a shop shows next to a price when the locale data has no symbol of its own.
+# What a Persian shop shows next to these prices (CLDR has no entry for them), and their decimals.
 SHOP_SYMBOLS: dict[str, str] = {"IRT": "تومان", "IRHT": "هزار تومان", "IRHR": "هزار ریال"}
+SHOP_DECIMALS: dict[str, int] = {"IRT": 0, "IRHT": 0, "IRHR": 0, "BTC": 8, "USDC": 2}
+_PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 
 
 @cache
@@ -111,3 +114,27 @@ def validate_currency_mapping(value: Any) -> None:
                 f"{code}: give the ISO 4217 currency Meta should see and a positive rate, "
                 f'e.g. {{"currency": "IRR", "rate": "10"}}.'
             )
+
+
+def decimals_for(code: str) -> int:
+    if code in SHOP_DECIMALS:
+        return SHOP_DECIMALS[code]
+    return get_currency_precision(code) if code in iso_currency_codes() else 2
+
+
+def format_shop_price(amount: Decimal, code: str, *, language: str) -> str:
+    """A price as the shop's customers read it: `850,000 IRT`, or `۸۵۰٬۰۰۰ تومان` in Persian.
+
+    Grouping and decimals follow the currency (no decimals for rials and tomans) and the
+    admin's language (CLDR via Babel); Persian gets Persian digits and the shop's symbol.
+    """
+    digits = decimals_for(code)
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    if language.startswith("fa"):
+        number = format_decimal(amount, format=pattern, locale="fa", numbering_system="default")
+        symbol = SHOP_SYMBOLS.get(code) or (
+            get_currency_symbol(code, locale="fa") if code in iso_currency_codes() else code
+        )
+        return f"{number.translate(_PERSIAN_DIGITS)}\u00a0{symbol}"
+    number = format_decimal(amount, format=pattern, locale="en")
+    return f"{number}\u00a0{code}"

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from products_and_services.currencies import CODE_MAX_LENGTH, validate_currency
 from products_and_services.hashing import compute_content_hash
@@ -70,29 +71,35 @@ def check_sale_window(row: "Product | ProductVariant") -> None:
 
 class Product(models.Model):
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="products")
-    name = models.CharField(max_length=500)
-    sku = models.CharField(max_length=100, blank=True, default="", help_text="Retailer id in Meta.")
-    description = models.TextField(blank=True, default="")
-    short_description = models.TextField(blank=True, default="")
-    brand = models.CharField(max_length=200, blank=True, default="")
+    name = models.CharField(_("name"), max_length=500)
+    sku = models.CharField(
+        _("SKU"), max_length=100, blank=True, default="", help_text="Retailer id in Meta."
+    )
+    description = models.TextField(_("description"), blank=True, default="")
+    short_description = models.TextField(_("short description"), blank=True, default="")
+    brand = models.CharField(_("brand"), max_length=200, blank=True, default="")
     product_type = models.CharField(max_length=200, blank=True, default="")
-    price = models.DecimalField(**money)
-    sale_price = models.DecimalField(null=True, blank=True, **money)
+    price = models.DecimalField(_("price"), **money)
+    sale_price = models.DecimalField(_("sale price"), null=True, blank=True, **money)
     sale_starts_at = sale_starts_field()
     sale_ends_at = sale_ends_field()
     currency = models.CharField(
+        _("currency"),
         max_length=CODE_MAX_LENGTH,
         default="USD",
         validators=[validate_currency],
         help_text="As the shop states it (IRT for tomans); see the Meta config's currency mapping.",
     )
     stock_quantity = models.IntegerField(
-        null=True, blank=True, help_text="Empty means stock is not tracked (unlimited)."
+        _("stock quantity"),
+        null=True,
+        blank=True,
+        help_text="Empty means stock is not tracked (unlimited).",
     )
-    is_active = models.BooleanField(default=True)
+    is_active = models.BooleanField(_("active"), default=True)
     website_url = models.URLField(max_length=1000, blank=True, default="")
-    categories = models.JSONField(default=list, blank=True)
-    tags = models.JSONField(default=list, blank=True)
+    categories = models.JSONField(_("categories"), default=list, blank=True)
+    tags = models.JSONField(_("tags"), default=list, blank=True)
 
     external_source = models.CharField(
         max_length=20, choices=ExternalSource.choices, default=ExternalSource.MANUAL
@@ -150,6 +157,8 @@ class Product(models.Model):
     )
 
     class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
         ordering = ["-updated_at", "-id"]
         constraints = [
             models.UniqueConstraint(

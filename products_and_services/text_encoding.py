@@ -12,15 +12,16 @@ from typing import Any
 
 import ftfy
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 TEXT_FIELDS = ("name", "short_description", "description", "brand", "product_type")
 LIST_FIELDS = ("categories", "tags")
 
 
 class TextEncoding(models.TextChoices):
-    OK = "", "OK"
-    DOUBLE_ENCODED = "double_encoded", "Double-encoded text (not repaired)"
-    REPAIRED = "repaired", "Double-encoded text repaired"
+    OK = "", _("OK")
+    DOUBLE_ENCODED = "double_encoded", _("Double-encoded text (not repaired)")
+    REPAIRED = "repaired", _("Double-encoded text repaired")
 
 
 def repaired(text: str) -> str:

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from tenants.models import AuditLog, Tenant, TenantApiKey
+from tenants.models import AuditLog, Tenant, TenantApiKey, UserPreferences
 from tenants.scopes import ALL_SCOPES
 
 KEY_PREFIX_MARK = "csk_"
@@ -181,3 +182,22 @@ def record_audit(
     return AuditLog.objects.create(
         tenant=tenant, actor=actor, action=action, metadata=metadata or {}
     )
+
+
+def admin_language_for(user: Any) -> str:
+    """The language `user` chose for the admin; the site default when none (or anonymous)."""
+    if getattr(user, "is_authenticated", False):
+        language = UserPreferences.objects.filter(user=user).values_list("language", flat=True)
+        chosen = language.first()
+        if chosen:
+            return chosen
+    return settings.LANGUAGE_CODE
+
+
+def set_admin_language(*, user: AbstractBaseUser, language: str) -> UserPreferences:
+    if language not in dict(settings.LANGUAGES):
+        raise ValueError(f"'{language}' is not one of the admin's languages.")
+    preferences, _ = UserPreferences.objects.update_or_create(
+        user=user, defaults={"language": language}
+    )
+    return preferences

@@ -130,7 +130,7 @@ def test_the_admin_action_repairs_flagged_products(
         follow=True,
     )
     assert response.status_code == 200
-    assert "Repaired the text of 1 product(s); 0 had nothing to repair." in response.text
+    assert "Repaired the text of 1 product. 0 had nothing to repair." in response.text
     product.refresh_from_db()
     assert (product.name, product.text_encoding, product.text_encoding_fields) == (
         sample.NAME,
