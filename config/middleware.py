@@ -69,9 +69,9 @@ class AdminLanguageMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not request.path.startswith("/admin/"):
             return self.get_response(request)
-        from tenants.services import admin_language_for
+        from tenants.admin_language import session_language
 
-        language = admin_language_for(request.user)
+        language = session_language(request)
         with translation.override(language):
             request.LANGUAGE_CODE = language
             response = self.get_response(request)

@@ -44,9 +44,11 @@ def toman_product(tenant: Tenant) -> Product:
 
 
 def test_a_user_who_chose_persian_gets_the_admin_right_to_left(
-    staff: User, browser: Client, toman_product: Product
+    staff: User, toman_product: Product
 ) -> None:
     UserPreferences.objects.create(user=staff, language="fa")
+    browser = Client()
+    browser.login(username="maryam", password="pw")  # the choice is read once, at login
     page = browser.get(PRODUCTS)
     assert page.status_code == 200
     html = page.text
