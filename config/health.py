@@ -74,6 +74,14 @@ def queue_consumers() -> dict[str, int] | None:
     return counts
 
 
+def idle_queues() -> list[str] | None:
+    """Routed queues no worker consumes (the dashboard's warning); None when unknown."""
+    consumers = queue_consumers() if broker_ok() else None
+    if consumers is None:
+        return None
+    return sorted(name for name, count in consumers.items() if count == 0)
+
+
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
     """200 ok; 503 `unavailable` (database or broker down) or `degraded` (a routed queue has

@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
+from config.health import idle_queues
 from dashboard.services import build_dashboard
 from tenants.admin_scoping import allowed_tenants
 
@@ -28,6 +29,7 @@ class CatalogAdminSite(admin.AdminSite):
             "tenants": tenants,
             "tenant": tenant,
             "dashboard": build_dashboard(tenant=tenant, now=timezone.now()) if tenant else None,
+            "idle_queues": idle_queues(),  # the whole install's, as /healthz sees them
             **(extra_context or {}),
         }
         return super().index(request, context)

@@ -43,30 +43,25 @@ def run_sync(self: Task, run_id: int) -> dict[str, Any]:
     except ApiError as exc:
         if not exc.retryable or self.request.retries >= self.max_retries:
             return run_summary(SyncRun.objects.get(pk=run_id))
-        retry_run, created = queue_retry_run(run, task_id=self.request.id)
-        if not created:
-            # Someone triggered a run in the meantime; it has its own task and does the work.
-            SyncRun.objects.filter(pk=run_id).update(
-                message=f"{exc.message} — run #{retry_run.pk} takes over"
-            )
-            return run_summary(SyncRun.objects.get(pk=run_id))
         delay = retry_delay(run.provider, self.request.retries)
-        # The row, not the countdown message, is what survives a worker's death: beat's sweep
-        # sends the retry again if nobody started it in time.
-        SyncRun.objects.filter(pk=retry_run.pk, status=SyncStatus.QUEUED).update(
-            not_before=timezone.now() + timedelta(seconds=delay)
+        retry_run, created = queue_retry_run(
+            run, task_id=self.request.id, delay=delay, reason=exc.message
         )
-        SyncRun.objects.filter(pk=run_id).update(
-            message=f"{exc.message} — retrying as run #{retry_run.pk}"
-        )
+        if not created:
+            return run_summary(SyncRun.objects.get(pk=run_id))
         raise self.retry(args=[retry_run.pk], countdown=delay, exc=exc) from None
     return run_summary(finished)
 
 
-def queue_retry_run(run: SyncRun, *, task_id: str) -> tuple[SyncRun, bool]:
-    """The retry's run, holding the task id Celery retries under (the current task's own).
+def queue_retry_run(
+    run: SyncRun, *, task_id: str, delay: float, reason: str
+) -> tuple[SyncRun, bool]:
+    """The failed run's retry, as a new queued run holding the task id Celery retries under
+    (the current task's own), with the failed run saying which run retries it.
 
-    Created and stamped in one transaction, so a trigger never sees it without its task id.
+    One transaction, so a trigger or a reader never sees the retry run without its task id,
+    nor the failed run without its pointer. When a run was triggered in the meantime, that
+    run (with its own task) does the work and no retry is scheduled.
     """
     with transaction.atomic():
         retry_run, created = start_run(
@@ -79,7 +74,15 @@ def queue_retry_run(run: SyncRun, *, task_id: str) -> tuple[SyncRun, bool]:
         )
         if created:
             retry_run.task_id = task_id
-            SyncRun.objects.filter(pk=retry_run.pk).update(task_id=task_id)
+            # The row, not the countdown message, is what survives a worker's death: beat's
+            # sweep sends the retry again if nobody started it in time.
+            SyncRun.objects.filter(pk=retry_run.pk).update(
+                task_id=task_id, not_before=timezone.now() + timedelta(seconds=delay)
+            )
+            message = f"{reason} — retrying as run #{retry_run.pk}"
+        else:
+            message = f"{reason} — run #{retry_run.pk} takes over"
+        SyncRun.objects.filter(pk=run.pk).update(message=message)
     return retry_run, created
 
 

@@ -15,6 +15,12 @@ pytestmark = [pytest.mark.e2e, pytest.mark.services]
 ROUTED = ["default", "knowledge", "meta_push", "pull", "webhooks"]
 
 
+@pytest.fixture(autouse=True)
+def patient_inspect(settings: Any) -> None:
+    """Worker threads on a busy machine: give their replies time to arrive."""
+    settings.HEALTH_QUEUE_TIMEOUT_SECONDS = 2.0
+
+
 @pytest.fixture
 def default_only_worker(transactional_db: None, settings: Any) -> Iterator[Any]:
     """What `celery -A config worker` (no -Q) starts: a consumer of `default` alone."""
@@ -86,3 +92,19 @@ def test_the_answer_is_cached_briefly(
         cache.delete(QUEUE_CACHE_KEY)
     assert (first.status_code, second.status_code, len(asked)) == (200, 200, 1)
     assert first.json() == second.json()
+
+
+def test_the_dashboard_warns_of_queues_without_a_consumer(
+    admin_client: Client, tenant: Any, default_only_worker: Any
+) -> None:
+    page = admin_client.get("/admin/").content.decode()
+    assert "No worker consumes knowledge, meta_push, pull, webhooks." in page
+    assert "celery -A config worker -Q knowledge,meta_push,pull,webhooks" in page
+
+
+def test_the_dashboard_says_nothing_when_every_queue_is_consumed(
+    admin_client: Client, tenant: Any, celery_worker: Any
+) -> None:
+    page = admin_client.get("/admin/").content.decode()
+    assert 'id="cs-dashboard"' in page
+    assert "cs-idle-queues" not in page
