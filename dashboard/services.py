@@ -203,6 +203,24 @@ def attention_items(*, tenant: Tenant, now: datetime) -> list[AttentionItem]:
                 product.meta_sync_last_attempt,
             )
         )
+    # Held back from Meta (no currency mapping, no image, …): a reason, no attempt spent.
+    held = (
+        Product.objects.filter(
+            tenant=tenant, meta_sync_attempts=0, meta_sync_next_attempt__isnull=True
+        )
+        .exclude(meta_sync_last_error="")
+        .order_by("-updated_at")[:ATTENTION_LIMIT]
+    )
+    for product in held:
+        items.append(
+            AttentionItem(
+                "Held back from Meta",
+                product.name,
+                product.meta_sync_last_error[:200],
+                reverse("admin:products_and_services_product_change", args=[product.pk]),
+                product.meta_sync_last_attempt,
+            )
+        )
     clash_model = _identity_clash_model()
     if clash_model is not None:
         clashes = clash_model.objects.filter(tenant=tenant).count()

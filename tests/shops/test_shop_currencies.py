@@ -152,3 +152,21 @@ def test_an_iso_currency_goes_as_it_is_and_a_mapping_may_convert_it_too() -> Non
     )
     [converted] = build_items(facts(price=Decimal("10"), currency="EUR"), [], [], mapped)
     assert converted.data["price"] == "15.00 USD"
+
+
+def test_the_dashboard_lists_a_held_back_product_with_its_reason(tenant: Tenant) -> None:
+    from django.utils import timezone
+
+    from dashboard.services import build_dashboard
+
+    reason = "Not sent to Meta: no currency mapping for IRT"
+    held = Product.objects.create(
+        tenant=tenant, name=sample.NAME, sku="PROD-001", price=Decimal("850000"), currency="IRT"
+    )
+    Product.objects.filter(pk=held.pk).update(
+        meta_sync_last_error=reason, meta_sync_next_attempt=None
+    )
+    items = build_dashboard(tenant=tenant, now=timezone.now()).attention
+    assert [(i.kind, i.text, i.detail) for i in items] == [
+        ("Held back from Meta", sample.NAME, reason)
+    ]
