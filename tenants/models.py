@@ -23,6 +23,7 @@ class Tenant(models.Model):
     )
     repair_double_encoded_text = models.BooleanField(
         default=False,
+        db_default=False,  # rows written by code (or migrations) that predate the option
         help_text="Repair product text that arrives double-encoded (UTF-8 read as Latin-1, as "
         "from a WordPress database with latin1 tables). Off: such text is only flagged.",
     )

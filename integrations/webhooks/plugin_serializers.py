@@ -113,13 +113,20 @@ class PluginProductSerializer(serializers.Serializer):
     stock_quantity = serializers.IntegerField(
         required=False, allow_null=True, min_value=-(10**9), max_value=MAX_STOCK
     )
-    stock_status = serializers.ChoiceField(
-        choices=["instock", "outofstock", "onbackorder"], required=False, allow_blank=True
-    )
-    status = serializers.ChoiceField(
-        choices=["publish", "draft", "pending", "private", "future", "trash"],
+    # Other plugins add stock and post statuses of their own: never a reason to lose the event.
+    stock_status = serializers.SlugField(
         required=False,
         allow_blank=True,
+        max_length=50,
+        help_text="instock, outofstock, onbackorder, or a status another plugin adds "
+        "(counted as in stock when stock is not managed).",
+    )
+    status = serializers.SlugField(
+        required=False,
+        allow_blank=True,
+        max_length=50,
+        help_text="publish (active), future (scheduled, stored inactive), draft, pending, "
+        "private, trash, or a status another plugin adds (stored inactive).",
     )
     categories = serializers.ListField(
         child=serializers.CharField(max_length=200), required=False, max_length=200

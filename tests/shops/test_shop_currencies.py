@@ -170,3 +170,24 @@ def test_the_dashboard_lists_a_held_back_product_with_its_reason(tenant: Tenant)
     assert [(i.kind, i.text, i.detail) for i in items] == [
         ("Held back from Meta", sample.NAME, reason)
     ]
+
+
+@pytest.mark.parametrize(
+    ("fields", "active", "stock"),
+    [
+        ({"status": "archived"}, False, 12),  # a post status another plugin adds
+        ({"stock_status": "preorder", "stock_quantity": None}, True, None),
+    ],
+)
+def test_statuses_other_plugins_add_are_stored_not_refused(
+    tenant: Tenant,
+    plugin_client: APIClient,
+    fields: dict[str, Any],
+    active: bool,
+    stock: int | None,
+) -> None:
+    response = plugin_client.post(PLUGIN_WEBHOOK, plugin_event(**fields), format="json")
+    assert response.status_code == 202, response.json()
+    process_event(WooCommerceEventLog.objects.get().pk)
+    product = Product.objects.get()
+    assert (product.is_active, product.stock_quantity) == (active, stock)
