@@ -2,10 +2,10 @@ from django.apps import AppConfig
 
 
 class KnowledgeConfig(AppConfig):
-    """The product knowledge index; its receivers listen to Product's signals."""
+    """The product knowledge index; it subscribes to catalog changes."""
 
     name = "knowledge"
     verbose_name = "Knowledge index"
 
     def ready(self) -> None:
-        from knowledge import receivers  # noqa: F401  (connects the signal receivers)
+        from knowledge import subscribers  # noqa: F401  (subscribes to catalog changes)

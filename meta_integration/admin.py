@@ -57,7 +57,15 @@ class MetaAppConfigAdmin(TenantScopedAdmin):
     )
     list_filter = ("status", "is_active")
     list_select_related = ("tenant",)
-    readonly_fields = ("token", "status", "status_message", "status_changed_at", "paused_until")
+    readonly_fields = (
+        "token",
+        "status",
+        "status_message",
+        "status_changed_at",
+        "paused_until",
+        "unreachable_since",
+        "outage_message",
+    )
     actions = ("run_connection_test",)
 
     @admin.display(description="Access token")
@@ -66,6 +74,12 @@ class MetaAppConfigAdmin(TenantScopedAdmin):
 
     @admin.display(description="Status")
     def status_badge(self, obj: MetaAppConfig) -> str:
+        if obj.status == "ok" and obj.unreachable_since is not None:
+            return format_html(
+                '<b style="color:#ef6c00" title="{}">Meta unreachable since {} UTC</b>',
+                obj.outage_message,
+                obj.unreachable_since.strftime("%Y-%m-%d %H:%M"),
+            )
         colour = "#2e7d32" if obj.status == "ok" else "#c62828"
         return format_html('<b style="color:{}">{}</b>', colour, obj.get_status_display())
 

@@ -70,6 +70,13 @@ class MetaAppConfig(models.Model):
     paused_until = models.DateTimeField(
         null=True, blank=True, help_text="Meta throttled this catalog; pushes wait until then."
     )
+    unreachable_since = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Meta has answered with outages (5xx, time-outs, no connection) since then; "
+        "pushes resume by themselves, no product spends an attempt.",
+    )
+    outage_message = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -12,7 +12,6 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from meta_integration.backoff import MAX_ATTEMPTS
 from meta_integration.models import MetaDeletion
 from products_and_services.models import Product
 
@@ -20,16 +19,18 @@ logger = logging.getLogger(__name__)
 
 
 def mark_pending(products: QuerySet[Product] | Iterable[int], *, tenant_id: object = None) -> int:
-    """Mark products due for a push now (those not stopped at max attempts); returns rows.
+    """Mark products due for a push now, with a fresh attempt cycle; returns rows.
 
-    Callers that know the tenant pass it, which saves a query on the bulk paths.
+    Every catalog change comes here, whatever the product's past: a failure was about the old
+    content, and a removal (deactivated, SKU cleared) must reach Meta even after five failed
+    pushes. Callers that know the tenant pass it, which saves a query on the bulk paths.
     """
     if isinstance(products, QuerySet):
         queryset = products
     else:
         queryset = Product.objects.filter(pk__in=list(products))
     now = timezone.now()
-    count = queryset.filter(meta_sync_attempts__lt=MAX_ATTEMPTS).update(meta_sync_next_attempt=now)
+    count = queryset.update(meta_sync_next_attempt=now, meta_sync_attempts=0)
     if tenant_id is not None:
         tenants: set[object] = {tenant_id}
     else:

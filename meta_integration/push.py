@@ -8,7 +8,6 @@ writes leave alone (they only touch rows still holding this lease).
 
 import logging
 import time
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -26,6 +25,7 @@ from meta_integration.client import (
     MetaGraphClient,
     MetaThrottled,
     MetaTokenInvalid,
+    MetaTransient,
 )
 from meta_integration.mapping import (
     CatalogItem,
@@ -42,10 +42,15 @@ from products_and_services.models import Product
 
 logger = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=15)
+# A claim is leased for LEASE and renewed while its worker still works on it, so a batch whose
+# worker died is claimed again within LEASE (not after the broker's visibility timeout).
+LEASE = timedelta(minutes=2)
+RENEW_EVERY = LEASE / 3
 MAX_ROUNDS = 50
 STATUS_POLL_DELAYS = (0.2, 0.3, 0.5, 1.0, 2.0, 3.0, 5.0)
 STATUS_TIMEOUT_SECONDS = 300.0
+OUTAGE_PAUSE_MIN = timedelta(seconds=30)
+OUTAGE_PAUSE_MAX = timedelta(minutes=15)
 ERROR_LIMIT = 2000
 
 
@@ -60,6 +65,7 @@ class FlushReport:
     unchanged: int = 0
     released: int = 0
     held: int = 0
+    gave_up: int = 0
     deletions_done: int = 0
     deletions_failed: int = 0
     batch_calls: int = 0
@@ -88,10 +94,25 @@ class Claim:
     lease: datetime
     product_ids: list[int] = field(default_factory=list)
     deletion_ids: list[int] = field(default_factory=list)
+    renewed_at: datetime | None = None
 
     @property
     def empty(self) -> bool:
         return not self.product_ids and not self.deletion_ids
+
+    def renew(self, *, force: bool = False) -> None:
+        """Extend the lease of the rows still held (an edited row has left the claim)."""
+        now = timezone.now()
+        if not force and self.renewed_at is not None and now - self.renewed_at < RENEW_EVERY:
+            return
+        lease = now + LEASE
+        Product.objects.filter(pk__in=self.product_ids, meta_sync_next_attempt=self.lease).update(
+            meta_sync_next_attempt=lease
+        )
+        MetaDeletion.objects.filter(pk__in=self.deletion_ids, next_attempt=self.lease).update(
+            next_attempt=lease
+        )
+        self.lease, self.renewed_at = lease, now
 
 
 @dataclass
@@ -163,8 +184,19 @@ def product_facts(product: Product) -> tuple[ProductFacts, list[VariantFacts], l
     return facts, variants, images
 
 
+def clash_reason(product: Product) -> str:
+    clashes = list(product.identity_clashes.all())
+    if not clashes:
+        return ""
+    ids = ", ".join(f"'{c.retailer_id}' (also on {c.held_by})" for c in clashes)
+    return f"Held back: SKU {ids}. Give one of them another SKU."
+
+
 def plan_for(product: Product, context: MappingContext) -> ProductPlan:
     try:
+        reason = clash_reason(product)
+        if reason:
+            raise HeldBack(reason)
         items = build_items(*product_facts(product), context)
     except HeldBack as held:
         return ProductPlan(
@@ -211,7 +243,7 @@ def _claim_ids(
 
 def claim_due(tenant_id: object, limit: int) -> Claim:
     now = timezone.now()
-    claim = Claim(lease=now + LEASE)
+    claim = Claim(lease=now + LEASE, renewed_at=now)
     with transaction.atomic():
         claim.product_ids = _claim_ids(
             Product.objects.filter(tenant_id=tenant_id),
@@ -251,9 +283,14 @@ def wait_for_batch(
     catalog_id: str,
     handle: str,
     report: FlushReport,
+    claim: Claim,
     sleep: Callable[[float], None] = time.sleep,
 ) -> dict[str, str]:
-    """Poll until the batch is done; return {retailer_id: error} for items Meta refused."""
+    """Poll until the batch is done; return {retailer_id: error} for items Meta refused.
+
+    A batch Meta has not finished in time is an outage, not the items' fault: it raises
+    `MetaTransient`, and its items are sent again later without spending an attempt.
+    """
     waited = 0.0
     for attempt in range(10_000):
         status = client.batch_status(catalog_id, handle)
@@ -270,7 +307,10 @@ def wait_for_batch(
             break
         sleep(delay)
         waited += delay
-    return {"*": f"Meta batch {handle} did not finish within {int(STATUS_TIMEOUT_SECONDS)} s."}
+        claim.renew()
+    raise MetaTransient(
+        f"Meta batch {handle} did not finish within {int(STATUS_TIMEOUT_SECONDS)} s."
+    )
 
 
 def send(
@@ -278,12 +318,16 @@ def send(
     client: MetaGraphClient,
     requests_: list[dict[str, Any]],
     report: FlushReport,
+    claim: Claim,
 ) -> SendOutcome:
+    """Send in chunks. Only Meta's refusal of a request costs attempts; when Meta is throttling,
+    unreachable or refuses the token, this chunk and the rest go back unsent."""
     outcome = SendOutcome()
     size = max(1, settings.META_BATCH_SIZE)
     chunks = [requests_[i : i + size] for i in range(0, len(requests_), size)]
     for index, chunk in enumerate(chunks):
         chunk_ids = [request["data"]["id"] for request in chunk]
+        claim.renew()
         try:
             report.batch_calls += 1
             submission = client.items_batch(config.catalog_id, chunk)
@@ -291,8 +335,8 @@ def send(
             if not submission.handles:
                 failed.setdefault("*", "Meta accepted nothing from this batch (no handle).")
             for handle in submission.handles:
-                failed.update(wait_for_batch(client, config.catalog_id, handle, report))
-        except (MetaThrottled, MetaTokenInvalid) as exc:
+                failed.update(wait_for_batch(client, config.catalog_id, handle, report, claim))
+        except (MetaThrottled, MetaTokenInvalid, MetaTransient) as exc:
             handle_queue_stop(config, exc)
             outcome.unsent.update(
                 rid for later in chunks[index:] for rid in (r["data"]["id"] for r in later)
@@ -300,6 +344,7 @@ def send(
             return outcome
         except MetaError as exc:
             failed = {"*": exc.message}
+        mark_reachable(config)
         whole = failed.pop("*", None)
         if whole:
             failed.update({rid: whole for rid in chunk_ids if rid not in failed})
@@ -307,8 +352,16 @@ def send(
     return outcome
 
 
+def outage_pause(unreachable_since: datetime, now: datetime) -> timedelta:
+    """How long the queue waits before trying an unreachable Meta again: half the outage so
+    far, between 30 seconds and 15 minutes, so short blips heal fast and long outages cost
+    few calls."""
+    return min(OUTAGE_PAUSE_MAX, max(OUTAGE_PAUSE_MIN, (now - unreachable_since) / 2))
+
+
 def handle_queue_stop(config: MetaAppConfig, exc: MetaError) -> None:
-    """Throttling pauses the tenant's queue; a rejected token stops it until an admin acts."""
+    """Throttling and outages pause the tenant's queue; a rejected token stops it until an
+    admin acts. None of them costs a product an attempt."""
     now = timezone.now()
     if isinstance(exc, MetaThrottled):
         until = now + timedelta(seconds=exc.retry_after)
@@ -317,6 +370,20 @@ def handle_queue_stop(config: MetaAppConfig, exc: MetaError) -> None:
             "Meta throttled catalog %s (code %s); paused until %s",
             config.catalog_id,
             exc.code,
+            until,
+        )
+    elif isinstance(exc, MetaTransient):
+        since = config.unreachable_since or now
+        until = now + outage_pause(since, now)
+        MetaAppConfig.objects.filter(pk=config.pk).update(
+            paused_until=until, unreachable_since=since, outage_message=exc.message[:ERROR_LIMIT]
+        )
+        config.unreachable_since = since
+        logger.warning(
+            "Meta unreachable for catalog %s since %s (%s); paused until %s",
+            config.catalog_id,
+            since,
+            exc.message,
             until,
         )
     else:
@@ -330,6 +397,13 @@ def handle_queue_stop(config: MetaAppConfig, exc: MetaError) -> None:
         )
 
 
+def mark_reachable(config: MetaAppConfig) -> None:
+    """Meta answered: an outage, if there was one, is over."""
+    if config.unreachable_since is not None:
+        MetaAppConfig.objects.filter(pk=config.pk).update(unreachable_since=None, outage_message="")
+        config.unreachable_since = None
+
+
 # --- recording ----------------------------------------------------------------------------
 
 
@@ -338,89 +412,119 @@ def _product_error(plan: ProductPlan, failed: dict[str, str]) -> str:
     return "; ".join(errors)[:ERROR_LIMIT]
 
 
+def held_ids(plan: ProductPlan, outcome: SendOutcome, current: Iterable[str]) -> list[str]:
+    """Every id Meta may hold now: what it may have held before, plus what we just sent,
+    minus only the DELETEs Meta confirmed. The set never shrinks on a guess."""
+    confirmed_deletes = {
+        rid for rid in plan.deletes if rid not in outcome.failed and rid not in outcome.unsent
+    }
+    return sorted((set(current) | plan.desired_ids) - confirmed_deletes)
+
+
 def record_products(
     plans: list[ProductPlan],
     outcome: SendOutcome,
-    lease: datetime,
+    claim: Claim,
     report: FlushReport,
     catalog_id: str,
 ) -> None:
+    """Write what Meta holds for every product sent, and the attempt state of the rows still
+    in this claim (a row edited meanwhile has a fresh pending mark that must survive)."""
     now = timezone.now()
-    done: list[Product] = []
-    failed: dict[int, list[Product]] = defaultdict(list)
-    released: list[int] = []
-    for plan in plans:
-        product = plan.product
-        if plan.retailer_ids & outcome.unsent:
-            released.append(product.pk)
-            continue
-        error = _product_error(plan, outcome.failed)
-        product.meta_sync_last_attempt = now
-        if error:
-            product.meta_sync_attempts += 1
-            product.meta_sync_last_error = error
-            product.meta_pushed_ids = sorted(set(product.meta_pushed_ids or []) | plan.desired_ids)
-            failed[product.meta_sync_attempts].append(product)
-        else:
-            product.meta_sync_attempts = 0
-            product.meta_sync_last_error = ""
-            product.meta_sync_last_success = now
-            product.meta_payload_hash = plan.hash
-            product.meta_pushed_ids = sorted(plan.desired_ids)
-            product.meta_retailer_id = product.sku if plan.items else ""
-            product.whatsapp_catalog_id = catalog_id if plan.items else ""
-            done.append(product)
-    fields = [
-        "meta_sync_attempts",
-        "meta_sync_last_error",
-        "meta_sync_last_attempt",
-        "meta_sync_last_success",
-        "meta_payload_hash",
-        "meta_pushed_ids",
-        "meta_retailer_id",
-        "whatsapp_catalog_id",
-    ]
-    failures = [p for group in failed.values() for p in group]
+    sent = [plan for plan in plans if not plan.retailer_ids & outcome.unsent]
+    released = [plan.product.pk for plan in plans if plan.retailer_ids & outcome.unsent]
     with transaction.atomic():
-        update_rows(Product, done + failures, fields)
-        leased = Product.objects.filter(meta_sync_next_attempt=lease)
-        leased.filter(pk__in=[p.pk for p in done]).update(meta_sync_next_attempt=None)
-        for attempts, group in failed.items():
-            next_at = next_attempt_after(attempts, now)
-            leased.filter(pk__in=[p.pk for p in group]).update(meta_sync_next_attempt=next_at)
-        leased.filter(pk__in=released).update(meta_sync_next_attempt=now)
-    report.succeeded += len(done)
-    report.failed += sum(len(group) for group in failed.values())
+        current = {
+            pk: (pushed, next_attempt)
+            for pk, pushed, next_attempt in Product.objects.select_for_update()
+            .filter(pk__in=[plan.product.pk for plan in sent])
+            .values_list("pk", "meta_pushed_ids", "meta_sync_next_attempt")
+        }
+        holders: list[Product] = []
+        failures: list[Product] = []
+        done: list[Product] = []
+        failed: list[Product] = []
+        for plan in sent:
+            product = plan.product
+            if product.pk not in current:
+                continue  # deleted meanwhile: its tombstones cover what Meta holds
+            pushed, next_attempt = current[product.pk]
+            still_claimed = next_attempt == claim.lease
+            error = _product_error(plan, outcome.failed)
+            product.meta_pushed_ids = held_ids(plan, outcome, pushed or [])
+            product.meta_sync_last_attempt = now
+            if not error:
+                product.meta_sync_last_success = now
+                product.meta_payload_hash = plan.hash
+                product.meta_retailer_id = product.sku if plan.items else ""
+                product.whatsapp_catalog_id = catalog_id if plan.items else ""
+                holders.append(product)
+                if still_claimed:
+                    product.meta_sync_attempts = 0
+                    product.meta_sync_last_error = ""
+                    product.meta_sync_next_attempt = None
+                    done.append(product)
+                continue
+            failures.append(product)
+            if still_claimed:
+                product.meta_sync_attempts += 1
+                product.meta_sync_last_error = error
+                product.meta_sync_next_attempt = next_attempt_after(product.meta_sync_attempts, now)
+                failed.append(product)
+        update_rows(
+            Product,
+            holders,
+            [
+                "meta_pushed_ids",
+                "meta_sync_last_attempt",
+                "meta_sync_last_success",
+                "meta_payload_hash",
+                "meta_retailer_id",
+                "whatsapp_catalog_id",
+            ],
+        )
+        update_rows(Product, failures, ["meta_pushed_ids", "meta_sync_last_attempt"])
+        update_rows(
+            Product,
+            done + failed,
+            ["meta_sync_attempts", "meta_sync_last_error", "meta_sync_next_attempt"],
+        )
+        Product.objects.filter(pk__in=released, meta_sync_next_attempt=claim.lease).update(
+            meta_sync_next_attempt=now
+        )
+    report.succeeded += len(holders)
+    report.failed += len(failures)
     report.released += len(released)
+    report.gave_up += sum(1 for p in failed if p.meta_sync_next_attempt is None)
 
 
-def record_held(plans: list[ProductPlan], lease: datetime, report: FlushReport) -> None:
+def record_held(plans: list[ProductPlan], claim: Claim, report: FlushReport) -> None:
     """Held back (see `mapping.HeldBack`): nothing sent, no attempt spent, the reason shown."""
     for plan in plans:
-        Product.objects.filter(pk=plan.product.pk, meta_sync_next_attempt=lease).update(
+        Product.objects.filter(pk=plan.product.pk, meta_sync_next_attempt=claim.lease).update(
             meta_sync_next_attempt=None, meta_sync_last_error=plan.held_reason[:ERROR_LIMIT]
         )
     report.held += len(plans)
 
 
-def record_unchanged(plans: list[ProductPlan], lease: datetime, report: FlushReport) -> None:
+def record_unchanged(plans: list[ProductPlan], claim: Claim, report: FlushReport) -> None:
     """Nothing to send (same payload as last time, or nothing Meta should hold)."""
     ids = [plan.product.pk for plan in plans]
-    Product.objects.filter(pk__in=ids, meta_sync_next_attempt=lease).update(
-        meta_sync_next_attempt=None
+    Product.objects.filter(pk__in=ids, meta_sync_next_attempt=claim.lease).update(
+        meta_sync_next_attempt=None, meta_sync_last_error=""
     )
     report.unchanged += len(ids)
 
 
 def record_tombstones(
-    tombstones: list[MetaDeletion], outcome: SendOutcome, lease: datetime, report: FlushReport
+    tombstones: list[MetaDeletion], outcome: SendOutcome, claim: Claim, report: FlushReport
 ) -> None:
     now = timezone.now()
     with transaction.atomic():
         for tombstone in tombstones:
             rid = tombstone.retailer_id
             if rid in outcome.unsent:
-                MetaDeletion.objects.filter(pk=tombstone.pk, next_attempt=lease).update(
+                MetaDeletion.objects.filter(pk=tombstone.pk, next_attempt=claim.lease).update(
                     next_attempt=now
                 )
             elif rid in outcome.failed:
@@ -449,12 +553,13 @@ def flush_tenant(tenant_id: object) -> FlushReport:
     client = client_for(config)
     context = mapping_context(config)
     for _ in range(MAX_ROUNDS):
-        config.refresh_from_db(fields=["status", "paused_until", "is_active"])
+        config.refresh_from_db(fields=["status", "paused_until", "is_active", "unreachable_since"])
         if not config.can_push:
             report.skipped = "the Meta config is inactive or its token was rejected"
             break
         if config.paused_until and config.paused_until > timezone.now():
-            report.skipped = f"throttled by Meta until {config.paused_until.isoformat()}"
+            reason = "Meta unreachable" if config.unreachable_since else "throttled by Meta"
+            report.skipped = f"{reason}; paused until {config.paused_until.isoformat()}"
             break
         claim = claim_due(tenant_id, settings.META_BATCH_SIZE)
         if claim.empty:
@@ -471,18 +576,18 @@ def push_claim(
     report: FlushReport,
 ) -> None:
     products = Product.objects.filter(pk__in=claim.product_ids).prefetch_related(
-        "variants", "images"
+        "variants", "images", "identity_clashes"
     )
     plans = [plan_for(product, context) for product in products]
     to_send = [plan for plan in plans if needs_sending(plan)]
-    record_held([plan for plan in plans if plan.held_reason], claim.lease, report)
+    record_held([plan for plan in plans if plan.held_reason], claim, report)
     record_unchanged(
         [plan for plan in plans if not plan.held_reason and not needs_sending(plan)],
-        claim.lease,
+        claim,
         report,
     )
     tombstones = list(MetaDeletion.objects.filter(pk__in=claim.deletion_ids))
     requests_ = build_requests(to_send, tombstones)
-    outcome = send(config, client, requests_, report) if requests_ else SendOutcome()
-    record_products(to_send, outcome, claim.lease, report, config.catalog_id)
-    record_tombstones(tombstones, outcome, claim.lease, report)
+    outcome = send(config, client, requests_, report, claim) if requests_ else SendOutcome()
+    record_products(to_send, outcome, claim, report, config.catalog_id)
+    record_tombstones(tombstones, outcome, claim, report)

@@ -1,22 +1,81 @@
-"""Product admin: variants and images inline, filters and search for staff."""
+"""Product admin: variants and images inline, filters and search for staff.
+
+Saves and deletes go through the catalog services, so staff edits obey the same rules (SKU
+identity, prices, stock) and reach Meta and the knowledge index the same way as API writes.
+"""
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from products_and_services.currencies import format_shop_price
-from products_and_services.models import Product, ProductImage, ProductVariant
-from products_and_services.services import repair_double_encoded_text
+from products_and_services.models import IdentityClash, Product, ProductImage, ProductVariant
+from products_and_services.rules import price_errors
+from products_and_services.services import (
+    catalog_written,
+    delete_products,
+    identity_errors,
+    repair_double_encoded_text,
+)
 from products_and_services.text_encoding import TextEncoding, inspect_product
 from tenants.admin_scoping import TenantScopedAdmin
 
 
+class ProductForm(forms.ModelForm):
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        touched = {name: cleaned.get(name) for name in self.changed_data if name in cleaned}
+        stored = Product.objects.filter(pk=self.instance.pk).first() if self.instance.pk else None
+        for field, message in price_errors(fields=touched, current=stored).items():
+            self.add_error(field, message)
+        tenant = cleaned.get("tenant") or getattr(self.instance, "tenant", None)
+        sku = (cleaned.get("sku") or "").strip()
+        if tenant is not None and sku and "sku" in self.changed_data:
+            errors = identity_errors(
+                tenant_id=tenant.pk, product_id=self.instance.pk, sku=sku, variants=[]
+            )
+            for message in errors.get("sku", []):
+                self.add_error("sku", message)
+        return cleaned
+
+
+class VariantFormSet(BaseInlineFormSet):
+    """Variant SKUs must not repeat each other, the product's, or another item's."""
+
+    def clean(self) -> None:
+        super().clean()
+        product = self.instance
+        if product.tenant_id is None:
+            return
+        kept = [
+            form
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE", False)
+        ]
+        for form in kept:
+            for field, message in price_errors(
+                fields=form.cleaned_data, price_fallback=product.price
+            ).items():
+                form.add_error(field, message)
+        errors = identity_errors(
+            tenant_id=product.tenant_id,
+            product_id=product.pk,
+            sku=product.sku,
+            variants=[(index, form.cleaned_data.get("sku", "")) for index, form in enumerate(kept)],
+        )
+        if errors.get("variants"):
+            raise forms.ValidationError(errors["variants"])
+
+
 class ProductVariantInline(admin.TabularInline):
     model = ProductVariant
+    formset = VariantFormSet
     extra = 0
     fields = (
         "sku",
@@ -40,6 +99,7 @@ class ProductImageInline(admin.TabularInline):
 
 @admin.register(Product)
 class ProductAdmin(TenantScopedAdmin):
+    form = ProductForm
     list_display = (
         "name",
         "sku",
@@ -141,3 +201,34 @@ class ProductAdmin(TenantScopedAdmin):
             % {"count": skipped},
             messages.SUCCESS,
         )
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        """After the product and its inlines are saved: identities and one catalog change."""
+        super().save_related(request, form, formsets, change)
+        product = form.instance
+        catalog_written(tenant_id=product.tenant_id, product_ids=[product.pk], strict=True)
+
+    def delete_model(self, request: HttpRequest, obj: Product) -> None:
+        delete_products(tenant_id=obj.tenant_id, product_ids=[obj.pk])
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
+        by_tenant: dict[int, list[int]] = {}
+        for pk, tenant_id in queryset.values_list("pk", "tenant_id"):
+            by_tenant.setdefault(tenant_id, []).append(pk)
+        for tenant_id, ids in by_tenant.items():
+            delete_products(tenant_id=tenant_id, product_ids=ids)
+
+
+@admin.register(IdentityClash)
+class IdentityClashAdmin(TenantScopedAdmin):
+    """SKUs found on two items before the identity rule existed: fix them by giving one item
+    another SKU; the clash disappears on that save, and the item is pushed again."""
+
+    list_display = ("retailer_id", "product", "variant", "held_by", "tenant", "created_at")
+    list_filter = ("tenant",)
+    search_fields = ("retailer_id", "product__name")
+    list_select_related = ("tenant", "product", "variant")
+    readonly_fields = ("tenant", "retailer_id", "product", "variant", "held_by", "created_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

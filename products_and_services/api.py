@@ -8,6 +8,7 @@ from rest_framework.serializers import BaseSerializer
 from products_and_services.filters import ProductFilter
 from products_and_services.models import Product, ProductImage, ProductVariant
 from products_and_services.serializers import ProductSerializer
+from products_and_services.services import delete_products
 from tenants.authentication import TenantPrincipal
 from tenants.permissions import current_tenant
 from tenants.scopes import CATALOG_READ, CATALOG_WRITE
@@ -48,3 +49,6 @@ class ProductViewSet(viewsets.ModelViewSet):
 
     def perform_create(self, serializer: BaseSerializer[Product]) -> None:
         serializer.save()
+
+    def perform_destroy(self, instance: Product) -> None:
+        delete_products(tenant_id=instance.tenant_id, product_ids=[instance.pk])

@@ -36,6 +36,21 @@ CATALOG_FIELDS = (
     "categories",
     "tags",
 )
+# Meta push state: only the push writes these, with targeted UPDATEs, so a full save of a
+# stale instance (loaded before a push finished) can never erase what the push recorded.
+TRACKING_FIELDS = frozenset(
+    {
+        "whatsapp_catalog_id",
+        "meta_sync_attempts",
+        "meta_sync_last_error",
+        "meta_sync_last_attempt",
+        "meta_sync_last_success",
+        "meta_sync_next_attempt",
+        "meta_retailer_id",
+        "meta_payload_hash",
+        "meta_pushed_ids",
+    }
+)
 # The fields whose text the content hash covers (a change means re-indexing).
 CONTENT_FIELDS = frozenset({"name", "short_description", "description", "categories", "tags"})
 
@@ -186,9 +201,12 @@ class Product(models.Model):
         return f"{self.name} ({self.sku})" if self.sku else self.name
 
     def save(self, *args: object, **kwargs: object) -> None:
+        """A full save of an existing row writes every field except the push's tracking state."""
         update_fields = kwargs.get("update_fields")
         if update_fields is None:
             self.refresh_content_hash()
+            if not self._state.adding and self.pk is not None and not kwargs.get("force_insert"):
+                kwargs["update_fields"] = _saved_fields()
         elif set(update_fields) & CONTENT_FIELDS:
             self.refresh_content_hash()
             kwargs["update_fields"] = {*update_fields, "content_hash"}
@@ -207,6 +225,14 @@ class Product(models.Model):
             tags=self.tags or [],
         )
         return self.content_hash
+
+
+def _saved_fields() -> list[str]:
+    return [
+        f.name
+        for f in Product._meta.concrete_fields
+        if not f.primary_key and f.name not in TRACKING_FIELDS
+    ]
 
 
 class ProductVariant(models.Model):
@@ -266,3 +292,52 @@ class ProductImage(models.Model):
 
     def __str__(self) -> str:
         return self.url or self.image.name
+
+
+class CatalogIdentity(models.Model):
+    """Who holds a retailer id (the id Meta knows an item by): one product or variant per tenant.
+
+    The unique constraint is the guarantee; the catalog services keep these rows in step with
+    the SKUs in the same transaction as the write (see `products_and_services.identity`).
+    """
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    retailer_id = models.CharField(max_length=100)
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="identities")
+    variant = models.ForeignKey(
+        ProductVariant, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+
+    class Meta:
+        verbose_name_plural = "catalog identities"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "retailer_id"], name="uniq_retailer_id_per_tenant"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.retailer_id
+
+
+class IdentityClash(models.Model):
+    """A retailer id found on two items (data from before the identity table existed).
+
+    The item listed here is not pushed to Meta until staff give it another SKU.
+    """
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    retailer_id = models.CharField(max_length=100)
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="identity_clashes")
+    variant = models.ForeignKey(
+        ProductVariant, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    held_by = models.CharField(max_length=600, help_text="The item that keeps the id.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["tenant", "retailer_id"], name="identity_clash_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.retailer_id} (also on {self.held_by})"

@@ -8,9 +8,9 @@ from rest_framework import serializers
 from products_and_services.models import CATALOG_FIELDS, Product, ProductImage, ProductVariant
 from products_and_services.sale_windows import sale_window_problem
 from products_and_services.services import (
-    NestedItemError,
+    CatalogRuleError,
     create_product,
-    sku_taken,
+    identity_errors,
     update_product,
 )
 
@@ -129,18 +129,24 @@ class ProductSerializer(serializers.ModelSerializer):
         return _validate_string_list(value)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        tenant = self.context["tenant"]
-        sku = attrs.get("sku", getattr(self.instance, "sku", ""))
-        if sku and sku_taken(tenant=tenant, sku=sku, exclude_id=getattr(self.instance, "pk", None)):
-            raise serializers.ValidationError(
-                {"sku": f"SKU '{sku}' is already used by another product."}
+        """SKUs are checked here for readable errors; the database constraint decides races."""
+        instance = self.instance
+        sku = attrs.get("sku", getattr(instance, "sku", ""))
+        if "variants" in attrs:
+            variants = [(i, v.get("sku", "")) for i, v in enumerate(attrs["variants"])]
+        elif instance is not None:
+            variants = list(instance.variants.values_list("pk", "sku"))
+        else:
+            variants = []
+        if "sku" in attrs or "variants" in attrs:
+            errors = identity_errors(
+                tenant_id=self.context["tenant"].pk,
+                product_id=getattr(instance, "pk", None),
+                sku=sku,
+                variants=variants,
             )
-        price = attrs.get("price", getattr(self.instance, "price", None))
-        sale_price = attrs.get("sale_price", getattr(self.instance, "sale_price", None))
-        if price is not None and sale_price is not None and sale_price > price:
-            raise serializers.ValidationError(
-                {"sale_price": "The sale price cannot exceed the price."}
-            )
+            if errors:
+                raise serializers.ValidationError(errors)
         _check_sale_window(attrs, self.instance)
         return attrs
 
@@ -158,8 +164,8 @@ class ProductSerializer(serializers.ModelSerializer):
             return update_product(
                 product=instance, fields=validated_data, variants=variants, images=images
             )
-        except NestedItemError as exc:
-            raise serializers.ValidationError({exc.field: [str(exc)]}) from exc
+        except CatalogRuleError as exc:
+            raise serializers.ValidationError(exc.errors) from exc
         except IntegrityError as exc:
             # A concurrent writer took the SKU or external id between validation and save.
             raise serializers.ValidationError(

@@ -11,6 +11,7 @@ from django.conf import settings
 from rest_framework.test import APIClient
 
 from products_and_services.models import Product
+from products_and_services.services import create_product
 from tenants.models import Tenant
 from tenants.scopes import ALL_SCOPES
 from tenants.services import IssuedApiKey, issue_api_key
@@ -81,7 +82,9 @@ def make_product(db: None) -> Callable[..., Product]:
             "price": Decimal("10.00"),
         }
         defaults.update(fields)
-        return Product.objects.create(tenant=tenant, **defaults)
+        variants = defaults.pop("variants", ())
+        # Through the catalog service, as every writer: identities, Meta pending, indexing.
+        return create_product(tenant=tenant, fields=defaults, variants=variants)
 
     return _make
 

@@ -84,6 +84,7 @@ def test_every_admin_page_renders(staff: Client) -> None:
         "/admin/integrations/woocommerceeventlog/add/",
         "/admin/knowledge/knowledgedocument/add/",
         "/admin/meta_integration/metadeletion/add/",
+        "/admin/products_and_services/identityclash/add/",
         "/admin/tenants/auditlog/add/",
     ]
     assert len(answers) == 59

@@ -28,9 +28,8 @@ from integrations.models import (
     SyncStatus,
     WebhookLog,
 )
-from knowledge.triggers import schedule_reindex
-from meta_integration.outbox import mark_pending
 from products_and_services.models import Product
+from products_and_services.services import deactivate_products
 from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
@@ -168,8 +167,9 @@ def _record_page(run: SyncRun, result: PageResult, total: int | None, bookmark: 
     if bookmark:
         updates["bookmark"] = bookmark
     SyncRun.objects.filter(pk=run.pk).update(**updates)
-    if result.errors:
-        _append_errors(run, result.errors)
+    notes = result.errors + [f"warning: {w}" for w in result.warnings]
+    if notes:
+        _append_errors(run, notes)
 
 
 def _append_errors(run: SyncRun, errors: list[str]) -> None:
@@ -197,8 +197,11 @@ def _store_page(run: SyncRun, source: PullSource, page: Page, bookmark: str) -> 
         result.failed += 1
         result.errors.append(f"{ref}: {message}")
     if run.mode == SyncMode.FULL:
+        # Listed upstream is seen, whether or not it could be mapped or stored: a record
+        # that failed is reported, never taken for a removal.
+        refs = {r.external_id for r in page.records} | {ref for ref, _ in page.failed_refs}
         SyncSeen.objects.bulk_create(
-            [SyncSeen(run=run, external_id=r.external_id) for r in page.records], batch_size=None
+            [SyncSeen(run=run, external_id=ref) for ref in sorted(refs)], batch_size=None
         )
     _record_page(run, result, page.total, bookmark)
 
@@ -249,22 +252,18 @@ def deactivate_unseen(run: SyncRun, connection_key: str) -> int:
         is_active=True,
     ).exclude(Exists(seen))
     ids = list(gone.values_list("pk", flat=True))
-    if not ids:
-        return 0
-    with transaction.atomic():
-        # A cleared hash makes the product count as changed if it reappears upstream.
-        Product.objects.filter(pk__in=ids).update(
-            is_active=False, external_hash="", updated_at=timezone.now()
-        )
-        mark_pending(ids, tenant_id=run.tenant_id)
-        schedule_reindex(ids, tenant_id=run.tenant_id)
-    return len(ids)
+    # A cleared hash makes the product count as changed if it reappears upstream.
+    return deactivate_products(
+        tenant_id=run.tenant_id, product_ids=ids, changes={"external_hash": ""}
+    )
 
 
 def finish_run(run: SyncRun, connection_key: str | None = None) -> SyncRun:
+    """Removal only on proof: only a full run that stored every record it listed deactivates
+    what upstream no longer lists. A PARTIAL run (any record failed) deactivates nothing."""
     run.refresh_from_db()
     deactivated = 0
-    if run.mode == SyncMode.FULL and connection_key:
+    if run.mode == SyncMode.FULL and connection_key and not run.failed:
         deactivated = deactivate_unseen(run, connection_key)
     status = SyncStatus.PARTIAL if run.failed else SyncStatus.SUCCEEDED
     SyncRun.objects.filter(pk=run.pk).update(

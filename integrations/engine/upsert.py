@@ -17,9 +17,15 @@ from django.utils import timezone
 
 from common.bulk import update_rows
 from integrations.engine.records import ProductRecord, VariantRecord, record_hash
-from knowledge.triggers import schedule_reindex
-from meta_integration.outbox import mark_pending
 from products_and_services.currencies import is_currency_code
+from products_and_services.identity import (
+    CatalogIdentity,
+    Claim,
+    claim_all,
+    find_clashes,
+    holders,
+    item_claims,
+)
 from products_and_services.models import (
     CATALOG_FIELDS,
     ExternalSource,
@@ -27,6 +33,8 @@ from products_and_services.models import (
     ProductImage,
     ProductVariant,
 )
+from products_and_services.rules import normalize_upstream
+from products_and_services.services import catalog_written
 from products_and_services.text_encoding import check_text
 from tenants.models import Tenant
 
@@ -66,10 +74,13 @@ class PageResult:
     unchanged: int = 0
     failed: int = 0
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     changed_ids: list[int] = field(default_factory=list)
+    failed_refs: list[str] = field(default_factory=list)
 
     def fail(self, record: ProductRecord, message: str) -> None:
         self.failed += 1
+        self.failed_refs.append(record.external_id)
         self.errors.append(f"{record.external_id}: {message}")
 
 
@@ -113,10 +124,21 @@ def _field_values(record: ProductRecord, default_currency: str) -> dict[str, Any
 
 @dataclass
 class _Lookup:
-    """Existing rows for a page: by external id, and who holds each SKU."""
+    """Existing rows for a page: by external id, manual products by SKU (for adoption), and
+    who holds each retailer id the page wants (products and variants alike)."""
 
     by_ref: dict[str, Product]
     sku_owner: dict[str, Product]
+    wanted: set[str]
+    tenant_id: int
+    _held: dict[str, CatalogIdentity] | None = None
+
+    @property
+    def held(self) -> dict[str, CatalogIdentity]:
+        """Loaded on first need: a page of unchanged records costs no query for it."""
+        if self._held is None:
+            self._held = holders(tenant_id=self.tenant_id, retailer_ids=self.wanted)
+        return self._held
 
 
 def _load(
@@ -142,7 +164,17 @@ def _load(
         and p.external_id in wanted
     }
     sku_owner = {p.sku: p for p in rows if p.sku}
-    return _Lookup(by_ref=by_ref, sku_owner=sku_owner)
+    wanted = {*skus, *(v.sku.strip() for r in records for v in r.variants if v.sku.strip())}
+    return _Lookup(by_ref=by_ref, sku_owner=sku_owner, wanted=wanted, tenant_id=tenant.pk)
+
+
+def _record_claims(record: ProductRecord, product: Product | None) -> list[Claim]:
+    return item_claims(
+        product_id=getattr(product, "pk", None),
+        sku=record.sku,
+        variants=[(v.external_id, v.sku) for v in record.variants],
+        owner=f"record {record.external_id} of this run",
+    )
 
 
 def upsert_page(
@@ -160,7 +192,7 @@ def upsert_page(
         lookup = _load(tenant, source, connection_key, records)
         to_create: list[tuple[Product, ProductRecord]] = []
         to_update: list[tuple[Product, ProductRecord]] = []
-        claimed_skus: dict[str, str] = {}
+        page_claims: dict[str, Claim] = {}
         seen_refs: set[str] = set()
         for record in records:
             problem = record_problem(record)
@@ -180,18 +212,17 @@ def upsert_page(
             if product is not None and _is_current(product, record, digest, connection_key):
                 result.unchanged += 1
                 continue
-            if sku:
-                owner = lookup.sku_owner.get(sku)
-                holder = claimed_skus.get(sku)
-                if (owner is not None and owner.pk != getattr(product, "pk", None)) or (
-                    holder is not None and holder != record.external_id
-                ):
-                    other = f"product #{owner.pk}" if owner is not None else f"record {holder}"
-                    result.fail(record, f"SKU '{sku}' is already used by {other}")
-                    continue
-                claimed_skus[sku] = record.external_id
-            values = _field_values(record, default_currency)
-            text = check_text(values, repair=tenant.repair_double_encoded_text)
+            claims = _record_claims(record, product)
+            clashes = find_clashes(
+                tenant_id=tenant.pk, claims=claims, held=lookup.held, first=page_claims
+            )
+            if clashes:
+                result.fail(record, clashes[0].message)
+                continue
+            claim_all(page_claims, claims)
+            normalized = normalize_upstream(_field_values(record, default_currency))
+            result.warnings.extend(f"{record.external_id}: {w}" for w in normalized.warnings)
+            text = check_text(normalized.values, repair=tenant.repair_double_encoded_text)
             values = {**text.values, **text.tracking()}
             if product is None:
                 product = Product(tenant=tenant, **values)
@@ -213,11 +244,10 @@ def upsert_page(
             update_rows(Product, [p for p, _ in to_update], UPDATE_FIELDS)
         changed = to_create + to_update
         if changed:
-            _sync_variants(changed)
+            result.warnings.extend(_sync_variants(changed))
             _sync_images(changed)
             result.changed_ids = [p.pk for p, _ in changed]
-            mark_pending(result.changed_ids, tenant_id=tenant.pk)
-            schedule_reindex(result.changed_ids, tenant_id=tenant.pk)
+            catalog_written(tenant_id=tenant.pk, product_ids=result.changed_ids, strict=False)
         result.created, result.updated = len(to_create), len(to_update)
     return result
 
@@ -250,8 +280,12 @@ def _variant_values(variant: VariantRecord, position: int) -> dict[str, Any]:
     }
 
 
-def _sync_variants(changed: list[tuple[Product, ProductRecord]]) -> None:
-    """Match variants by external id: update, create, and delete the ones gone upstream."""
+def _sync_variants(changed: list[tuple[Product, ProductRecord]]) -> list[str]:
+    """Match variants by external id: update, create, and delete the ones gone upstream.
+
+    Returns the rule warnings (see `rules.normalize_upstream`) for the run's log.
+    """
+    warnings: list[str] = []
     ids = [p.pk for p, _ in changed]
     existing: dict[tuple[int, str], ProductVariant] = {
         (v.product_id, v.external_id): v for v in ProductVariant.objects.filter(product_id__in=ids)
@@ -261,7 +295,11 @@ def _sync_variants(changed: list[tuple[Product, ProductRecord]]) -> None:
     to_update: list[ProductVariant] = []
     for product, record in changed:
         for position, variant in enumerate(record.variants):
-            values = _variant_values(variant, position)
+            normalized = normalize_upstream(
+                _variant_values(variant, position), label=f"variant {variant.external_id}"
+            )
+            warnings.extend(f"{record.external_id}: {w}" for w in normalized.warnings)
+            values = normalized.values
             row = existing.get((product.pk, variant.external_id))
             if row is None:
                 to_create.append(
@@ -282,6 +320,7 @@ def _sync_variants(changed: list[tuple[Product, ProductRecord]]) -> None:
         update_rows(ProductVariant, to_update, VARIANT_FIELDS)
     if to_create:
         ProductVariant.objects.bulk_create(to_create, batch_size=None)
+    return warnings
 
 
 def _sync_images(changed: list[tuple[Product, ProductRecord]]) -> None:

@@ -8,12 +8,11 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from django.db import transaction
-from django.utils import timezone
 
 from integrations.engine.records import ProductRecord
 from integrations.engine.upsert import upsert_page
-from meta_integration.outbox import mark_pending
 from products_and_services.models import Product
+from products_and_services.services import deactivate_products
 from tenants.models import Tenant
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -127,13 +126,8 @@ def deactivate_product(
             if confirmed and occurred_at != product.external_updated_at:
                 Product.objects.filter(pk=product.pk).update(external_updated_at=occurred_at)
             return Applied(Outcome.UNCHANGED, product.pk)
-        changes: dict[str, object] = {
-            "is_active": False,
-            "external_hash": "",
-            "updated_at": timezone.now(),
-        }
+        changes: dict[str, object] = {"external_hash": ""}
         if occurred_at is not None:
             changes["external_updated_at"] = occurred_at
-        Product.objects.filter(pk=product.pk).update(**changes)
-        mark_pending([product.pk], tenant_id=tenant.pk)
+        deactivate_products(tenant_id=tenant.pk, product_ids=[product.pk], changes=changes)
     return Applied(Outcome.DEACTIVATED, product.pk)

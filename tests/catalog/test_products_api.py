@@ -504,19 +504,21 @@ def test_a_currency_code_longer_than_any_shop_uses_is_refused(api: APIClient) ->
 def test_duplicate_sku_within_tenant(
     api: APIClient, tenant: Tenant, make_product: Callable[..., Product]
 ) -> None:
-    make_product(tenant, sku="TENT-1")
+    held = make_product(tenant, sku="TENT-1")
     assert post_invalid(api, tent_payload()) == {
-        "sku": ["SKU 'TENT-1' is already used by another product."]
+        "sku": [f"SKU 'TENT-1' is already used by product #{held.pk} 'Product 1'."]
     }
 
 
 def test_patch_to_a_taken_sku(
     api: APIClient, tent: Product, make_product: Callable[..., Product]
 ) -> None:
-    make_product(tent.tenant, sku="LAMP")
+    held = make_product(tent.tenant, sku="LAMP")
     response = api.patch(detail(tent), {"sku": "LAMP"}, format="json")
     assert response.status_code == 400
-    assert response.json() == {"sku": ["SKU 'LAMP' is already used by another product."]}
+    assert response.json() == {
+        "sku": [f"SKU 'LAMP' is already used by product #{held.pk} 'Product 1'."]
+    }
     assert Product.objects.get(pk=tent.pk).sku == "TENT-1"
 
 

@@ -11,6 +11,7 @@ from integrations.engine.records import ProductRecord
 from integrations.engine.upsert import upsert_page
 from knowledge.models import DocumentStatus, KnowledgeDocument
 from products_and_services.models import Product
+from products_and_services.services import create_product, update_product
 from tenants.models import Tenant
 from tests.e2e.conftest import SimulatorHandle, wait_until
 
@@ -44,24 +45,27 @@ def test_description_change_re_indexes_once_and_price_change_never(
     embeddings_sim: SimulatorHandle,
     client_for: Callable[..., APIClient],
 ) -> None:
-    product = Product.objects.create(
+    product = create_product(
         tenant=tenant,
-        name="Trail Tent",
-        sku="TENT",
-        description="Two person tent",
-        price=Decimal("189.50"),
+        fields={
+            "name": "Trail Tent",
+            "sku": "TENT",
+            "description": "Two person tent",
+            "price": Decimal("189.50"),
+        },
     )
     wait_until(lambda: (d := document(product)) and d.status == DocumentStatus.INDEXED)
     assert embedding_calls(embeddings_sim) == 1
 
-    product.price, product.stock_quantity = Decimal("150.00"), 3
-    product.save()
+    update_product(product=product, fields={"price": Decimal("150.00"), "stock_quantity": 3})
     wait_until(lambda: document(product).metadata["price"] == "150.00")  # type: ignore[union-attr]
     assert document(product).metadata["stock_quantity"] == 3  # type: ignore[union-attr]
     assert embedding_calls(embeddings_sim) == 1
 
-    product.description = "Waterproof ultralight shelter with a bathtub floor"
-    product.save()
+    update_product(
+        product=product,
+        fields={"description": "Waterproof ultralight shelter with a bathtub floor"},
+    )
     wait_until(
         lambda: document(product).indexed_content_hash == product.content_hash  # type: ignore[union-attr]
     )

@@ -1,4 +1,5 @@
-"""What queues re-indexing: saves, image changes and the pull upsert, one hook per commit."""
+"""What queues re-indexing: catalog writes (services, image changes, the pull upsert), one hook
+per commit."""
 
 from collections.abc import Callable
 from decimal import Decimal
@@ -10,7 +11,8 @@ from django.db import transaction
 from integrations.engine.records import ProductRecord
 from integrations.engine.upsert import upsert_page
 from knowledge.tasks import sweep_stale_documents
-from products_and_services.models import Product, ProductImage
+from products_and_services.models import Product
+from products_and_services.services import update_product
 from tenants.models import Tenant
 from tests.knowledge.conftest import created_with_indexing_off
 
@@ -51,7 +53,9 @@ def test_image_changes_queue_their_product(
 ) -> None:
     product = created_with_indexing_off(make_product, tenant, indexing_on)
     with django_capture_on_commit_callbacks() as callbacks:
-        ProductImage.objects.create(product=product, url="https://cdn.example.com/a.jpg")
+        update_product(
+            product=product, fields={}, images=[{"url": "https://cdn.example.com/a.jpg"}]
+        )
     assert knowledge_hooks(callbacks) == [(str(tenant.pk), {product.pk})]
 
 
@@ -64,16 +68,15 @@ def test_tracking_only_saves_and_indexing_off_queue_nothing(
 ) -> None:
     product = created_with_indexing_off(make_product, tenant, settings)
     with django_capture_on_commit_callbacks() as callbacks:
-        product.save(update_fields=["meta_sync_attempts"])
+        Product.objects.filter(pk=product.pk).update(meta_sync_attempts=1)
     assert knowledge_hooks(callbacks) == []
     with django_capture_on_commit_callbacks() as callbacks:
-        product.save(update_fields=["stock_quantity"])
+        update_product(product=product, fields={"stock_quantity": 3})
     assert knowledge_hooks(callbacks) == [(str(tenant.pk), {product.pk})]
     transaction.get_connection().run_on_commit.clear()  # start the next check from nothing
     settings.EMBEDDINGS_API_KEY = ""
     with django_capture_on_commit_callbacks() as callbacks:
-        product.description = "Changed"
-        product.save()
+        update_product(product=product, fields={"description": "Changed"})
     assert knowledge_hooks(callbacks) == []
 
 

@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from meta_integration.models import MetaAppConfig, MetaDeletion
 from meta_integration.push import flush_tenant
-from products_and_services.models import Product, ProductVariant
+from products_and_services.models import Product
+from products_and_services.services import delete_products, update_product
 from tenants.models import Tenant
 
 pytestmark = pytest.mark.django_db
@@ -79,7 +80,7 @@ def test_unchanged_payload_is_not_sent_again(
     graph_ok()
     flush_tenant(tenant.pk)
     product.refresh_from_db()
-    product.save()  # a save without a change
+    update_product(product=product, fields={})  # a save without a change
     report = flush_tenant(tenant.pk)
     assert (report.unchanged, report.batch_calls) == (1, 0)
     assert len(responses.calls) == 2
@@ -93,8 +94,7 @@ def test_sku_change_deletes_the_old_id(
     graph_ok()
     flush_tenant(tenant.pk)
     product.refresh_from_db()
-    product.sku = "NEW"
-    product.save()
+    update_product(product=product, fields={"sku": "NEW"})
     flush_tenant(tenant.pk)
     assert [(r["method"], r["data"]["id"]) for r in sent_requests(2)] == [
         ("DELETE", "OLD"),
@@ -107,14 +107,13 @@ def test_sku_change_deletes_the_old_id(
 def test_deactivation_and_deletion_remove_items(
     tenant: Tenant, meta_config: MetaAppConfig, make_product: Callable[..., Product]
 ) -> None:
-    kept, gone = make_product(tenant, sku="K"), make_product(tenant, sku="G")
-    ProductVariant.objects.create(product=gone, sku="G-S", options={"Size": "S"})
+    kept = make_product(tenant, sku="K")
+    gone = make_product(tenant, sku="G", variants=[{"sku": "G-S", "options": {"Size": "S"}}])
     graph_ok()
     flush_tenant(tenant.pk)
     kept.refresh_from_db()
-    kept.is_active = False
-    kept.save()
-    Product.objects.get(pk=gone.pk).delete()
+    update_product(product=kept, fields={"is_active": False})
+    delete_products(tenant_id=tenant.pk, product_ids=[gone.pk])
     report = flush_tenant(tenant.pk)
     assert sorted((r["method"], r["data"]["id"]) for r in sent_requests(2)) == [
         ("DELETE", "G-S"),
@@ -145,12 +144,11 @@ def test_per_item_error_fails_only_that_product(
 
 
 @responses.activate
-def test_server_errors_follow_the_backoff_schedule_then_stop(
+def test_item_rejections_follow_the_backoff_schedule_then_stop(
     tenant: Tenant, meta_config: MetaAppConfig, make_product: Callable[..., Product]
 ) -> None:
-    responses.post(
-        f"{GRAPH}/items_batch", status=500, json={"error": {"code": 2, "message": "Unexpected"}}
-    )
+    """Only Meta's rejection of the item itself costs it an attempt."""
+    graph_ok(errors=[{"line": 0, "id": "A", "message": "Invalid price format"}])
     start = timezone.now().replace(microsecond=0)
     with time_machine.travel(start, tick=False) as clock:
         product = make_product(tenant, sku="A")
@@ -168,13 +166,59 @@ def test_server_errors_follow_the_backoff_schedule_then_stop(
             clock.shift(gap - timedelta(seconds=1))
             assert flush_tenant(tenant.pk).batch_calls == 0  # not due yet
             clock.shift(timedelta(seconds=1))
-        flush_tenant(tenant.pk)
+        report = flush_tenant(tenant.pk)
         row = Product.objects.get(pk=product.pk)
         assert (row.meta_sync_attempts, row.meta_sync_next_attempt) == (5, None)
-        assert row.meta_sync_last_error == "A: Meta API error 2: Unexpected"
+        assert row.meta_sync_last_error == "A: Invalid price format"
+        assert report.gave_up == 1
         clock.shift(timedelta(days=1))
         assert flush_tenant(tenant.pk).batch_calls == 0
-    assert len(responses.calls) == 5
+    assert len([c for c in responses.calls if "items_batch" in c.request.url]) == 5
+
+
+@responses.activate
+def test_an_outage_of_any_length_costs_no_attempt_and_heals_by_itself(
+    tenant: Tenant, meta_config: MetaAppConfig, make_product: Callable[..., Product]
+) -> None:
+    """Four hours of 5xx: the queue pauses with a growing backoff, every product stays pending
+    with 0 attempts, the config says since when Meta is unreachable, and the first flush after
+    Meta recovers pushes everything."""
+    responses.post(
+        f"{GRAPH}/items_batch", status=500, json={"error": {"code": 2, "message": "Unexpected"}}
+    )
+    start = timezone.now().replace(microsecond=0)
+    with time_machine.travel(start, tick=False) as clock:
+        products = [make_product(tenant, sku=f"P{i}") for i in range(3)]
+        pauses = []
+        while timezone.now() < start + timedelta(hours=4):
+            report = flush_tenant(tenant.pk)
+            config = MetaAppConfig.objects.get(pk=meta_config.pk)
+            if report.batch_calls:
+                assert (report.released, report.failed) == (3, 0)
+                pauses.append(config.paused_until - timezone.now())
+            assert config.unreachable_since == start
+            assert config.outage_message == "Meta API error 2: Unexpected"
+            clock.shift(timedelta(seconds=30))
+        # Half the outage so far, at least 30 s: tried at 0, 30, 60, 90 and 150 s, ...
+        assert pauses[:5] == [timedelta(seconds=s) for s in (30, 30, 30, 45, 75)]
+        assert max(pauses) == timedelta(minutes=15)
+        rows = Product.objects.filter(pk__in=[p.pk for p in products])
+        assert {(r.meta_sync_attempts, r.meta_sync_last_error) for r in rows} == {(0, "")}
+        assert all(r.meta_sync_next_attempt <= timezone.now() for r in rows)
+        responses.replace(
+            responses.POST,
+            f"{GRAPH}/items_batch",
+            json={"handles": ["h1"], "validation_status": []},
+        )
+        responses.get(
+            f"{GRAPH}/check_batch_request_status",
+            json={"data": [{"status": "finished", "errors": []}]},
+        )
+        clock.shift(timedelta(minutes=15))
+        assert flush_tenant(tenant.pk).succeeded == 3
+    config = MetaAppConfig.objects.get(pk=meta_config.pk)
+    assert (config.unreachable_since, config.outage_message) == (None, "")
+    assert Product.objects.filter(meta_sync_next_attempt__isnull=False).count() == 0
 
 
 @responses.activate
@@ -194,7 +238,7 @@ def test_throttling_pauses_the_queue_without_burning_attempts(
     assert row.meta_sync_next_attempt <= timezone.now()
     paused = MetaAppConfig.objects.get(pk=meta_config.pk).paused_until
     assert timezone.now() + timedelta(seconds=50) < paused <= timezone.now() + timedelta(seconds=60)
-    assert flush_tenant(tenant.pk).skipped.startswith("throttled by Meta until")
+    assert flush_tenant(tenant.pk).skipped.startswith("throttled by Meta; paused until")
     assert len(responses.calls) == 1
     responses.replace(
         responses.POST, f"{GRAPH}/items_batch", json={"handles": ["h1"], "validation_status": []}
