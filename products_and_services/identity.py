@@ -124,11 +124,9 @@ def claim_all(first: dict[str, Claim], claims: Iterable[Claim]) -> None:
 def _sibling(claim: Claim) -> str:
     if claim.owner:
         return claim.owner
-    if claim.product_id is None:
-        return "another item in the same write"
     if claim.is_variant:
-        return f"another variant of product #{claim.product_id}"
-    return f"product #{claim.product_id} itself"
+        return "another variant of this product"
+    return "the product itself"
 
 
 def stored_claims(product_ids: Iterable[int]) -> list[Claim]:
