@@ -14,7 +14,8 @@ from integrations.shopify.models import ShopifyStore
 from integrations.woocommerce.models import WooCommerceStore
 from integrations.zoho.models import ZohoCredential
 from meta_integration.models import MetaAppConfig
-from products_and_services.models import Product, ProductVariant
+from products_and_services.models import Product
+from products_and_services.services import create_product
 from tenants.models import Tenant
 
 DEMO_PRODUCTS: list[dict[str, Any]] = [
@@ -87,22 +88,26 @@ class Command(BaseCommand):
             fields = dict(spec)
             sku = fields.pop("sku")
             lookup = {"sku": sku} if sku else {"name": fields["name"]}
-            product, was_created = Product.objects.get_or_create(
-                tenant=tenant, **lookup, defaults={**fields, "sku": sku, "currency": "USD"}
+            if Product.objects.filter(tenant=tenant, **lookup).exists():
+                continue
+            variants = (
+                [
+                    {
+                        "sku": f"{sku}-{color[:3].upper()}",
+                        "name": f"{fields['name']} {color}",
+                        "options": {"Color": color},
+                        "stock_quantity": 6,
+                    }
+                    for color in ("Green", "Orange")
+                ]
+                if sku == "DEMO-TENT-2P"
+                else []
             )
-            created += int(was_created)
-            if was_created and sku == "DEMO-TENT-2P":
-                ProductVariant.objects.bulk_create(
-                    ProductVariant(
-                        product=product,
-                        sku=f"{sku}-{color[:3].upper()}",
-                        name=f"{product.name} {color}",
-                        options={"Color": color},
-                        stock_quantity=6,
-                        position=i,
-                    )
-                    for i, color in enumerate(["Green", "Orange"])
-                )
+            # Through the catalog service, as every writer: identities, Meta pending, indexing.
+            create_product(
+                tenant=tenant, fields={**fields, "sku": sku, "currency": "USD"}, variants=variants
+            )
+            created += 1
         MetaAppConfig.objects.get_or_create(
             tenant=tenant,
             defaults={
