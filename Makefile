@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-php plugin-zip lint format bench install install-dev check-schema check-deploy clean messages compilemessages
+.PHONY: fuzz run test test-php plugin-zip lint format bench install install-dev check-schema check-deploy clean messages compilemessages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,12 @@ plugin-zip:
 	mkdir -p var
 	rm -f var/catalog-sync-woocommerce.zip
 	cd wordpress-plugin && python3 -m zipfile -c ../var/catalog-sync-woocommerce.zip catalog-sync-woocommerce
+
+## make fuzz: the catalog state machine (tests/invariants) in rounds with new seeds for
+## FUZZ_MINUTES (default 30) on the configured database; prints how many sequences and steps ran.
+FUZZ_MINUTES ?= 30
+fuzz: install-dev
+	$(BIN)/python scripts/fuzz_catalog.py --minutes $(FUZZ_MINUTES)
 
 lint: install-dev
 	$(BIN)/ruff check .

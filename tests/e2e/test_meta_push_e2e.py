@@ -11,7 +11,8 @@ from django.db import connections
 from meta_integration.models import MetaAppConfig
 from meta_integration.push import flush_tenant
 from meta_integration.tasks import drain_meta_outbox
-from products_and_services.models import Product, ProductVariant
+from products_and_services.models import Product
+from products_and_services.services import create_product, delete_products, update_product
 from tenants.models import Tenant
 from tests.e2e.conftest import MetaHandle, wait_until
 
@@ -26,8 +27,8 @@ def synced(product_id: int) -> bool:
 def test_create_update_delete_reach_the_catalog(
     celery_worker: Any, tenant: Tenant, e2e_meta_config: MetaAppConfig, meta_sim: MetaHandle
 ) -> None:
-    product = Product.objects.create(
-        tenant=tenant, name="Trail Tent", sku="TENT", price=Decimal("189.5")
+    product = create_product(
+        tenant=tenant, fields={"name": "Trail Tent", "sku": "TENT", "price": Decimal("189.5")}
     )
     item = wait_until(lambda: meta_sim.items().get("TENT"))
     assert (item["title"], item["price"], item["availability"]) == (
@@ -36,42 +37,40 @@ def test_create_update_delete_reach_the_catalog(
         "in stock",
     )
 
-    product.price, product.stock_quantity = Decimal("150"), 0
-    product.save()
+    update_product(product=product, fields={"price": Decimal("150"), "stock_quantity": 0})
     wait_until(lambda: meta_sim.items()["TENT"]["price"] == "150.00 USD")
     assert meta_sim.items()["TENT"]["availability"] == "out of stock"
 
-    product.is_active = False
-    product.save()
+    update_product(product=product, fields={"is_active": False})
     wait_until(lambda: "TENT" not in meta_sim.items())
-    product.is_active = True
-    product.save()
+    update_product(product=product, fields={"is_active": True})
     wait_until(lambda: "TENT" in meta_sim.items())
-    Product.objects.get(pk=product.pk).delete()
+    delete_products(tenant_id=tenant.pk, product_ids=[product.pk])
     wait_until(lambda: "TENT" not in meta_sim.items())
 
 
 def test_sku_change_leaves_only_the_new_id(
     celery_worker: Any, tenant: Tenant, e2e_meta_config: MetaAppConfig, meta_sim: MetaHandle
 ) -> None:
-    product = Product.objects.create(tenant=tenant, name="Mug", sku="MUG-OLD", price=Decimal("12"))
+    product = create_product(
+        tenant=tenant, fields={"name": "Mug", "sku": "MUG-OLD", "price": Decimal("12")}
+    )
     wait_until(lambda: "MUG-OLD" in meta_sim.items())
-    product.sku = "MUG-NEW"
-    product.save()
+    update_product(product=product, fields={"sku": "MUG-NEW"})
     wait_until(lambda: set(meta_sim.items()) == {"MUG-NEW"})
 
 
 def test_variants_become_grouped_items(
     celery_worker: Any, tenant: Tenant, e2e_meta_config: MetaAppConfig, meta_sim: MetaHandle
 ) -> None:
-    product = Product.objects.create(tenant=tenant, name="Shirt", sku="SHIRT", price=Decimal("20"))
-    ProductVariant.objects.bulk_create(
-        [
-            ProductVariant(product=product, sku="SHIRT-S", options={"Size": "S"}, stock_quantity=2),
-            ProductVariant(product=product, sku="SHIRT-M", options={"Size": "M"}, stock_quantity=0),
-        ]
+    create_product(
+        tenant=tenant,
+        fields={"name": "Shirt", "sku": "SHIRT", "price": Decimal("20")},
+        variants=[
+            {"sku": "SHIRT-S", "options": {"Size": "S"}, "stock_quantity": 2},
+            {"sku": "SHIRT-M", "options": {"Size": "M"}, "stock_quantity": 0},
+        ],
     )
-    product.save()
     items = wait_until(
         lambda: (lambda i: i if set(i) == {"SHIRT-S", "SHIRT-M"} else None)(meta_sim.items())
     )
@@ -83,12 +82,13 @@ def test_variants_become_grouped_items(
 def test_ineligible_products_are_never_sent(
     celery_worker: Any, tenant: Tenant, e2e_meta_config: MetaAppConfig, meta_sim: MetaHandle
 ) -> None:
-    Product.objects.create(tenant=tenant, name="No SKU", sku="", price=Decimal("1"))
-    Product.objects.create(
-        tenant=tenant, name="Inactive", sku="OFF", price=Decimal("1"), is_active=False
+    create_product(tenant=tenant, fields={"name": "No SKU", "sku": "", "price": Decimal("1")})
+    create_product(
+        tenant=tenant,
+        fields={"name": "Inactive", "sku": "OFF", "price": Decimal("1"), "is_active": False},
     )
-    sentinel = Product.objects.create(
-        tenant=tenant, name="Sentinel", sku="SENTINEL", price=Decimal("1")
+    sentinel = create_product(
+        tenant=tenant, fields={"name": "Sentinel", "sku": "SENTINEL", "price": Decimal("1")}
     )
     wait_until(lambda: synced(sentinel.pk))
     wait_until(lambda: not Product.objects.filter(meta_sync_next_attempt__isnull=False).exists())
@@ -105,8 +105,8 @@ def test_change_saved_while_the_broker_is_down_is_delivered_by_the_drain(
     broker_down_for_producers: Callable[[], Any],
 ) -> None:
     with broker_down_for_producers():
-        product = Product.objects.create(
-            tenant=tenant, name="Lantern", sku="LANTERN", price=Decimal("35")
+        product = create_product(
+            tenant=tenant, fields={"name": "Lantern", "sku": "LANTERN", "price": Decimal("35")}
         )
     assert Product.objects.get(pk=product.pk).meta_sync_next_attempt is not None
     assert meta_sim.items() == {}
