@@ -351,6 +351,9 @@ else:
 META_GRAPH_API_URL = env("META_GRAPH_API_URL", default="https://graph.facebook.com")
 META_CATALOG_INCLUDE_IMAGES = env.bool("META_CATALOG_INCLUDE_IMAGES", default=False)
 META_BATCH_SIZE = env.int("META_BATCH_SIZE", default=3000)
+# A flush's claim on its rows; renewed while the worker works, so a dead worker's batch is
+# claimed again within this time.
+META_CLAIM_LEASE_SECONDS = env.int("META_CLAIM_LEASE_SECONDS", default=120)
 # First retry delay of provider calls (5xx, network), doubling each time, with full jitter.
 PULL_HTTP_BACKOFF_SECONDS = env.float("PULL_HTTP_BACKOFF_SECONDS", default=0.5)
 # Pages a pull fetches ahead while storing the current one (0 = none), so network and

@@ -1,6 +1,6 @@
 """The flush: claim due products and tombstones, send them in batches, record each outcome.
 
-Claiming sets a lease (next attempt = now + LEASE) under `SKIP LOCKED`, so two
+Claiming sets a lease (next attempt = now + `lease()`) under `SKIP LOCKED`, so two
 workers never send the same row and no transaction stays open during HTTP. A row
 edited while its push is in flight gets a fresh pending mark, which the result
 writes leave alone (they only touch rows still holding this lease).
@@ -42,10 +42,16 @@ from products_and_services.models import Product
 
 logger = logging.getLogger(__name__)
 
-# A claim is leased for LEASE and renewed while its worker still works on it, so a batch whose
-# worker died is claimed again within LEASE (not after the broker's visibility timeout).
-LEASE = timedelta(minutes=2)
-RENEW_EVERY = LEASE / 3
+
+def lease() -> timedelta:
+    """How long a claim lasts unless renewed (META_CLAIM_LEASE_SECONDS, default 120 s).
+
+    The worker renews it every third of that while it works, so a batch whose worker died is
+    claimed again within one lease, not after the broker's visibility timeout.
+    """
+    return timedelta(seconds=settings.META_CLAIM_LEASE_SECONDS)
+
+
 MAX_ROUNDS = 50
 STATUS_POLL_DELAYS = (0.2, 0.3, 0.5, 1.0, 2.0, 3.0, 5.0)
 STATUS_TIMEOUT_SECONDS = 300.0
@@ -103,16 +109,16 @@ class Claim:
     def renew(self, *, force: bool = False) -> None:
         """Extend the lease of the rows still held (an edited row has left the claim)."""
         now = timezone.now()
-        if not force and self.renewed_at is not None and now - self.renewed_at < RENEW_EVERY:
+        if not force and self.renewed_at is not None and now - self.renewed_at < lease() / 3:
             return
-        lease = now + LEASE
+        until = now + lease()
         Product.objects.filter(pk__in=self.product_ids, meta_sync_next_attempt=self.lease).update(
-            meta_sync_next_attempt=lease
+            meta_sync_next_attempt=until
         )
         MetaDeletion.objects.filter(pk__in=self.deletion_ids, next_attempt=self.lease).update(
-            next_attempt=lease
+            next_attempt=until
         )
-        self.lease, self.renewed_at = lease, now
+        self.lease, self.renewed_at = until, now
 
 
 @dataclass
@@ -243,7 +249,7 @@ def _claim_ids(
 
 def claim_due(tenant_id: object, limit: int) -> Claim:
     now = timezone.now()
-    claim = Claim(lease=now + LEASE, renewed_at=now)
+    claim = Claim(lease=now + lease(), renewed_at=now)
     with transaction.atomic():
         claim.product_ids = _claim_ids(
             Product.objects.filter(tenant_id=tenant_id),
