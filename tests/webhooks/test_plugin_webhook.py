@@ -203,6 +203,19 @@ def test_sku_conflict_fails_the_event_with_a_reason(
     assert "SKU 'SHOE-1' is already used by product" in event.error
 
 
+def test_a_variant_holding_the_sku_fails_the_event_with_its_name(
+    tenant: Tenant, plugin_client: APIClient, make_product: Callable[..., Product]
+) -> None:
+    """Issue 10, finding 1: a variant's SKU is an identity too."""
+    boots = make_product(tenant, sku="BOOT", name="Boots", variants=[{"sku": "SHOE-1"}])
+    event = accept_and_process(plugin_client, plugin_event())
+    assert (event.processed_successfully, event.outcome) == (False, "failed")
+    assert (
+        event.error == f"SKU 'SHOE-1' is already used by a variant of product #{boots.pk} 'Boots'."
+    )
+    assert Product.objects.filter(tenant=tenant).count() == 1
+
+
 # --- bad input: the right status, nothing written ---
 
 
