@@ -1,0 +1,54 @@
+"""The identity migration on real rows: every SKU gets its row, old clashes are listed."""
+
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+# Tenants at their newest state, so the rows made here fit the table as it is.
+TENANTS = ("tenants", "0002_repair_double_encoded_text_option")
+BEFORE = [("products_and_services", "0006_catalog_identity"), TENANTS]
+AFTER = [("products_and_services", "0007_fill_catalog_identity"), TENANTS]
+
+
+def migrate(targets: list[tuple[str, str]]) -> Any:
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
+    return executor.loader.project_state(targets).apps
+
+
+@pytest.fixture
+def old_apps(transactional_db: None) -> Any:
+    apps = migrate(BEFORE)
+    yield apps
+    migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
+def test_existing_skus_are_claimed_and_clashes_listed(old_apps: Any) -> None:
+    Tenant = old_apps.get_model("tenants", "Tenant")
+    Product = old_apps.get_model("products_and_services", "Product")
+    Variant = old_apps.get_model("products_and_services", "ProductVariant")
+    tenant = Tenant.objects.create(name="Acme", slug="acme")
+    lamp = Product.objects.create(tenant=tenant, name="Desk Lamp", sku="DEMO-LAMP", price=1)
+    knock = Product.objects.create(tenant=tenant, name="Knockoff", sku="KNOCK-1", price=1)
+    stolen = Variant.objects.create(product=knock, sku="DEMO-LAMP")
+    own = Variant.objects.create(product=knock, sku="KNOCK-1-S")
+    twin = Variant.objects.create(product=knock, sku="KNOCK-1-S")
+    simple = Product.objects.create(tenant=tenant, name="Simple", sku="SIMPLE", price=1)
+    Variant.objects.create(product=simple, sku="SIMPLE")  # a default variant: the product itself
+
+    apps = migrate(AFTER)
+    Identity = apps.get_model("products_and_services", "CatalogIdentity")
+    Clash = apps.get_model("products_and_services", "IdentityClash")
+    assert sorted(Identity.objects.values_list("retailer_id", "product_id", "variant_id")) == [
+        ("DEMO-LAMP", lamp.pk, None),
+        ("KNOCK-1", knock.pk, None),
+        ("KNOCK-1-S", knock.pk, own.pk),
+        ("SIMPLE", simple.pk, None),
+    ]
+    assert sorted(Clash.objects.values_list("retailer_id", "variant_id", "held_by")) == [
+        ("DEMO-LAMP", stolen.pk, f"product #{lamp.pk} 'Desk Lamp'"),
+        ("KNOCK-1-S", twin.pk, f"a variant of product #{knock.pk}"),
+    ]
