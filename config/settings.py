@@ -351,6 +351,15 @@ else:
 META_GRAPH_API_URL = env("META_GRAPH_API_URL", default="https://graph.facebook.com")
 META_CATALOG_INCLUDE_IMAGES = env.bool("META_CATALOG_INCLUDE_IMAGES", default=False)
 META_BATCH_SIZE = env.int("META_BATCH_SIZE", default=3000)
+# Who hears when products fail to reach Meta for good (comma-separated addresses).
+CATALOG_ALERT_EMAILS = env.list("CATALOG_ALERT_EMAILS", default=[])
+EMAIL_BACKEND = env(
+    "EMAIL_BACKEND",
+    default="django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="catalog-sync@localhost")
 # A flush's claim on its rows; renewed while the worker works, so a dead worker's batch is
 # claimed again within this time.
 META_CLAIM_LEASE_SECONDS = env.int("META_CLAIM_LEASE_SECONDS", default=120)

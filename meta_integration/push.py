@@ -19,6 +19,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from common.bulk import update_rows
+from meta_integration.alerts import alert_failed_for_good
 from meta_integration.backoff import next_attempt_after
 from meta_integration.client import (
     MetaError,
@@ -501,7 +502,13 @@ def record_products(
     report.succeeded += len(holders)
     report.failed += len(failures)
     report.released += len(released)
-    report.gave_up += sum(1 for p in failed if p.meta_sync_next_attempt is None)
+    gave_up = [p for p in failed if p.meta_sync_next_attempt is None]
+    report.gave_up += len(gave_up)
+    if gave_up:
+        tenant_name = str(gave_up[0].tenant.name) if gave_up[0].tenant_id else ""
+        transaction.on_commit(
+            lambda: alert_failed_for_good(tenant_name=tenant_name, products=gave_up)
+        )
 
 
 def record_held(plans: list[ProductPlan], claim: Claim, report: FlushReport) -> None:

@@ -4,6 +4,7 @@ import json
 from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
@@ -292,3 +293,24 @@ def test_concurrent_claims_never_share_a_product(
     assert len(second.product_ids) == 2
     assert not set(first.product_ids) & set(second.product_ids)
     assert claim_due(tenant.pk, limit=10).empty
+
+
+@responses.activate
+def test_a_product_failing_for_good_sends_one_alert(
+    tenant: Tenant,
+    meta_config: MetaAppConfig,
+    make_product: Callable[..., Product],
+    settings: Any,
+    mailoutbox: list[Any],
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    settings.CATALOG_ALERT_EMAILS = ["ops@example.com"]
+    graph_ok(errors=[{"line": 0, "id": "A", "message": "Invalid price format"}])
+    product = make_product(tenant, sku="A", name="Alpha")
+    Product.objects.filter(pk=product.pk).update(meta_sync_attempts=4)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert flush_tenant(tenant.pk).gave_up == 1
+    assert [(m.subject, m.to) for m in mailoutbox] == [
+        ("[Catalog Sync] 1 product(s) of Acme Outdoor failed to reach Meta", ["ops@example.com"])
+    ]
+    assert f"Alpha (SKU A, product #{product.pk}): A: Invalid price format" in mailoutbox[0].body
