@@ -16,6 +16,7 @@ from integrations.woocommerce.models import WooCommerceStore
 from integrations.woocommerce.source import WooSource
 from meta_integration.models import MetaAppConfig
 from products_and_services.models import Product
+from products_and_services.services import create_product
 from simulators.meta import shown_price
 from tenants.models import Tenant
 from tests.e2e.conftest import MetaHandle, WooHandle, wait_until
@@ -28,14 +29,16 @@ def test_a_sale_scheduled_for_next_week_is_not_on_sale_in_meta_now(
 ) -> None:
     now = timezone.now()
     starts, ends = now + timedelta(days=7), now + timedelta(days=14)
-    Product.objects.create(
+    create_product(
         tenant=tenant,
-        name="Desk lamp",
-        sku="LAMP",
-        price=Decimal("40"),
-        sale_price=Decimal("30"),
-        sale_starts_at=starts,
-        sale_ends_at=ends,
+        fields={
+            "name": "Desk lamp",
+            "sku": "LAMP",
+            "price": Decimal("40"),
+            "sale_price": Decimal("30"),
+            "sale_starts_at": starts,
+            "sale_ends_at": ends,
+        },
     )
     item = wait_until(lambda: meta_sim.items().get("LAMP"))
     assert (item["price"], item["sale_price"]) == ("40.00 USD", "30.00 USD")
