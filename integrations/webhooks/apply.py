@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from django.db import transaction
+from django.utils import timezone
 
 from integrations.engine.records import ProductRecord
 from integrations.engine.upsert import upsert_page

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('products_and_services', '0005_text_encoding_flag'),
+        ('products_and_services', '0006_product_labels_translatable'),
         ('tenants', '0001_initial'),
     ]
 

@@ -57,6 +57,6 @@ def fill(apps: Any, schema_editor: Any) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("products_and_services", "0006_catalog_identity")]
+    dependencies = [("products_and_services", "0007_catalog_identity")]
 
     operations = [migrations.RunPython(fill, migrations.RunPython.noop)]
