@@ -211,7 +211,8 @@ def test_a_variant_holding_the_sku_fails_the_event_with_its_name(
     event = accept_and_process(plugin_client, plugin_event())
     assert (event.processed_successfully, event.outcome) == (False, "failed")
     assert (
-        event.error == f"SKU 'SHOE-1' is already used by a variant of product #{boots.pk} 'Boots'."
+        event.error
+        == f"woo_414: SKU 'SHOE-1' is already used by a variant of product #{boots.pk} 'Boots'."
     )
     assert Product.objects.filter(tenant=tenant).count() == 1
 
