@@ -26,6 +26,9 @@ _CENTS = Decimal("0.01")
 # Meta wants both ends of a sale window; an open end is sent as one of these instants.
 SALE_OPEN_START = datetime(1970, 1, 1, tzinfo=UTC)
 SALE_OPEN_END = datetime(2099, 12, 31, 23, 59, tzinfo=UTC)
+# Sent when there is no sale: Meta keeps fields an UPDATE leaves out, so a sale it holds from an
+# earlier push is ended by a window that closed long ago rather than left running.
+NO_SALE_WINDOW = "1970-01-01T00:00+00:00/1970-01-01T00:01+00:00"
 _MINUTE = timedelta(minutes=1)
 
 
@@ -205,19 +208,18 @@ def _price_fields(
     sale_starts_at: datetime | None = None,
     sale_ends_at: datetime | None = None,
 ) -> dict[str, str]:
-    """The price, and the sale price with its window when there is a sale.
+    """The price, and the sale price with its window.
 
-    A dated sale goes with `sale_price_effective_date`, so Meta itself starts and ends it on
-    time; the payload depends only on stored data, never on the clock.
+    Every item carries `sale_price_effective_date`, so Meta itself starts and ends a sale on
+    time and a sale removed here ends there too (an undated sale gets an open window, no sale
+    a window long closed); the payload depends only on stored data, never on the clock.
     """
     fields = {"price": format_price(price * currency.rate, currency.code)}
-    if sale_price is None or sale_price >= price:
+    window = sale_effective_date(sale_starts_at, sale_ends_at)
+    if sale_price is None or sale_price >= price or window is None:
+        fields["sale_price_effective_date"] = NO_SALE_WINDOW
         return fields
-    if sale_starts_at is not None or sale_ends_at is not None:
-        window = sale_effective_date(sale_starts_at, sale_ends_at)
-        if window is None:
-            return fields  # a window that never opens: no sale at all
-        fields["sale_price_effective_date"] = window
+    fields["sale_price_effective_date"] = window
     fields["sale_price"] = format_price(sale_price * currency.rate, currency.code)
     return fields
 

@@ -7,6 +7,7 @@ import pytest
 import time_machine
 
 from meta_integration.mapping import (
+    NO_SALE_WINDOW,
     MappingContext,
     ProductFacts,
     VariantFacts,
@@ -59,14 +60,27 @@ def variant(sku: str, **overrides: object) -> VariantFacts:
     return VariantFacts(**values)  # type: ignore[arg-type]
 
 
+OPEN = "1970-01-01T00:00+00:00/2099-12-31T23:59+00:00"
+
+
 def prices(product: ProductFacts, variants: list[VariantFacts] | None = None) -> dict[str, dict]:
     items = build_items(product, variants or [], [], CONTEXT)
     keys = ("price", "sale_price", "sale_price_effective_date")
     return {i.retailer_id: {k: i.data[k] for k in keys if k in i.data} for i in items}
 
 
-def test_an_undated_sale_has_no_effective_date() -> None:
-    assert prices(facts()) == {"LAMP": {"price": "40.00 EUR", "sale_price": "30.00 EUR"}}
+def test_an_undated_sale_runs_in_an_open_window() -> None:
+    """Sent explicitly, so a window from an earlier push does not linger in Meta."""
+    assert prices(facts()) == {
+        "LAMP": {"price": "40.00 EUR", "sale_price": "30.00 EUR", "sale_price_effective_date": OPEN}
+    }
+
+
+def test_no_sale_sends_a_window_long_closed() -> None:
+    """Meta keeps fields an UPDATE leaves out: a sale removed here must end there too."""
+    assert prices(facts(sale_price=None)) == {
+        "LAMP": {"price": "40.00 EUR", "sale_price_effective_date": NO_SALE_WINDOW}
+    }
 
 
 def test_a_dated_sale_carries_its_window_in_meta_format() -> None:
@@ -104,13 +118,15 @@ def test_open_ends_become_far_instants() -> None:
 def test_a_window_that_never_opens_sends_no_sale(starts: datetime, ends: datetime) -> None:
     assert sale_effective_date(starts, ends) is None
     assert prices(facts(sale_starts_at=starts, sale_ends_at=ends)) == {
-        "LAMP": {"price": "40.00 EUR"}
+        "LAMP": {"price": "40.00 EUR", "sale_price_effective_date": NO_SALE_WINDOW}
     }
 
 
 def test_no_sale_when_the_sale_is_not_lower_even_with_a_window() -> None:
     product = facts(sale_price=Decimal("40"), sale_starts_at=START, sale_ends_at=END)
-    assert prices(product) == {"LAMP": {"price": "40.00 EUR"}}
+    assert prices(product) == {
+        "LAMP": {"price": "40.00 EUR", "sale_price_effective_date": NO_SALE_WINDOW}
+    }
 
 
 def test_variants_use_their_own_window_or_the_products() -> None:
@@ -134,7 +150,11 @@ def test_variants_use_their_own_window_or_the_products() -> None:
             "sale_price": "30.00 EUR",
             "sale_price_effective_date": "2026-12-07T00:00+00:00/2026-12-14T23:59+00:00",
         },
-        "GREEN": {"price": "50.00 EUR", "sale_price": "44.00 EUR"},
+        "GREEN": {
+            "price": "50.00 EUR",
+            "sale_price": "44.00 EUR",
+            "sale_price_effective_date": OPEN,
+        },
     }
 
 

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from meta_integration.mapping import (
     DESCRIPTION_LIMIT,
+    NO_SALE_WINDOW,
     TITLE_LIMIT,
     ImageFacts,
     MappingContext,
@@ -74,6 +75,7 @@ def test_simple_product_maps_every_required_field() -> None:
         "brand": "Acme Outdoor",
         "price": "189.50 EUR",
         "availability": "in stock",
+        "sale_price_effective_date": NO_SALE_WINDOW,
     }
 
 
