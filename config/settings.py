@@ -448,11 +448,16 @@ JAZZMIN_SETTINGS = {
     # Right-to-left touches for Persian (scoped to [dir="rtl"]; LTR pages are unaffected).
     "custom_css": "tenants/admin-rtl.css",
     "show_ui_builder": False,
+    # Everything the admin loads comes from this server: no Google Fonts (the admin works
+    # offline and tells no third party who is looking at it).
+    "use_google_fonts_cdn": False,
+    "custom_css": "dashboard/admin.css",
     "changeform_format": "horizontal_tabs",
     "related_modal_active": True,
 }
 JAZZMIN_UI_TWEAKS = {
-    "theme": "flatly",
+    # Bootstrap's own theme: the bootswatch themes like flatly @import Google Fonts.
+    "theme": "default",
     "navbar": "navbar-white navbar-light",
     "sidebar": "sidebar-dark-primary",
 }

@@ -132,11 +132,14 @@ class SyncRunAdmin(TenantScopedAdmin):
         colour = STATUS_COLOURS.get(run.status, "#1565c0")
         if run.is_active and not run.total:
             return format_html(
+                '<div class="cs-progress" data-status="{}" data-processed="{}" data-total="">'
                 '<div class="progress" style="width:160px;height:12px" role="progressbar" '
                 'aria-label="Sync progress, total not known yet">'
                 '<div class="progress-bar progress-bar-striped progress-bar-animated" '
                 'style="width:100%;background-color:{}"></div></div>'
-                "<small>{} processed (total not known yet)</small>",
+                "<small>{} processed (total not known yet)</small></div>",
+                run.status,
+                run.processed,
                 colour,
                 run.processed,
             )
@@ -153,10 +156,14 @@ class SyncRunAdmin(TenantScopedAdmin):
         else:
             label = f"{run.processed} items"
         return format_html(
+            '<div class="cs-progress" data-status="{}" data-processed="{}" data-total="{}">'
             '<div class="progress" style="width:160px;height:12px;background:#e9ecef" '
             'role="progressbar" aria-valuenow="{}" aria-valuemin="0" aria-valuemax="100">'
             '<div class="progress-bar" style="width:{}%;background-color:{}"></div></div>'
-            "<small>{}</small>",
+            "<small>{}</small></div>",
+            run.status,
+            run.processed,
+            run.total,
             percent,
             percent,
             colour,
@@ -530,11 +537,11 @@ class ZohoCredentialAdmin(ConnectionAdmin):
         colour = {"Valid": "#2e7d32", "Expired": "#ef6c00"}.get(obj.token_status, "#757575")
         return format_html('<b style="color:{}">{}</b>', colour, obj.token_status)
 
-    @admin.display(description="Client secret")
+    @admin.display(description="Stored client secret")
     def secret(self, obj: ZohoCredential) -> str:
         return mask(obj.client_secret)
 
-    @admin.display(description="Refresh token")
+    @admin.display(description="Stored refresh token")
     def refresh(self, obj: ZohoCredential) -> str:
         return mask(obj.refresh_token)
 
@@ -585,7 +592,7 @@ class WooCommerceStoreAdmin(ConnectionAdmin):
     list_select_related = ("tenant",)
     readonly_fields = ("key", "last_run")
 
-    @admin.display(description="Consumer key")
+    @admin.display(description="Stored consumer key")
     def key(self, obj: WooCommerceStore) -> str:
         return mask(obj.consumer_key)
 
@@ -622,7 +629,7 @@ class ShopifyStoreAdmin(ConnectionAdmin):
     list_select_related = ("tenant",)
     readonly_fields = ("token", "last_run")
 
-    @admin.display(description="Access token")
+    @admin.display(description="Stored access token")
     def token(self, obj: ShopifyStore) -> str:
         return mask(obj.access_token)
 

@@ -68,7 +68,7 @@ class MetaAppConfigAdmin(TenantScopedAdmin):
     )
     actions = ("run_connection_test",)
 
-    @admin.display(description="Access token")
+    @admin.display(description="Stored access token")
     def token(self, obj: MetaAppConfig) -> str:
         return mask(obj.access_token)
 

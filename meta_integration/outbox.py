@@ -57,10 +57,13 @@ def record_deletions(*, tenant_id: object, retailer_ids: Iterable[str], product_
 
 def reset_attempts(products: QuerySet[Product]) -> int:
     """Admin reset: clear the failure state and push again now."""
+    # Read the tenants first: a queryset filtered on the failure state (the admin's "Failed"
+    # filter) is empty once the update has cleared it, and no push would be queued.
+    tenant_ids = set(products.values_list("tenant_id", flat=True).distinct())
     count = products.update(
         meta_sync_attempts=0, meta_sync_last_error="", meta_sync_next_attempt=timezone.now()
     )
-    for tenant_id in set(products.values_list("tenant_id", flat=True).distinct()):
+    for tenant_id in tenant_ids:
         schedule_flush(tenant_id)
     return count
 

@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.html import format_html
 
 from tenants.admin_scoping import TenantScopedAdmin, allowed_tenants
 from tenants.models import AuditLog, Tenant, TenantApiKey
@@ -49,6 +50,9 @@ class TenantApiKeyAdmin(TenantScopedAdmin):
     search_fields = ("name", "prefix")
     list_select_related = ("tenant",)
     actions = ("revoke_keys",)
+
+    class Media:
+        js = ("dashboard/copy.js",)
 
     def get_form(self, request: HttpRequest, obj: TenantApiKey | None = None, **kwargs: Any) -> Any:
         if obj is None:
@@ -106,7 +110,12 @@ class TenantApiKeyAdmin(TenantScopedAdmin):
         obj._state.adding = False
         messages.warning(
             request,
-            f"Copy this API key now; it will not be shown again: {issued.plain_key}",
+            format_html(
+                'Copy this API key now; it will not be shown again: <code id="cs-new-api-key">{}'
+                '</code> <button type="button" class="btn btn-sm btn-light" '
+                'data-copy-target="cs-new-api-key">Copy</button>',
+                issued.plain_key,
+            ),
         )
 
     def has_delete_permission(self, request: HttpRequest, obj: TenantApiKey | None = None) -> bool:

@@ -181,8 +181,12 @@ def test_api_key_add_shows_plain_key_once(superuser_client: Client, tenant: Tena
     texts = [str(m) for m in get_messages(response.wsgi_request)]
     key_messages = [t for t in texts if t.startswith("Copy this API key now")]
     assert len(key_messages) == 1
-    plain_key = key_messages[0].rsplit(" ", 1)[1]
-    assert key_messages[0] == f"Copy this API key now; it will not be shown again: {plain_key}"
+    plain_key = key_messages[0].split('<code id="cs-new-api-key">', 1)[1].split("</code>")[0]
+    assert key_messages[0] == (
+        "Copy this API key now; it will not be shown again: "
+        f'<code id="cs-new-api-key">{plain_key}</code> <button type="button" '
+        'class="btn btn-sm btn-light" data-copy-target="cs-new-api-key">Copy</button>'
+    )
     assert row.key_hash == hash_key(plain_key)
     assert texts == [
         key_messages[0],

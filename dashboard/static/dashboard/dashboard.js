@@ -17,9 +17,14 @@
       { label: "Failed", data: data.runs_failed, backgroundColor: "#c62828" }] },
     options: Object.assign({}, common, { plugins: { legend: { display: true } },
       scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } } } }) });
+  function shortLabel(value) {
+    var label = this.getLabelForValue(value);
+    return label.length > 26 ? label.slice(0, 25) + "\u2026" : label;
+  }
   if (data.reasons.length) {
     draw("cs-chart-reasons", { type: "bar", options: Object.assign({}, common, { indexAxis: "y",
-      scales: { x: { beginAtZero: true, ticks: { precision: 0 } } } }),
+      scales: { x: { beginAtZero: true, ticks: { precision: 0 } },
+                y: { ticks: { callback: shortLabel } } } }),
       data: { labels: data.reasons, datasets: [{ label: "Items", data: data.reason_counts, backgroundColor: "#ef6c00" }] } });
   }
 })();
