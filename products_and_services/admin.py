@@ -14,6 +14,12 @@ from django.http import HttpRequest
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from products_and_services.admin_forms import CommaListField, OptionsField
+from products_and_services.audit import (
+    product_snapshot,
+    record_product_change,
+    record_product_deleted,
+)
 from products_and_services.currencies import format_shop_price
 from products_and_services.models import IdentityClash, Product, ProductImage, ProductVariant
 from products_and_services.rules import price_errors
@@ -25,9 +31,30 @@ from products_and_services.services import (
 )
 from products_and_services.text_encoding import TextEncoding, inspect_product
 from tenants.admin_scoping import TenantScopedAdmin
+from tenants.services import actor_for_user
+
+
+class ProductVariantForm(forms.ModelForm):
+    options = OptionsField(widget=forms.TextInput(attrs={"size": 18}))
+
+    class Meta:
+        model = ProductVariant
+        fields = ("sku", "name", "options", "position")  # the inline lists the rest
+        widgets = {
+            "sku": forms.TextInput(attrs={"size": 12}),
+            "name": forms.TextInput(attrs={"size": 16}),
+            "position": forms.NumberInput(attrs={"style": "width:4.5em"}),
+        }
 
 
 class ProductForm(forms.ModelForm):
+    categories = CommaListField()
+    tags = CommaListField()
+
+    class Meta:
+        model = Product
+        fields = ("categories", "tags")  # the admin's fieldsets name the rest
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         touched = {name: cleaned.get(name) for name in self.changed_data if name in cleaned}
@@ -74,8 +101,11 @@ class VariantFormSet(BaseInlineFormSet):
 
 
 class ProductVariantInline(admin.TabularInline):
+    """Compact: narrow inputs, and the inline scrolls inside its card on small screens."""
+
     model = ProductVariant
     formset = VariantFormSet
+    form = ProductVariantForm
     extra = 0
     fields = (
         "sku",
@@ -125,6 +155,18 @@ class ProductAdmin(TenantScopedAdmin):
         "text_encoding_fields",
     )
     actions = ("repair_text",)
+
+    def save_model(self, request: HttpRequest, obj: Product, form: Any, change: bool) -> None:
+        """Check the text like every other writer does, save, and audit who changed what."""
+        inspect_product(obj, repair=obj.tenant.repair_double_encoded_text)
+        before = None
+        if change:
+            before = product_snapshot(Product.objects.get(pk=obj.pk))
+        super().save_model(request, obj, form, change)
+        record_product_change(
+            product=obj, actor=actor_for_user(request.user), before=before, via="admin"
+        )
+
     fieldsets = (
         (None, {"fields": ("tenant", "name", "sku", "is_active", "brand", "product_type")}),
         (
@@ -171,11 +213,6 @@ class ProductAdmin(TenantScopedAdmin):
         ),
     )
 
-    def save_model(self, request: HttpRequest, obj: Product, form: Any, change: bool) -> None:
-        """Text typed or pasted here is checked like every other writer's."""
-        inspect_product(obj, repair=obj.tenant.repair_double_encoded_text)
-        super().save_model(request, obj, form, change)
-
     @admin.display(description=_("Price"), ordering="price")
     def shop_price(self, obj: Product) -> str:
         """In the shop's currency format, for the admin's language (۸۵۰٬۰۰۰ تومان in Persian)."""
@@ -209,9 +246,13 @@ class ProductAdmin(TenantScopedAdmin):
         catalog_written(tenant_id=product.tenant_id, product_ids=[product.pk], strict=True)
 
     def delete_model(self, request: HttpRequest, obj: Product) -> None:
+        record_product_deleted(product=obj, actor=actor_for_user(request.user), via="admin")
         delete_products(tenant_id=obj.tenant_id, product_ids=[obj.pk])
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
+        actor = actor_for_user(request.user)
+        for product in queryset.select_related("tenant"):
+            record_product_deleted(product=product, actor=actor, via="admin")
         by_tenant: dict[int, list[int]] = {}
         for pk, tenant_id in queryset.values_list("pk", "tenant_id"):
             by_tenant.setdefault(tenant_id, []).append(pk)

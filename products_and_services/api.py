@@ -5,6 +5,11 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
 from rest_framework.serializers import BaseSerializer
 
+from products_and_services.audit import (
+    product_snapshot,
+    record_product_change,
+    record_product_deleted,
+)
 from products_and_services.filters import ProductFilter
 from products_and_services.models import Product, ProductImage, ProductVariant
 from products_and_services.serializers import ProductSerializer
@@ -48,7 +53,16 @@ class ProductViewSet(viewsets.ModelViewSet):
         return context
 
     def perform_create(self, serializer: BaseSerializer[Product]) -> None:
-        serializer.save()
+        product = serializer.save()
+        record_product_change(product=product, actor=str(self.request.user), before=None, via="api")
+
+    def perform_update(self, serializer: BaseSerializer[Product]) -> None:
+        before = product_snapshot(serializer.instance)
+        product = serializer.save()
+        record_product_change(
+            product=product, actor=str(self.request.user), before=before, via="api"
+        )
 
     def perform_destroy(self, instance: Product) -> None:
+        record_product_deleted(product=instance, actor=str(self.request.user), via="api")
         delete_products(tenant_id=instance.tenant_id, product_ids=[instance.pk])

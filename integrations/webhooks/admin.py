@@ -25,6 +25,7 @@ from integrations.woocommerce.models import WooCommerceStore
 from tenants.admin_scoping import TenantScopedAdmin, allowed_tenants
 from tenants.services import actor_for_user
 
+SYNC_RUN_EVENT = "product_sync"  # the row each sync run leaves (integrations.engine.runs)
 STATUS_COLOURS = {
     "queued": "#757575",
     "success": "#2e7d32",
@@ -186,7 +187,8 @@ class WooCommerceEventLogAdmin(ReadOnlyLogAdmin):
 
 @admin.register(WebhookLog)
 class WebhookLogAdmin(ReadOnlyLogAdmin):
-    """Every store delivery (and one row per sync run), with what became of it."""
+    """Every store delivery, with what became of it. Pull runs also leave a row each
+    (event `product_sync`); they belong to Sync runs, so this list leaves them out."""
 
     list_display = (
         "received_at",
@@ -209,6 +211,9 @@ class WebhookLogAdmin(ReadOnlyLogAdmin):
         return format_html(
             '<b style="color:{}">{}</b>', STATUS_COLOURS.get(log.status, "#000"), log.status
         )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[WebhookLog]:
+        return super().get_queryset(request).exclude(event=SYNC_RUN_EVENT)
 
     @admin.action(description="Replay selected failed deliveries")
     def replay(self, request: HttpRequest, queryset: QuerySet[WebhookLog]) -> None:
