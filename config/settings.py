@@ -392,6 +392,8 @@ KNOWLEDGE_CHUNK_WORDS = env.int("KNOWLEDGE_CHUNK_WORDS", default=300)
 KNOWLEDGE_CHUNK_OVERLAP = env.int("KNOWLEDGE_CHUNK_OVERLAP", default=40)
 # Most chunks one semantic search compares (newest documents first), so a request stays bounded.
 KNOWLEDGE_SEARCH_MAX_CHUNKS = env.int("KNOWLEDGE_SEARCH_MAX_CHUNKS", default=20000)
+# Semantic hits scoring below this cosine similarity are left out (0 = keep every hit).
+KNOWLEDGE_SEARCH_MIN_SCORE = env.float("KNOWLEDGE_SEARCH_MIN_SCORE", default=0.25)
 
 # --- Admin (Jazzmin) ---
 JAZZMIN_SETTINGS = {

@@ -84,7 +84,10 @@ def _semantic(
         score = cosine(vector, embedding)
         if score > best.get(product_id, -2.0):
             best[product_id] = score
-    top = heapq.nsmallest(limit, best.items(), key=lambda kv: (-kv[1], kv[0]))
+    # Below the floor a product is not related to the query: better no hit than a padded list.
+    floor = settings.KNOWLEDGE_SEARCH_MIN_SCORE
+    relevant = [(pk, score) for pk, score in best.items() if score >= floor]
+    top = heapq.nsmallest(limit, relevant, key=lambda kv: (-kv[1], kv[0]))
     products = Product.objects.filter(tenant=tenant).in_bulk([pk for pk, _ in top])
     return [SearchHit(products[pk], round(score, 6)) for pk, score in top if pk in products]
 

@@ -44,7 +44,8 @@ SIMULATORS = {
         int(os.environ.get("SHOPIFY_SIM_PORT", "8104")),
         ["--seed", "300", "--latency-ms", "20"],
     ),
-    "embeddings": (EMBEDDINGS_SIM_PORT, ["--latency-ms", "20"]),
+    # 512 slots: few unrelated words collide, so the demo's search ranks by the words shared.
+    "embeddings": (EMBEDDINGS_SIM_PORT, ["--latency-ms", "20", "--dimensions", "512"]),
 }
 
 

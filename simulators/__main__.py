@@ -54,9 +54,14 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--latency-ms", type=int, default=0)
     parser.add_argument("--seed", type=int, default=0, help="How many upstream products to create.")
+    parser.add_argument(
+        "--dimensions", type=int, default=0, help="Embeddings: vector length when not requested."
+    )
     args = parser.parse_args(argv)
     app = REGISTRY[args.name](args.seed)
     app.configure(latency_ms=args.latency_ms)
+    if args.dimensions:
+        app.configure(dimensions=args.dimensions)
     server = SimulatorServer(app, host=args.host, port=args.port)
     print(f"{args.name} simulator on {server.url}", flush=True)
     with contextlib.suppress(KeyboardInterrupt):

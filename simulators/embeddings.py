@@ -1,7 +1,8 @@
 """An OpenAI-compatible `POST /v1/embeddings` stand-in with deterministic vectors.
 
-Each text becomes a hashed bag of words: every lower-cased word adds ±1 to one of
-`dimensions` slots (chosen by its SHA-256), and the vector is L2-normalised. Texts that
+Each text becomes a hashed bag of words: every lower-cased word, crudely stemmed (so "tents"
+and "tent" agree), adds ±1 to one of `dimensions` slots (chosen by its SHA-256), and the vector
+is L2-normalised. More slots mean fewer unrelated words colliding (the demo asks for 512). Texts that
 share words therefore have a higher cosine similarity, and the same text always gets the
 same vector, so tests can assert rankings. Like the real API it wants a Bearer key
 (401 with an OpenAI-style error body otherwise), accepts a string or a list of at most
@@ -31,11 +32,19 @@ def openai_error(
     )
 
 
+def word_stem(word: str) -> str:
+    """A crude English stem, so related word forms share a slot: tents/tent, sleeping/sleep."""
+    for suffix, keep in (("ing", 4), ("es", 4), ("s", 3)):
+        if word.endswith(suffix) and len(word) - len(suffix) >= keep and not word.endswith("ss"):
+            return word[: -len(suffix)]
+    return word
+
+
 def embed_text(text: str, dimensions: int) -> list[float]:
-    """The deterministic hashed bag-of-words vector of `text` (unit length unless wordless)."""
+    """The deterministic hashed bag-of-stems vector of `text` (unit length unless wordless)."""
     vector = [0.0] * dimensions
     for word in WORD.findall(text.lower()):
-        digest = hashlib.sha256(word.encode()).digest()
+        digest = hashlib.sha256(word_stem(word).encode()).digest()
         slot = int.from_bytes(digest[:8], "big") % dimensions
         vector[slot] += 1.0 if digest[8] & 1 else -1.0
     norm = math.sqrt(sum(x * x for x in vector))

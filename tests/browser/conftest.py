@@ -176,13 +176,6 @@ def shop(
     from tests.integrations.conftest import make_credential
 
     settings.ZOHO_PAGE_CONCURRENCY = 1  # one page at a time, so a run's progress can be seen
-    MetaAppConfig.objects.create(
-        tenant=tenant,
-        access_token="e2e-token",
-        catalog_id=CATALOG_ID,
-        default_product_url="https://shop.example.com/",
-        currency="USD",
-    )
     products = {
         name: Product.objects.create(
             tenant=tenant, name=name, sku=sku, price=Decimal("19.00"), currency="USD"
@@ -208,6 +201,15 @@ def shop(
         meta_sync_attempts=2,
         meta_sync_next_attempt=now + timedelta(hours=1),
         meta_sync_last_error="JACKET-3: Price is missing",
+    )
+    # The Meta config comes last: pushes queued by the creations above find no config and
+    # leave the states just set alone, and none of them is due any more.
+    MetaAppConfig.objects.create(
+        tenant=tenant,
+        access_token="e2e-token",
+        catalog_id=CATALOG_ID,
+        default_product_url="https://shop.example.com/",
+        currency="USD",
     )
     zoho = make_credential(tenant, base_url=zoho_sim.url)
     store = WooCommerceStore.objects.create(

@@ -61,10 +61,9 @@ def test_semantic_search_ranks_by_best_chunk(
     assert response.status_code == 200
     body = response.json()
     assert (body["query"], body["mode"]) == ("waterproof tent", "semantic")
-    # Ties (no shared words, score 0) go to the lower product id.
+    # The mug shares no word (score 0): below the relevance floor, it is not padded in.
     assert [(n, h["score"]) for n, h in zip(names(body), body["results"], strict=True)] == [
         ("Trail Tent", 0.639602),
-        ("Enamel Mug", 0.0),
     ]
     assert body["results"][0]["product"] == {
         "id": catalog["tent"].pk,
@@ -97,8 +96,25 @@ def test_semantic_search_never_returns_another_tenants_products(
     body = api.get(URL, {"q": "waterproof trail tent", "limit": 50}).json()
     assert body["mode"] == "semantic"
     ids = {hit["product"]["id"] for hit in body["results"]}
-    assert ids == {p.pk for p in catalog.values()}
+    assert ids == {catalog["tent"].pk}
     assert rival.pk not in ids
+
+
+def test_without_a_floor_unrelated_products_pad_the_list(
+    api: APIClient,
+    tenant: Tenant,
+    catalog: dict[str, Product],
+    embeddings_api: responses.RequestsMock,
+    settings: Any,
+) -> None:
+    settings.KNOWLEDGE_SEARCH_MIN_SCORE = 0
+    index_all(tenant)
+    body = api.get(URL, {"q": "waterproof tent", "limit": 2}).json()
+    # Ties (no shared words, score 0) go to the lower product id.
+    assert [(n, h["score"]) for n, h in zip(names(body), body["results"], strict=True)] == [
+        ("Trail Tent", 0.639602),
+        ("Enamel Mug", 0.0),
+    ]
 
 
 def test_semantic_search_costs_a_fixed_number_of_queries(
