@@ -2,8 +2,8 @@
 
 Each text becomes a hashed bag of words: every lower-cased word, crudely stemmed (so "tents"
 and "tent" agree), adds ±1 to one of `dimensions` slots (chosen by its SHA-256), and the vector
-is L2-normalised. More slots mean fewer unrelated words colliding (the demo asks for 512). Texts that
-share words therefore have a higher cosine similarity, and the same text always gets the
+is L2-normalised. More slots mean fewer unrelated words colliding (the demo asks for 512).
+Texts that share words therefore have a higher cosine similarity, and the same text always gets the
 same vector, so tests can assert rankings. Like the real API it wants a Bearer key
 (401 with an OpenAI-style error body otherwise), accepts a string or a list of at most
 `max_inputs` non-empty strings (OpenAI allows 2,048), honours an optional `dimensions`,
