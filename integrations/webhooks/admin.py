@@ -82,6 +82,10 @@ class IntegrationTokenAdmin(TenantScopedAdmin):
     search_fields = ("name", "prefix")
     list_select_related = ("tenant", "store")
     actions = ("revoke_tokens",)
+
+    class Media:
+        js = ("dashboard/copy.js",)
+
     editable_fields = ("name", "store")
     shown_fields = (
         "tenant",
@@ -127,7 +131,13 @@ class IntegrationTokenAdmin(TenantScopedAdmin):
             setattr(obj, model_field.attname, getattr(issued.token, model_field.attname))
         obj._state.adding = False
         messages.warning(
-            request, f"Copy this token now; it will not be shown again: {issued.plain_token}"
+            request,
+            format_html(
+                'Copy this token now; it will not be shown again: <code id="cs-new-token">{}'
+                '</code> <button type="button" class="btn btn-sm btn-light" '
+                'data-copy-target="cs-new-token">Copy</button>',
+                issued.plain_token,
+            ),
         )
 
     def formfield_for_foreignkey(
