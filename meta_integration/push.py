@@ -206,8 +206,16 @@ def plan_for(product: Product, context: MappingContext) -> ProductPlan:
             raise HeldBack(reason)
         items = build_items(*product_facts(product), context)
     except HeldBack as held:
+        # What Meta holds for it goes, as for an inactive product: an item that cannot be
+        # pushed as it stands must not stay on sale at its old values. An id another item
+        # holds (a clash) is that item's, and is never deleted on this one's account.
+        clashing = {c.retailer_id for c in product.identity_clashes.all()}
         return ProductPlan(
-            product=product, items=[], deletes=set(), hash="", held_reason=held.reason
+            product=product,
+            items=[],
+            deletes=set(product.meta_pushed_ids or []) - clashing,
+            hash="",
+            held_reason=held.reason,
         )
     desired = {item.retailer_id for item in items}
     return ProductPlan(
@@ -220,7 +228,7 @@ def plan_for(product: Product, context: MappingContext) -> ProductPlan:
 
 def needs_sending(plan: ProductPlan) -> bool:
     if plan.held_reason:
-        return False
+        return bool(plan.deletes)
     if not plan.items and not plan.deletes:
         return False  # nothing Meta holds or should hold (no SKU, inactive, never pushed)
     already = set(plan.product.meta_pushed_ids or [])
@@ -468,7 +476,7 @@ def record_products(
                 holders.append(product)
                 if still_claimed:
                     product.meta_sync_attempts = 0
-                    product.meta_sync_last_error = ""
+                    product.meta_sync_last_error = plan.held_reason[:ERROR_LIMIT]
                     product.meta_sync_next_attempt = None
                     done.append(product)
                 continue
@@ -593,7 +601,7 @@ def push_claim(
     )
     plans = [plan_for(product, context) for product in products]
     to_send = [plan for plan in plans if needs_sending(plan)]
-    record_held([plan for plan in plans if plan.held_reason], claim, report)
+    record_held([p for p in plans if p.held_reason and not needs_sending(p)], claim, report)
     record_unchanged(
         [plan for plan in plans if not plan.held_reason and not needs_sending(plan)],
         claim,
