@@ -1,6 +1,7 @@
 """Plugin events: record once per event id, then apply through the engine in a task."""
 
 from contextlib import nullcontext
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
@@ -50,6 +51,57 @@ def record_event(
             )
     except IntegrityError:
         return None
+
+
+@dataclass(frozen=True)
+class Received:
+    """What the webhook answers for one event: accepted (stored, `event_pk` set), duplicate
+    (this event id was already stored) or refused (with the field errors)."""
+
+    event_id: str
+    status: str
+    event_pk: int | None = None
+    errors: dict[str, Any] = field(default_factory=dict)
+
+    def answer(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"event_id": self.event_id, "status": self.status}
+        if self.errors:
+            body["errors"] = self.errors
+        return body
+
+
+def receive_event(*, token: IntegrationToken, payload: Any) -> Received:
+    """Validate one event and store it once per event id; nothing is written for a refusal."""
+    if not isinstance(payload, dict):
+        return Received("", "refused", errors={"detail": ["An event must be a JSON object."]})
+    event_id = payload.get("event_id")
+    event_id = event_id[:255] if isinstance(event_id, str) else ""
+    serializer = PluginEventSerializer(data=payload)
+    if not serializer.is_valid():
+        return Received(event_id, "refused", errors=serializer.errors)
+    event = record_event(token=token, data=serializer.validated_data, payload=payload)
+    if event is None:
+        return Received(event_id, "duplicate")
+    return Received(event_id, "accepted", event_pk=event.pk)
+
+
+def check_product(*, token: IntegrationToken, product: Any) -> dict[str, Any]:
+    """Would this product be accepted and mapped? Checked as an update event, storing nothing,
+    so the plugin's Test connection can show a misconfiguration before any event is lost."""
+    product_id = product.get("id") if isinstance(product, dict) else None
+    body = {"event_id": "check", "event_type": WooEventType.UPDATED, "product": product}
+    serializer = PluginEventSerializer(data=body)
+    if not serializer.is_valid():
+        errors = serializer.errors
+        return {"id": product_id, "valid": False, "errors": errors.get("product", errors)}
+    store = token.store  # the view has refused a token without a store
+    try:
+        plugin_record(
+            serializer.validated_data["product"], currency=store.currency, modified_at=None
+        )
+    except MappingError as exc:
+        return {"id": product_id, "valid": False, "errors": {"detail": [str(exc)]}}
+    return {"id": product_id, "valid": True}
 
 
 def _target_store(event: WooCommerceEventLog) -> WooCommerceStore | None:

@@ -173,6 +173,51 @@ class PluginEventSerializer(serializers.Serializer):
         return attrs
 
 
+MAX_BATCH_EVENTS = 100
+MAX_VALIDATE_PRODUCTS = 20
+
+
+class PluginBatchSerializer(serializers.Serializer):
+    """Several events in one request; each is validated and answered on its own."""
+
+    events = serializers.ListField(
+        child=serializers.DictField(), min_length=1, max_length=MAX_BATCH_EVENTS
+    )
+
+
+class PluginEventResultSerializer(serializers.Serializer):
+    event_id = serializers.CharField(allow_blank=True)
+    status = serializers.ChoiceField(choices=["accepted", "duplicate", "refused"])
+    errors = serializers.DictField(required=False, help_text="Why a refused event was refused.")
+
+
+class PluginBatchResultSerializer(serializers.Serializer):
+    accepted = serializers.IntegerField()
+    duplicate = serializers.IntegerField()
+    refused = serializers.IntegerField()
+    results = PluginEventResultSerializer(many=True)
+
+
+class PluginValidateSerializer(serializers.Serializer):
+    """A sample of the shop's products, checked without storing anything."""
+
+    products = serializers.ListField(
+        child=serializers.DictField(), min_length=1, max_length=MAX_VALIDATE_PRODUCTS
+    )
+
+
+class PluginProductCheckSerializer(serializers.Serializer):
+    id = serializers.JSONField(help_text="The product id as sent.")
+    valid = serializers.BooleanField()
+    errors = serializers.DictField(required=False)
+
+
+class PluginValidateResultSerializer(serializers.Serializer):
+    valid = serializers.IntegerField()
+    invalid = serializers.IntegerField()
+    results = PluginProductCheckSerializer(many=True)
+
+
 class PluginAcceptedSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=["accepted", "duplicate"])
     event_id = serializers.CharField()

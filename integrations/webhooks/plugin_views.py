@@ -1,6 +1,11 @@
 """The plugin's endpoints: the product-event webhook and the token health check."""
 
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+)
 from rest_framework import status
 from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
 from rest_framework.permissions import IsAuthenticated
@@ -10,15 +15,35 @@ from rest_framework.views import APIView
 
 from integrations.webhooks.auth import IntegrationTokenAuthentication, TokenPrincipal
 from integrations.webhooks.models import IntegrationType
-from integrations.webhooks.plugin_events import NOT_BOUND, record_event
+from integrations.webhooks.plugin_events import (
+    NOT_BOUND,
+    Received,
+    check_product,
+    receive_event,
+)
 from integrations.webhooks.plugin_serializers import (
     PluginAcceptedSerializer,
+    PluginBatchResultSerializer,
+    PluginBatchSerializer,
     PluginEventSerializer,
     PluginHealthSerializer,
+    PluginValidateResultSerializer,
+    PluginValidateSerializer,
 )
 from integrations.webhooks.tasks import enqueue_event
 
 ERROR = OpenApiResponse(description='JSON error body, e.g. {"detail": "..."} or field errors.')
+
+WEBHOOK_BODY = PolymorphicProxySerializer(
+    component_name="PluginWebhookBody",
+    serializers=[PluginEventSerializer, PluginBatchSerializer],
+    resource_type_field_name=None,
+)
+WEBHOOK_OK = PolymorphicProxySerializer(
+    component_name="PluginWebhookResult",
+    serializers=[PluginAcceptedSerializer, PluginBatchResultSerializer],
+    resource_type_field_name=None,
+)
 
 
 class TokenNotBound(APIException):
@@ -47,15 +72,22 @@ class PluginView(APIView):
 
 
 class WooPluginWebhookView(PluginView):
-    """Accept a product event, store it once per event id, and apply it in a task."""
+    """Accept one product event, or a batch of them, store each once per event id, and apply
+    each in a task."""
 
     @extend_schema(
         summary="Receive a product event from the WordPress plugin",
         tags=["plugin webhook"],
-        request=PluginEventSerializer,
+        description=(
+            "One event object answers 202 (accepted) or 200 (duplicate), and 400 when it is "
+            'refused. `{"events": [...]}` (1 to 100 events) always answers 200 with one result '
+            "per event, in order: accepted, duplicate or refused with its errors; a refused "
+            "event does not stop the others."
+        ),
+        request=WEBHOOK_BODY,
         responses={
             202: PluginAcceptedSerializer,
-            200: PluginAcceptedSerializer,
+            200: WEBHOOK_OK,
             400: ERROR,
             401: ERROR,
             403: ERROR,
@@ -92,6 +124,29 @@ class WooPluginWebhookView(PluginView):
                 request_only=True,
             ),
             OpenApiExample(
+                "A batch",
+                value={"events": ["<event object>", "<event object>"]},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Batch results",
+                value={
+                    "accepted": 1,
+                    "duplicate": 0,
+                    "refused": 1,
+                    "results": [
+                        {"event_id": "wc_414_1", "status": "accepted"},
+                        {
+                            "event_id": "wc_415_1",
+                            "status": "refused",
+                            "errors": {"product": {"name": ["This field is required."]}},
+                        },
+                    ],
+                },
+                response_only=True,
+                status_codes=["200"],
+            ),
+            OpenApiExample(
                 "Accepted",
                 value={"status": "accepted", "event_id": "wc_2026_11_23_54321"},
                 response_only=True,
@@ -109,14 +164,73 @@ class WooPluginWebhookView(PluginView):
         principal = self.principal(request)
         if not isinstance(request.data, dict):
             raise ValidationError({"detail": "The body must be a JSON object."})
-        body = PluginEventSerializer(data=request.data)
+        if "events" in request.data and "event_id" not in request.data:
+            return self._batch(principal, request.data)
+        received = receive_event(token=principal.token, payload=request.data)
+        if received.status == "refused":
+            raise ValidationError(received.errors)
+        if received.event_pk is None:
+            return Response(received.answer())
+        enqueue_event(received.event_pk)
+        return Response(received.answer(), status.HTTP_202_ACCEPTED)
+
+    def _batch(self, principal: TokenPrincipal, data: dict) -> Response:
+        batch = PluginBatchSerializer(data=data)
+        batch.is_valid(raise_exception=True)
+        results: list[Received] = []
+        for payload in batch.validated_data["events"]:
+            received = receive_event(token=principal.token, payload=payload)
+            if received.event_pk is not None:
+                enqueue_event(received.event_pk)
+            results.append(received)
+        counts = {kind: sum(r.status == kind for r in results) for kind in RESULT_KINDS}
+        return Response({**counts, "results": [r.answer() for r in results]})
+
+
+RESULT_KINDS = ("accepted", "duplicate", "refused")
+
+
+class WooPluginValidateView(PluginView):
+    """Test connection's second step: would these products be accepted? Nothing is stored."""
+
+    @extend_schema(
+        summary="Check a sample of the shop's products without storing them",
+        tags=["plugin webhook"],
+        request=PluginValidateSerializer,
+        responses={
+            200: PluginValidateResultSerializer,
+            400: ERROR,
+            401: ERROR,
+            403: ERROR,
+            409: ERROR,
+        },
+        examples=[
+            OpenApiExample(
+                "One product refused",
+                value={
+                    "valid": 1,
+                    "invalid": 1,
+                    "results": [
+                        {"id": 414, "valid": True},
+                        {"id": 415, "valid": False, "errors": {"price": ["Enter a price."]}},
+                    ],
+                },
+                response_only=True,
+            )
+        ],
+    )
+    def post(self, request: Request) -> Response:
+        principal = self.principal(request)
+        if not isinstance(request.data, dict):
+            raise ValidationError({"detail": "The body must be a JSON object."})
+        body = PluginValidateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        event = record_event(token=principal.token, data=body.validated_data, payload=request.data)
-        event_id = body.validated_data["event_id"]
-        if event is None:
-            return Response({"status": "duplicate", "event_id": event_id})
-        enqueue_event(event.pk)
-        return Response({"status": "accepted", "event_id": event_id}, status.HTTP_202_ACCEPTED)
+        results = [
+            check_product(token=principal.token, product=product)
+            for product in body.validated_data["products"]
+        ]
+        valid = sum(result["valid"] for result in results)
+        return Response({"valid": valid, "invalid": len(results) - valid, "results": results})
 
 
 class WooPluginHealthView(PluginView):

@@ -4,7 +4,11 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from integrations.webhooks.native_views import ShopifyStoreWebhookView, WooStoreWebhookView
-from integrations.webhooks.plugin_views import WooPluginHealthView, WooPluginWebhookView
+from integrations.webhooks.plugin_views import (
+    WooPluginHealthView,
+    WooPluginValidateView,
+    WooPluginWebhookView,
+)
 from integrations.webhooks.token_api import IntegrationTokenViewSet, WooEventViewSet
 
 router = SimpleRouter(trailing_slash="/?")
@@ -16,6 +20,7 @@ management_urlpatterns = router.urls
 receiver_urlpatterns = [
     path("woocommerce/webhook/", WooPluginWebhookView.as_view(), name="woo-plugin-webhook"),
     path("woocommerce/health/", WooPluginHealthView.as_view(), name="woo-plugin-health"),
+    path("woocommerce/validate/", WooPluginValidateView.as_view(), name="woo-plugin-validate"),
     path(
         "woocommerce/stores/<int:store_id>/webhook/",
         WooStoreWebhookView.as_view(),
