@@ -1,6 +1,6 @@
 <?php
 /**
- * Removes everything the plugin stored: its options, its transients and its scheduled sends.
+ * Removes everything the plugin stored: its options, transients, outbox table and scheduled sends.
  *
  * @package CatalogSync
  */
@@ -14,9 +14,27 @@ defined( 'WP_UNINSTALL_PLUGIN' ) || exit;
 function catalog_sync_uninstall_site(): void {
 	global $wpdb;
 
-	delete_option( 'catalog_sync_api_url' );
-	delete_option( 'catalog_sync_token' );
-	wp_unschedule_hook( 'catalog_sync_flush_product' );
+	$options = array(
+		'catalog_sync_api_url',
+		'catalog_sync_token',
+		'catalog_sync_token_url',
+		'catalog_sync_db_version',
+		'catalog_sync_kick_key',
+		'catalog_sync_sender_state',
+		'catalog_sync_delivered',
+		'catalog_sync_resync_page',
+	);
+	foreach ( $options as $option ) {
+		delete_option( $option );
+	}
+	foreach ( array( 'catalog_sync_send', 'catalog_sync_sweep', 'catalog_sync_flush_product' ) as $hook ) {
+		wp_unschedule_hook( $hook );
+	}
+	if ( function_exists( 'as_unschedule_all_actions' ) ) {
+		as_unschedule_all_actions( 'catalog_sync_send', array(), 'catalog-sync' );
+	}
+	// phpcs:ignore WordPress.DB.DirectDatabaseQuery,WordPress.DB.DirectDatabaseQuery.SchemaChange
+	$wpdb->query( "DROP TABLE IF EXISTS {$wpdb->prefix}catalog_sync_outbox" );
 	// phpcs:ignore WordPress.DB.DirectDatabaseQuery -- no API deletes transients by prefix.
 	$wpdb->query(
 		$wpdb->prepare(

@@ -1,6 +1,6 @@
 <?php
 /**
- * Turns WooCommerce product changes into Catalog Sync events.
+ * Turns WooCommerce product changes into outbox rows.
  *
  * @package CatalogSync
  */
@@ -8,33 +8,15 @@
 defined( 'ABSPATH' ) || exit;
 
 /**
- * Listens to product saves, stock changes, trash, untrash and delete.
- *
- * Saves are collected during the request and sent once at shutdown with the product's final
- * state (one admin save fires several hooks). Each product is then sent at most once per
- * debounce window; a change inside the window is not lost: it schedules one trailing send at
- * the window's end. Deletes are sent at once and are never debounced.
+ * Listens to product saves, stock changes, publication, trash, untrash and delete, and writes
+ * each change to the outbox at once (a database write, nothing more). At the end of a request
+ * that queued something, the background sender is scheduled and kicked; the shop's request
+ * never talks to Catalog Sync.
  */
 final class Catalog_Sync_Hooks {
 
-	/** WP-Cron hook of the trailing send for a debounced product. */
-	const FLUSH_HOOK = 'catalog_sync_flush_product';
-
-	/** Prefix of the per-product debounce transient; its value is when the last event went out. */
-	const DEBOUNCE_PREFIX = 'catalog_sync_debounce_';
-
-	/** @var Catalog_Sync_Api */
-	private $api;
-
-	/** @var array<int,string> Product id => event type, waiting for shutdown. */
-	private $pending = array();
-
-	/**
-	 * @param Catalog_Sync_Api $api Client for the configured server.
-	 */
-	public function __construct( Catalog_Sync_Api $api ) {
-		$this->api = $api;
-	}
+	/** @var array<int,string> Product id => event type queued by this request. */
+	private $queued = array();
 
 	/**
 	 * Registers the product hooks; called only when the plugin is configured.
@@ -44,10 +26,10 @@ final class Catalog_Sync_Hooks {
 		add_action( 'woocommerce_update_product', array( $this, 'on_update_product' ), 10, 1 );
 		add_action( 'woocommerce_product_set_stock', array( $this, 'on_stock_change' ), 10, 1 );
 		add_action( 'woocommerce_variation_set_stock', array( $this, 'on_stock_change' ), 10, 1 );
-		add_action( 'wp_trash_post', array( $this, 'on_trash_or_delete' ), 10, 1 );
-		add_action( 'before_delete_post', array( $this, 'on_trash_or_delete' ), 10, 1 );
+		add_action( 'transition_post_status', array( $this, 'on_transition' ), 10, 3 );
+		add_action( 'wp_trash_post', array( $this, 'on_trash' ), 10, 1 );
+		add_action( 'before_delete_post', array( $this, 'on_delete' ), 10, 1 );
 		add_action( 'untrashed_post', array( $this, 'on_untrash' ), 10, 1 );
-		add_action( self::FLUSH_HOOK, array( $this, 'flush_product' ), 10, 1 );
 	}
 
 	/**
@@ -58,6 +40,9 @@ final class Catalog_Sync_Hooks {
 	}
 
 	/**
+	 * Products created in the admin arrive here too (WooCommerce fires no "new" hook for them):
+	 * the server treats an update of a product it does not know as a creation.
+	 *
 	 * @param int $product_id Id of the product WooCommerce just saved.
 	 */
 	public function on_update_product( $product_id ): void {
@@ -75,117 +60,70 @@ final class Catalog_Sync_Hooks {
 	}
 
 	/**
-	 * Trashing and deleting both remove the product from the catalog, at once.
+	 * A scheduled product going live fires no WooCommerce hook, only this WordPress one.
 	 *
-	 * @param int $post_id Post being trashed or deleted.
+	 * @param string  $new_status New post status.
+	 * @param string  $old_status Old post status.
+	 * @param WP_Post $post       The post.
 	 */
-	public function on_trash_or_delete( $post_id ): void {
-		$post_id = (int) $post_id;
-		if ( 'product' !== get_post_type( $post_id ) ) {
+	public function on_transition( $new_status, $old_status, $post ): void {
+		if ( 'publish' !== $new_status || 'publish' === $old_status || ! is_object( $post ) || 'product' !== ( $post->post_type ?? '' ) ) {
 			return;
 		}
-		unset( $this->pending[ $post_id ] );
-		delete_transient( self::DEBOUNCE_PREFIX . $post_id );
-		wp_clear_scheduled_hook( self::FLUSH_HOOK, array( $post_id ) );
-		$this->api->send_event( 'product.deleted', array( 'id' => $post_id ) );
+		$this->queue( (int) $post->ID, 'product.updated' );
 	}
 
 	/**
-	 * A restored product is sent again even inside a debounce window.
+	 * Trashing removes the product from the catalog.
+	 *
+	 * @param int $post_id Post being trashed.
+	 */
+	public function on_trash( $post_id ): void {
+		if ( 'product' === get_post_type( (int) $post_id ) ) {
+			$this->queue( (int) $post_id, 'product.deleted' );
+		}
+	}
+
+	/**
+	 * Deleting for good: one delete event in all, so a product deleted from the trash (whose
+	 * deletion was sent when it was trashed) sends nothing more.
+	 *
+	 * @param int $post_id Post being deleted.
+	 */
+	public function on_delete( $post_id ): void {
+		$post_id = (int) $post_id;
+		if ( 'product' !== get_post_type( $post_id ) || 'trash' === get_post_status( $post_id ) ) {
+			return;
+		}
+		$this->queue( $post_id, 'product.deleted' );
+	}
+
+	/**
+	 * A restored product is sent again with the status WooCommerce restored it to.
 	 *
 	 * @param int $post_id Post that left the trash.
 	 */
 	public function on_untrash( $post_id ): void {
-		$post_id = (int) $post_id;
-		if ( 'product' !== get_post_type( $post_id ) ) {
-			return;
-		}
-		delete_transient( self::DEBOUNCE_PREFIX . $post_id );
-		$this->queue( $post_id, 'product.updated' );
-	}
-
-	/**
-	 * Sends what the request changed; hooked on shutdown by the first change.
-	 */
-	public function send_pending(): void {
-		$pending       = $this->pending;
-		$this->pending = array();
-		foreach ( $pending as $product_id => $event_type ) {
-			$this->send_debounced( $product_id, $event_type );
+		if ( 'product' === get_post_type( (int) $post_id ) ) {
+			$this->queue( (int) $post_id, 'product.updated' );
 		}
 	}
 
 	/**
-	 * The trailing send at the end of a debounce window: the latest state, once.
+	 * Writes the change to the outbox now (every hook writes: a sender in another process may
+	 * have taken the row meanwhile); the first change of the request arranges the send.
 	 *
-	 * @param int $product_id Product changed during the window.
-	 */
-	public function flush_product( $product_id ): void {
-		$product = $this->sendable_product( (int) $product_id );
-		if ( null === $product ) {
-			return;
-		}
-		$this->send_now( $product, 'product.updated' );
-	}
-
-	/**
 	 * @param int    $product_id Product that changed.
-	 * @param string $event_type product.created or product.updated.
+	 * @param string $event_type Event type.
 	 */
 	private function queue( int $product_id, string $event_type ): void {
 		if ( $product_id <= 0 ) {
 			return;
 		}
-		if ( ! $this->pending ) {
-			add_action( 'shutdown', array( $this, 'send_pending' ) );
+		if ( ! $this->queued ) {
+			add_action( 'shutdown', array( Catalog_Sync_Sender::class, 'after_request' ), 1000 );
 		}
-		// A product created and then saved again in one request is still a creation.
-		if ( 'product.created' !== ( $this->pending[ $product_id ] ?? '' ) ) {
-			$this->pending[ $product_id ] = $event_type;
-		}
-	}
-
-	/**
-	 * @param int    $product_id Product that changed.
-	 * @param string $event_type product.created or product.updated.
-	 */
-	private function send_debounced( int $product_id, string $event_type ): void {
-		$product = $this->sendable_product( $product_id );
-		if ( null === $product ) {
-			return;
-		}
-		$last_sent = get_transient( self::DEBOUNCE_PREFIX . $product_id );
-		if ( false === $last_sent ) {
-			$this->send_now( $product, $event_type );
-			return;
-		}
-		if ( false === wp_next_scheduled( self::FLUSH_HOOK, array( $product_id ) ) ) {
-			wp_schedule_single_event( (int) $last_sent + CATALOG_SYNC_DEBOUNCE_SECONDS, self::FLUSH_HOOK, array( $product_id ) );
-		}
-	}
-
-	/**
-	 * @param WC_Product $product    Product to send.
-	 * @param string     $event_type Event type.
-	 */
-	private function send_now( $product, string $event_type ): void {
-		set_transient( self::DEBOUNCE_PREFIX . $product->get_id(), time(), CATALOG_SYNC_DEBOUNCE_SECONDS );
-		$this->api->send_event( $event_type, catalog_sync_build_product_payload( $product ) );
-	}
-
-	/**
-	 * The product if it still exists and is worth sending: auto-drafts are empty shells, a
-	 * trashed product was already sent as deleted, and the server refuses a product without a
-	 * name.
-	 *
-	 * @param int $product_id Product id.
-	 * @return WC_Product|null
-	 */
-	private function sendable_product( int $product_id ) {
-		$product = wc_get_product( $product_id );
-		if ( ! $product || in_array( $product->get_status(), array( 'auto-draft', 'trash' ), true ) ) {
-			return null;
-		}
-		return '' === trim( (string) $product->get_name() ) ? null : $product;
+		$this->queued[ $product_id ] = $event_type;
+		Catalog_Sync_Outbox::put( $product_id, $event_type );
 	}
 }

@@ -28,24 +28,54 @@ function catalog_sync_build_product_payload( $product ): array {
 	$image_urls = catalog_sync_image_urls( $product );
 
 	return array(
-		'id'                => $id,
-		'sku'               => (string) $product->get_sku(),
-		'name'              => (string) $product->get_name(),
-		'short_description' => (string) $product->get_short_description(),
-		'description'       => (string) $product->get_description(),
-		'price'             => catalog_sync_product_price( $product ),
-		'sale_price'        => (string) $product->get_sale_price(),
-		'currency'          => (string) get_woocommerce_currency(),
-		'stock_quantity'    => $product->managing_stock() ? (int) $product->get_stock_quantity() : null,
-		'stock_status'      => (string) $product->get_stock_status(),
-		'status'            => (string) $product->get_status(),
-		'categories'        => catalog_sync_term_names( $id, 'product_cat' ),
-		'tags'              => catalog_sync_term_names( $id, 'product_tag' ),
-		'image'             => $image_urls ? $image_urls[0] : null,
-		'images'            => $image_urls,
-		'permalink'         => (string) $product->get_permalink(),
-		'date_modified_gmt' => catalog_sync_utc_iso( $product->get_date_modified() ),
+		'id'                    => $id,
+		'sku'                   => (string) $product->get_sku(),
+		'name'                  => (string) $product->get_name(),
+		'short_description'     => (string) $product->get_short_description(),
+		'description'           => (string) $product->get_description(),
+		'price'                 => catalog_sync_product_price( $product ),
+		'sale_price'            => (string) $product->get_sale_price(),
+		'currency'              => (string) get_woocommerce_currency(),
+		'stock_quantity'        => $product->managing_stock() ? (int) $product->get_stock_quantity() : null,
+		'stock_status'          => (string) $product->get_stock_status(),
+		'status'                => (string) $product->get_status(),
+		'categories'            => catalog_sync_term_names( $id, 'product_cat' ),
+		'tags'                  => catalog_sync_term_names( $id, 'product_tag' ),
+		'image'                 => $image_urls ? $image_urls[0] : null,
+		'images'                => $image_urls,
+		'permalink'             => (string) $product->get_permalink(),
+		'date_modified_gmt'     => catalog_sync_utc_iso( $product->get_date_modified() ),
+		'date_on_sale_from_gmt' => catalog_sync_gmt_stamp( $product->get_date_on_sale_from() ),
+		'date_on_sale_to_gmt'   => catalog_sync_gmt_stamp( $product->get_date_on_sale_to() ),
 	);
+}
+
+/**
+ * The product if it still exists and is worth sending: auto-drafts are empty shells, a trashed
+ * product is sent as deleted, and the server refuses a product without a name.
+ *
+ * @param int $product_id Product id.
+ * @return WC_Product|null
+ */
+function catalog_sync_sendable_product( int $product_id ) {
+	$product = wc_get_product( $product_id );
+	if ( ! $product || in_array( $product->get_status(), array( 'auto-draft', 'trash' ), true ) ) {
+		return null;
+	}
+	return '' === trim( (string) $product->get_name() ) ? null : $product;
+}
+
+/**
+ * A sale window's edge as WooCommerce names it (`*_gmt`: UTC without an offset,
+ * "2026-12-01T00:00:00"), or null when the window is open on that side.
+ *
+ * @param DateTimeInterface|null $date A WC_DateTime or null.
+ */
+function catalog_sync_gmt_stamp( $date ): ?string {
+	if ( ! $date instanceof DateTimeInterface ) {
+		return null;
+	}
+	return gmdate( 'Y-m-d\TH:i:s', $date->getTimestamp() );
 }
 
 /**
