@@ -18,6 +18,7 @@ abstract class CS_TestCase extends TestCase {
 	protected function configure(): void {
 		CS_WP::$options[ CATALOG_SYNC_OPTION_API_URL ] = self::API_URL;
 		CS_WP::$options[ CATALOG_SYNC_OPTION_TOKEN ]   = self::TOKEN;
+		CS_WP::$options[ CATALOG_SYNC_OPTION_TOKEN_URL ] = self::API_URL;
 	}
 
 	/**

@@ -1,16 +1,12 @@
 <?php
 /**
- * Product hooks: one event per request, 30 s debounce with a trailing send, deletes always.
+ * Product hooks write the outbox in the request (one row per product, newest change wins) and
+ * never talk to the app; the end of the request schedules and kicks the background sender.
  *
  * @package CatalogSync\Tests
  */
 
 final class HooksTest extends CS_TestCase {
-
-	const FLUSH = 'catalog_sync_flush_product|[414]';
-
-	/** @var Catalog_Sync_Hooks */
-	private $hooks;
 
 	/** @var WC_Product */
 	private $shoe;
@@ -18,8 +14,8 @@ final class HooksTest extends CS_TestCase {
 	protected function setUp(): void {
 		parent::setUp();
 		$this->configure();
-		$this->hooks = new Catalog_Sync_Hooks( Catalog_Sync_Api::from_options() );
-		$this->hooks->register();
+		Catalog_Sync_Outbox::install();
+		( new Catalog_Sync_Hooks() )->register();
 		$this->shoe = $this->product(
 			array(
 				'id'            => 414,
@@ -29,201 +25,106 @@ final class HooksTest extends CS_TestCase {
 		);
 	}
 
-	/** What WordPress does at the end of every request. */
-	private function end_request(): void {
-		do_action( 'shutdown' );
-		CS_WP::$hooks['shutdown'] = array();
-	}
-
-	/**
-	 * @return array<int,array{0:string,1:int}> [event_type, product id] of every event posted.
-	 */
-	private function sent(): array {
+	/** @return array<int,string> product id => event type in the outbox. */
+	private function queued(): array {
 		return array_map(
-			static function ( array $event ): array {
-				return array( $event['event_type'], $event['product']['id'] );
+			static function ( array $row ): string {
+				return $row['event_type'];
 			},
-			CS_WP::sent_events()
+			CS_WP::outbox()
 		);
 	}
 
-	public function test_an_update_is_sent_at_the_end_of_the_request(): void {
+	public function test_a_save_writes_the_outbox_and_sends_nothing_itself(): void {
 		do_action( 'woocommerce_update_product', 414 );
+
+		$this->assertSame( array( 414 => 'product.updated' ), $this->queued() );
+		$row = CS_WP::outbox()[414];
+		$this->assertSame( array( 'waiting', '0', '' ), array( $row['state'], $row['attempts'], $row['last_error'] ) );
+		$this->assertMatchesRegularExpression( '/^wc_414_/', $row['event_id'] );
 		$this->assertSame( array(), CS_WP::$remote_posts );
-
-		$this->end_request();
-
-		$this->assertSame( array( array( 'product.updated', 414 ) ), $this->sent() );
-		$this->assertSame( catalog_sync_build_product_payload( $this->shoe ), CS_WP::sent_events()[0]['product'] );
+		$this->assertCount( 1, CS_WP::$hooks['shutdown'] );
 	}
 
-	public function test_several_hooks_in_one_request_send_one_event_and_creation_wins(): void {
-		do_action( 'woocommerce_new_product', 414 );
-		do_action( 'woocommerce_product_set_stock', $this->shoe );
+	public function test_the_end_of_the_request_schedules_the_sender_and_kicks_it_without_waiting(): void {
 		do_action( 'woocommerce_update_product', 414 );
-		$this->end_request();
+		do_action( 'shutdown' );
 
-		$this->assertSame( array( array( 'product.created', 414 ) ), $this->sent() );
-		$this->assertSame( array(), CS_WP::$cron );
-	}
-
-	public function test_second_update_within_30_seconds_sends_nothing_and_schedules_one_trailing_send(): void {
-		do_action( 'woocommerce_update_product', 414 );
-		$this->end_request();
-		$sent_at = CS_WP::$transients['catalog_sync_debounce_414'][0];
-
-		CS_WP::$now += 10;
-		do_action( 'woocommerce_update_product', 414 );
-		$this->end_request();
-		CS_WP::$now += 19;
-		do_action( 'woocommerce_product_set_stock', $this->shoe );
-		$this->end_request();
-
+		$this->assertArrayHasKey( 'catalog_sync_send|[]', CS_WP::$cron );
 		$this->assertCount( 1, CS_WP::$remote_posts );
-		$this->assertSame( array( self::FLUSH => $sent_at + 30 ), CS_WP::$cron );
+		$kick = CS_WP::$remote_posts[0];
+		$this->assertSame( 'https://shop.example.com/wp-admin/admin-ajax.php', $kick['url'] );
+		$this->assertFalse( $kick['args']['blocking'] );
+		$this->assertSame( 0.01, $kick['args']['timeout'] );
+		$this->assertSame( 'catalog_sync_kick', $kick['args']['body']['action'] );
+		$this->assertArrayNotHasKey( 'headers', $kick['args'] ); // the token never goes to the loopback
 	}
 
-	public function test_trailing_send_posts_the_latest_state_once(): void {
+	public function test_saves_coalesce_per_product_with_a_fresh_event_id_and_creation_stays(): void {
+		do_action( 'woocommerce_new_product', 414 );
+		$first = CS_WP::outbox()[414]['event_id'];
+		do_action( 'woocommerce_product_set_stock', $this->shoe );
 		do_action( 'woocommerce_update_product', 414 );
-		$this->end_request();
-		CS_WP::$now += 5;
-		$this->shoe->props['regular_price'] = '14.00';
-		do_action( 'woocommerce_update_product', 414 );
-		$this->end_request();
 
-		CS_WP::$now += 26;
-		do_action( 'catalog_sync_flush_product', 414 );
-
-		$this->assertSame( array( array( 'product.updated', 414 ), array( 'product.updated', 414 ) ), $this->sent() );
-		$this->assertSame( '14.00', CS_WP::sent_events()[1]['product']['price'] );
+		$this->assertSame( array( 414 => 'product.created' ), $this->queued() );
+		$this->assertNotSame( $first, CS_WP::outbox()[414]['event_id'] );
 	}
 
-	public function test_after_the_window_an_update_is_sent_again(): void {
+	public function test_trash_then_delete_queues_one_deletion_and_restore_replaces_it(): void {
 		do_action( 'woocommerce_update_product', 414 );
-		$this->end_request();
-
-		CS_WP::$now += 30;
-		do_action( 'woocommerce_update_product', 414 );
-		$this->end_request();
-
-		$this->assertSame( array( array( 'product.updated', 414 ), array( 'product.updated', 414 ) ), $this->sent() );
-		$this->assertSame( array(), CS_WP::$cron );
-	}
-
-	public function test_debounce_is_per_product(): void {
-		$this->product(
-			array(
-				'id'   => 415,
-				'name' => 'Sock',
-			)
-		);
-
-		do_action( 'woocommerce_update_product', 414 );
-		$this->end_request();
-		do_action( 'woocommerce_update_product', 415 );
-		$this->end_request();
-
-		$this->assertSame( array( array( 'product.updated', 414 ), array( 'product.updated', 415 ) ), $this->sent() );
-	}
-
-	public function test_trash_and_delete_are_always_sent_at_once(): void {
-		do_action( 'woocommerce_update_product', 414 );
-		$this->end_request();
-		CS_WP::$now += 1;
-		do_action( 'woocommerce_update_product', 414 );
-		$this->end_request();
-		$this->assertArrayHasKey( self::FLUSH, CS_WP::$cron );
-
 		do_action( 'wp_trash_post', 414 );
+		$this->assertSame( array( 414 => 'product.deleted' ), $this->queued() );
+		$trashed = CS_WP::outbox()[414]['event_id'];
+
+		CS_WP::$posts[414] = array( 'post_status' => 'trash' );
 		do_action( 'before_delete_post', 414 );
-
-		$this->assertSame(
-			array( array( 'product.updated', 414 ), array( 'product.deleted', 414 ), array( 'product.deleted', 414 ) ),
-			$this->sent()
-		);
-		$this->assertSame( array( 'id' => 414 ), CS_WP::sent_events()[1]['product'] );
-		$this->assertSame( array(), CS_WP::$cron );
-		$this->assertArrayNotHasKey( 'catalog_sync_debounce_414', CS_WP::$transients );
-	}
-
-	public function test_delete_drops_an_update_queued_in_the_same_request(): void {
-		do_action( 'woocommerce_update_product', 414 );
-		do_action( 'before_delete_post', 414 );
-		$this->end_request();
-
-		$this->assertSame( array( array( 'product.deleted', 414 ) ), $this->sent() );
-	}
-
-	public function test_a_trashed_product_saved_later_is_not_sent_as_an_update(): void {
-		do_action( 'wp_trash_post', 414 );
-		$this->shoe->props['status'] = 'trash';
-		do_action( 'woocommerce_update_product', 414 );
-		$this->end_request();
-
-		$this->assertSame( array( array( 'product.deleted', 414 ) ), $this->sent() );
-	}
-
-	public function test_untrash_is_sent_even_inside_the_window(): void {
-		do_action( 'woocommerce_update_product', 414 );
-		$this->end_request();
-		CS_WP::$now += 3;
-		$this->shoe->props['status'] = 'draft';
+		$this->assertSame( $trashed, CS_WP::outbox()[414]['event_id'] ); // nothing more
 
 		do_action( 'untrashed_post', 414 );
-		$this->end_request();
-
-		$this->assertSame( array( array( 'product.updated', 414 ), array( 'product.updated', 414 ) ), $this->sent() );
-		$this->assertSame( 'draft', CS_WP::sent_events()[1]['product']['status'] );
+		$this->assertSame( array( 414 => 'product.updated' ), $this->queued() );
 	}
 
-	public function test_other_post_types_are_ignored(): void {
-		CS_WP::$post_types[9] = 'post';
+	public function test_a_delete_without_trash_is_queued(): void {
+		do_action( 'before_delete_post', 414 );
 
-		do_action( 'wp_trash_post', 9 );
-		do_action( 'before_delete_post', 9 );
-		do_action( 'untrashed_post', 9 );
-		$this->end_request();
-
-		$this->assertSame( array(), CS_WP::$remote_posts );
+		$this->assertSame( array( 414 => 'product.deleted' ), $this->queued() );
 	}
 
-	public function test_variation_stock_change_is_sent_as_its_parent(): void {
-		$variation = new WC_Product(
-			array(
-				'id'        => 500,
-				'parent_id' => 414,
-				'type'      => 'variation',
-			)
+	public function test_going_live_from_scheduled_queues_an_update(): void {
+		$post = (object) array(
+			'ID'        => 414,
+			'post_type' => 'product',
 		);
+		do_action( 'transition_post_status', 'publish', 'publish', $post );
+		$this->assertSame( array(), $this->queued() );
 
-		do_action( 'woocommerce_variation_set_stock', $variation );
-		$this->end_request();
+		do_action( 'transition_post_status', 'publish', 'future', $post );
+		$this->assertSame( array( 414 => 'product.updated' ), $this->queued() );
 
-		$this->assertSame( array( array( 'product.updated', 414 ) ), $this->sent() );
+		$page = (object) array(
+			'ID'        => 7,
+			'post_type' => 'page',
+		);
+		do_action( 'transition_post_status', 'publish', 'future', $page );
+		$this->assertSame( array( 414 => 'product.updated' ), $this->queued() );
 	}
 
-	public function test_auto_drafts_nameless_and_vanished_products_are_not_sent(): void {
-		$this->product(
-			array(
-				'id'     => 416,
-				'name'   => 'Shell',
-				'status' => 'auto-draft',
-			)
-		);
+	public function test_variation_stock_is_queued_as_its_parent_and_other_posts_are_ignored(): void {
+		do_action( 'woocommerce_variation_set_stock', new WC_Product( array( 'id' => 415, 'parent_id' => 414 ) ) );
+		do_action( 'wp_trash_post', 99 );
 
-		$this->product(
-			array(
-				'id'   => 417,
-				'name' => '  ',
-			)
-		);
+		$this->assertSame( array( 414 => 'product.updated' ), $this->queued() );
+	}
 
-		do_action( 'woocommerce_new_product', 416 );
-		do_action( 'woocommerce_update_product', 417 );
-		do_action( 'woocommerce_update_product', 999 );
-		$this->end_request();
-		do_action( 'catalog_sync_flush_product', 999 );
+	public function test_a_failed_or_refused_row_starts_over_when_the_product_changes(): void {
+		do_action( 'woocommerce_update_product', 414 );
+		$row = CS_WP::outbox()[414];
+		Catalog_Sync_Outbox::refused( 414, $row['event_id'], 'price: Enter a price.' );
+		$this->assertSame( 'refused', CS_WP::outbox()[414]['state'] );
 
-		$this->assertSame( array(), CS_WP::$remote_posts );
+		do_action( 'woocommerce_update_product', 414 );
+
+		$row = CS_WP::outbox()[414];
+		$this->assertSame( array( 'waiting', '' ), array( $row['state'], $row['last_error'] ) );
 	}
 }

@@ -29,6 +29,7 @@ final class PayloadTest extends CS_TestCase {
 				'gallery_image_ids' => array( 22, 21, 99 ),
 				'permalink'         => 'https://shop.example.com/product/running-shoe/',
 				'date_modified'     => new DateTimeImmutable( '2025-11-10 12:00:00', new DateTimeZone( 'Asia/Tehran' ) ),
+				'date_on_sale_from' => new DateTimeImmutable( '2025-12-01 03:30:00', new DateTimeZone( 'Asia/Tehran' ) ),
 			)
 		);
 
@@ -51,6 +52,8 @@ final class PayloadTest extends CS_TestCase {
 				'images'            => array( 'https://shop.example.com/img/main.jpg', 'https://shop.example.com/img/side.jpg' ),
 				'permalink'         => 'https://shop.example.com/product/running-shoe/',
 				'date_modified_gmt' => '2025-11-10T08:30:00Z',
+				'date_on_sale_from_gmt' => '2025-12-01T00:00:00',
+				'date_on_sale_to_gmt'   => null,
 			),
 			catalog_sync_build_product_payload( $product )
 		);
@@ -85,6 +88,8 @@ final class PayloadTest extends CS_TestCase {
 				'images'            => array(),
 				'permalink'         => '',
 				'date_modified_gmt' => null,
+				'date_on_sale_from_gmt' => null,
+				'date_on_sale_to_gmt'   => null,
 			),
 			catalog_sync_build_product_payload( $product )
 		);

@@ -150,6 +150,13 @@ final class SettingsTest extends CS_TestCase {
 			'response' => array( 'code' => 200 ),
 			'body'     => '{"status": "ok", "tenant": "Acme <b>", "integration_type": "woocommerce"}',
 		);
+		$this->product( array( 'id' => 414, 'name' => 'Shoe', 'regular_price' => '12.50' ) );
+		CS_WP::$post_responses = array(
+			array(
+				'response' => array( 'code' => 200 ),
+				'body'     => '{"valid": 1, "invalid": 0, "results": [{"id": 414, "valid": true}]}',
+			),
+		);
 
 		try {
 			$this->settings->handle_test_connection();
@@ -160,10 +167,11 @@ final class SettingsTest extends CS_TestCase {
 
 		$this->assertSame( array( 'catalog_sync_test_connection' ), CS_WP::$nonces_checked );
 		$this->assertCount( 1, CS_WP::$remote_gets );
+		$this->assertSame( array( 414 ), array_column( json_decode( CS_WP::$remote_posts[0]['args']['body'], true )['products'], 'id' ) );
 		$this->assertSame(
 			array(
 				'ok'      => true,
-				'message' => 'Connected to Catalog Sync. Tenant: Acme <b>. Integration: woocommerce.',
+				'message' => 'Connected to Catalog Sync. Tenant: Acme <b>. Integration: woocommerce. The server accepts all 1 sample products.',
 			),
 			CS_WP::$transients['catalog_sync_test_result_7'][0]
 		);
@@ -172,7 +180,7 @@ final class SettingsTest extends CS_TestCase {
 		ob_start();
 		$this->settings->render_page();
 		$html = (string) ob_get_clean();
-		$this->assertStringContainsString( '<div class="notice notice-success is-dismissible"><p>Connected to Catalog Sync. Tenant: Acme &lt;b&gt;. Integration: woocommerce.</p></div>', $html );
+		$this->assertStringContainsString( '<div class="notice notice-success is-dismissible"><p>Connected to Catalog Sync. Tenant: Acme &lt;b&gt;. Integration: woocommerce. The server accepts all 1 sample products.</p></div>', $html );
 		$this->assertArrayNotHasKey( 'catalog_sync_test_result_7', CS_WP::$transients );
 	}
 
@@ -214,7 +222,7 @@ final class SettingsTest extends CS_TestCase {
 		$html = (string) ob_get_clean();
 
 		$this->assertStringContainsString( '<form method="post" action="https://shop.example.com/wp-admin/options.php"><!-- settings_fields catalog_sync --><!-- sections catalog-sync -->', $html );
-		$this->assertStringContainsString( '<form method="post" action="https://shop.example.com/wp-admin/admin-post.php"><input type="hidden" name="action" value="catalog_sync_test_connection" /><input type="hidden" name="_wpnonce" value="nonce-catalog_sync_test_connection" />', $html );
+		$this->assertStringContainsString( '<form method="post" style="display:inline-block;margin-right:.5em" action="https://shop.example.com/wp-admin/admin-post.php"><input type="hidden" name="action" value="catalog_sync_test_connection" /><input type="hidden" name="_wpnonce" value="nonce-catalog_sync_test_connection" />', $html );
 	}
 
 	public function test_page_prints_nothing_for_users_without_the_capability(): void {
@@ -228,5 +236,63 @@ final class SettingsTest extends CS_TestCase {
 		$this->settings->register();
 
 		$this->assertSame( 'manage_woocommerce', apply_filters( 'option_page_capability_catalog_sync', 'manage_options' ) );
+	}
+
+	public function test_the_sample_check_lists_what_the_server_would_refuse(): void {
+		$notice = Catalog_Sync_Settings::describe_sample(
+			array(
+				'results' => array(
+					array( 'id' => 414, 'valid' => true ),
+					array( 'id' => 415, 'valid' => false, 'errors' => array( 'currency' => array( "'IRT' is not an ISO 4217 currency code." ) ) ),
+				),
+			),
+			array( 'ok' => true, 'message' => 'Connected.' )
+		);
+
+		$this->assertSame(
+			array(
+				'ok'      => false,
+				'message' => "Connected. But the server would refuse 1 of 2 sample products: product #415: currency: 'IRT' is not an ISO 4217 currency code.",
+			),
+			$notice
+		);
+	}
+
+	public function test_changing_the_api_url_clears_the_token_unless_a_new_one_comes_with_it(): void {
+		$this->configure();
+
+		$this->assertSame( 'https://new.example.com', $this->settings->sanitize_api_url( 'https://new.example.com' ) );
+
+		$this->assertArrayNotHasKey( CATALOG_SYNC_OPTION_TOKEN, CS_WP::$options );
+		$this->assertArrayNotHasKey( CATALOG_SYNC_OPTION_TOKEN_URL, CS_WP::$options );
+		$this->assertSame( 'catalog_sync_token_cleared', CS_WP::$settings_errors[0]['code'] );
+
+		$this->configure();
+		CS_WP::$settings_errors           = array();
+		$_POST[ CATALOG_SYNC_OPTION_TOKEN ] = self::TOKEN;
+		try {
+			$this->settings->sanitize_api_url( 'https://new.example.com' );
+			CS_WP::$options[ CATALOG_SYNC_OPTION_API_URL ] = 'https://new.example.com';
+			$this->assertSame( self::TOKEN, $this->settings->sanitize_token( self::TOKEN ) );
+		} finally {
+			unset( $_POST[ CATALOG_SYNC_OPTION_TOKEN ] );
+		}
+		$this->assertSame( array(), CS_WP::$settings_errors );
+		$this->assertSame( 'https://new.example.com', CS_WP::$options[ CATALOG_SYNC_OPTION_TOKEN_URL ] );
+	}
+
+	public function test_test_connection_never_sends_a_token_saved_for_another_url(): void {
+		$this->configure();
+		CS_WP::$caps                                    = array( 'manage_woocommerce' );
+		CS_WP::$options[ CATALOG_SYNC_OPTION_API_URL ] = 'https://attacker.example.net';
+
+		try {
+			$this->settings->handle_test_connection();
+			$this->fail( 'no redirect' );
+		} catch ( CS_Redirected $redirect ) {
+			$this->assertSame( array(), CS_WP::$remote_gets );
+			$this->assertSame( array(), CS_WP::$remote_posts );
+			$this->assertStringContainsString( 'saved for another API URL', CS_WP::$transients['catalog_sync_test_result_7'][0]['message'] );
+		}
 	}
 }

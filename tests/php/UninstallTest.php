@@ -9,6 +9,8 @@
 final class CS_Fake_Wpdb {
 	/** @var string */
 	public $options = 'wp_options';
+	/** @var string */
+	public $prefix = 'wp_';
 	/** @var string[] */
 	public $queries = array();
 
@@ -38,6 +40,11 @@ final class UninstallTest extends CS_TestCase {
 		$this->configure();
 		CS_WP::$options['woocommerce_currency'] = 'USD';
 		CS_WP::$cron['catalog_sync_flush_product|[414]'] = time() + 30;
+		CS_WP::$cron['catalog_sync_send|[]']             = time() + 30;
+		CS_WP::$cron['catalog_sync_sweep|[]']            = time() + 3600;
+		CS_WP::$options['catalog_sync_sender_state']     = array( 'failures' => 2 );
+		CS_WP::$options['catalog_sync_kick_key']         = 'k3y';
+		CS_WP::$options['catalog_sync_db_version']       = '1';
 		CS_WP::$cron['other_plugin_hook|[]']             = time() + 60;
 		define( 'WP_UNINSTALL_PLUGIN', 'catalog-sync-woocommerce/catalog-sync-woocommerce.php' );
 
@@ -46,7 +53,7 @@ final class UninstallTest extends CS_TestCase {
 		$this->assertSame( array( 'woocommerce_currency' => 'USD' ), CS_WP::$options );
 		$this->assertSame( array( 'other_plugin_hook|[]' ), array_keys( CS_WP::$cron ) );
 		$this->assertSame(
-			array( "DELETE FROM wp_options WHERE option_name LIKE '\\_transient\\_catalog\\_sync\\_%' OR option_name LIKE '\\_transient\\_timeout\\_catalog\\_sync\\_%'" ),
+			array( 'DROP TABLE IF EXISTS wp_catalog_sync_outbox', "DELETE FROM wp_options WHERE option_name LIKE '\\_transient\\_catalog\\_sync\\_%' OR option_name LIKE '\\_transient\\_timeout\\_catalog\\_sync\\_%'" ),
 			$wpdb->queries
 		);
 	}

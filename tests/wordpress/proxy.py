@@ -40,6 +40,8 @@ class SwitchableProxy:
             self._open.clear()
             if mode == "down":
                 if self._listener is not None:
+                    with suppress(OSError):  # wakes the thread blocked in accept()
+                        self._listener.shutdown(socket.SHUT_RDWR)
                     with suppress(OSError):
                         self._listener.close()
                     self._listener = None

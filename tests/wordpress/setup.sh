@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A real WordPress for the plugin's end-to-end test: Debian's `wordpress` package on PHP's
-# built-in server (4 workers), MariaDB, the plugin and the WooCommerce stand-in as a must-use
+# built-in server (8 workers), MariaDB, the plugin and the WooCommerce stand-in as a must-use
 # plugin. Idempotent; run as root on a fresh Debian (CI) or again on a machine that has it.
 #
 #   tests/wordpress/setup.sh            install, configure and (re)start on WP_PORT (8091)
@@ -87,7 +87,7 @@ PHP
 HTTP_HOST="127.0.0.1:$PORT" php "$ROOT/tests/wordpress/install.php"
 
 stop_server
-PHP_CLI_SERVER_WORKERS=4 nohup php -d variables_order=EGPCS -S "127.0.0.1:$PORT" -t /usr/share/wordpress \
+PHP_CLI_SERVER_WORKERS=8 nohup php -d variables_order=EGPCS -S "127.0.0.1:$PORT" -t /usr/share/wordpress \
   "$ROOT/tests/wordpress/router.php" >"$SITE/server.log" 2>&1 &
 echo $! > "$PIDFILE"
 for _ in $(seq 1 30); do

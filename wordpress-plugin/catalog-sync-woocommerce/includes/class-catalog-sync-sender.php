@@ -27,6 +27,8 @@ final class Catalog_Sync_Sender {
 	const DELIVERED_OPTION = 'catalog_sync_delivered';
 	const LOCK_OPTION      = 'catalog_sync_sender_lock';
 	const RESYNC_OPTION    = 'catalog_sync_resync_page';
+	const KICKED_OPTION    = 'catalog_sync_kicked_at';
+	const KICK_INTERVAL    = 5;
 	const BATCH_SIZE       = 25;
 	const MAX_BATCH_BYTES  = 524288;
 	const RUN_SECONDS      = 20;
@@ -109,7 +111,12 @@ final class Catalog_Sync_Sender {
 			return;
 		}
 		self::schedule( time() );
-		self::kick();
+		// One kick per few seconds: a sender started moments ago is still draining (it reads
+		// the queue until it is empty), and the WP-Cron event scheduled above catches the rest.
+		if ( (int) get_option( self::KICKED_OPTION, 0 ) + self::KICK_INTERVAL <= time() ) {
+			update_option( self::KICKED_OPTION, time(), false );
+			self::kick();
+		}
 	}
 
 	/**
