@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: fuzz run test test-php plugin-zip lint format bench install install-dev check-schema check-deploy clean messages compilemessages
+.PHONY: fuzz run test test-php test-wordpress wp-acceptance plugin-zip lint format bench install install-dev check-schema check-deploy clean messages compilemessages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,19 @@ test-php:
 	@for f in $(PHP_SOURCES); do php -l "$$f" >/dev/null || exit 1; done
 	@echo "php -l: $(words $(PHP_SOURCES)) files OK"
 	phpunit -c tests/php/phpunit.xml
+
+## make test-wordpress: the plugin in a real WordPress (Debian's wordpress, MariaDB, PHP) against
+## the live app, a real worker and the Meta simulator. Needs root (apt-get, MariaDB); CI runs it.
+test-wordpress: install-dev
+	bash tests/wordpress/setup.sh
+	WP_E2E_URL=http://127.0.0.1:$${WP_PORT:-8091} $(BIN)/python -m pytest tests/wordpress -q -p no:logging
+
+## make wp-acceptance: issue 14's acceptance run, outside CI: the app down for WP_ACCEPTANCE_MINUTES
+## (10) during 200 saves with the plugin's real retry schedule; prints the figures.
+wp-acceptance: install-dev
+	bash tests/wordpress/setup.sh
+	WP_E2E_URL=http://127.0.0.1:$${WP_PORT:-8091} WP_ACCEPTANCE_MINUTES=$${WP_ACCEPTANCE_MINUTES:-10} \
+		$(BIN)/python -m pytest tests/wordpress -q -p no:logging -s -k acceptance
 
 ## make plugin-zip: var/catalog-sync-woocommerce.zip, ready for Plugins > Add New > Upload.
 plugin-zip:

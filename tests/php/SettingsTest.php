@@ -295,4 +295,47 @@ final class SettingsTest extends CS_TestCase {
 			$this->assertStringContainsString( 'saved for another API URL', CS_WP::$transients['catalog_sync_test_result_7'][0]['message'] );
 		}
 	}
+
+	public function test_an_admin_notice_when_changes_waited_over_an_hour_or_failed(): void {
+		global $wpdb;
+		$this->configure();
+		CS_WP::$caps = array( 'manage_woocommerce' );
+		Catalog_Sync_Outbox::install();
+		Catalog_Sync_Outbox::put( 414, 'product.updated' );
+
+		ob_start();
+		$this->settings->render_stale_queue_notice();
+		$this->assertSame( '', (string) ob_get_clean() ); // a fresh change: no notice
+
+		delete_transient( Catalog_Sync_Settings::NOTICE_TRANSIENT );
+		$wpdb->query( 'UPDATE wp_catalog_sync_outbox SET queued_at = ' . ( time() - 7200 ) );
+		ob_start();
+		$this->settings->render_stale_queue_notice();
+		$html = (string) ob_get_clean();
+
+		$this->assertStringContainsString( 'Catalog Sync: product changes have been waiting for 2 hours to be delivered.', $html );
+		$this->assertStringContainsString( 'admin.php?page=catalog-sync', $html );
+	}
+
+	public function test_the_page_shows_the_queue_with_its_buttons_and_undelivered_events(): void {
+		$this->configure();
+		CS_WP::$caps = array( 'manage_woocommerce' );
+		$this->product( array( 'id' => 414, 'name' => 'Shoe' ) );
+		Catalog_Sync_Outbox::install();
+		Catalog_Sync_Outbox::put( 414, 'product.updated' );
+		Catalog_Sync_Outbox::refused( 414, CS_WP::outbox()[414]['event_id'], 'price: Enter a price.' );
+		Catalog_Sync_Outbox::put( 415, 'product.deleted' );
+
+		ob_start();
+		$this->settings->render_page();
+		$html = (string) ob_get_clean();
+
+		$this->assertStringContainsString( '<tr><th scope="row">Waiting to be sent</th><td>1</td></tr>', $html );
+		$this->assertStringContainsString( '<tr><th scope="row">Refused by the server</th><td>1</td></tr>', $html );
+		$this->assertStringContainsString( '<tr><th scope="row">Last successful delivery</th><td>never</td></tr>', $html );
+		$this->assertStringContainsString( 'value="catalog_sync_send_now"', $html );
+		$this->assertStringContainsString( 'value="catalog_sync_resync"', $html );
+		$this->assertStringContainsString( '<td>#414 Shoe</td><td>product.updated</td><td>refused</td><td>1</td><td>price: Enter a price.</td>', $html );
+		$this->assertStringContainsString( '<input type="hidden" name="product_id" value="414" />', $html );
+	}
 }

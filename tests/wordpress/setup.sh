@@ -26,6 +26,7 @@ if [ "${1:-}" = "stop" ]; then stop_server; exit 0; fi
 need=()
 [ -f /usr/share/wordpress/wp-settings.php ] || need+=(wordpress)
 command -v php >/dev/null 2>&1 || need+=(php-cli)
+command -v curl >/dev/null 2>&1 || need+=(curl)
 php -m 2>/dev/null | grep -qi '^mysqli$' || need+=(php-mysql)
 php -m 2>/dev/null | grep -qi '^curl$' || need+=(php-curl)
 command -v mariadbd >/dev/null 2>&1 || command -v mysqld >/dev/null 2>&1 || need+=(mariadb-server)

@@ -11,17 +11,18 @@
 
 defined( 'ABSPATH' ) || exit;
 
-// Test speed only: retries after 2 s doubling up to 16 s instead of 15 s up to an hour.
+// Test speed only: retries after 2 s doubling up to 16 s instead of 15 s up to an hour,
+// unless the test asks for the real schedule (option cs_e2e_real_backoff).
 add_filter(
 	'catalog_sync_backoff_base',
-	static function () {
-		return 2;
+	static function ( $base ) {
+		return get_option( 'cs_e2e_real_backoff' ) ? $base : 2;
 	}
 );
 add_filter(
 	'catalog_sync_backoff_cap',
-	static function () {
-		return 16;
+	static function ( $cap ) {
+		return get_option( 'cs_e2e_real_backoff' ) ? $cap : 16;
 	}
 );
 
@@ -68,10 +69,13 @@ add_action(
 				update_option( 'catalog_sync_token', (string) $in['token'] );
 				update_option( 'catalog_sync_token_url', (string) $in['api_url'] );
 				break;
+			case 'real_backoff':
+				update_option( 'cs_e2e_real_backoff', ! empty( $in['on'] ) );
+				break;
 			case 'reset':
 				global $wpdb;
 				$wpdb->query( "DELETE FROM {$wpdb->prefix}catalog_sync_outbox" ); // phpcs:ignore
-				foreach ( array( 'catalog_sync_sender_state', 'catalog_sync_delivered', 'catalog_sync_resync_page', 'catalog_sync_kicked_at' ) as $option ) {
+				foreach ( array( 'catalog_sync_sender_state', 'catalog_sync_delivered', 'catalog_sync_resync_page', 'catalog_sync_kicked_at', 'cs_e2e_real_backoff' ) as $option ) {
 					delete_option( $option );
 				}
 				wp_clear_scheduled_hook( 'catalog_sync_send' );

@@ -134,6 +134,25 @@ add_action(
 	5
 );
 
+// WooCommerce's installer gives administrators its capability, and its menu is the parent of
+// extension pages such as Catalog Sync's.
+add_action(
+	'init',
+	static function (): void {
+		$role = get_role( 'administrator' );
+		if ( $role && ! $role->has_cap( 'manage_woocommerce' ) ) {
+			$role->add_cap( 'manage_woocommerce' );
+		}
+	}
+);
+add_action(
+	'admin_menu',
+	static function (): void {
+		add_menu_page( 'WooCommerce', 'WooCommerce', 'manage_woocommerce', 'woocommerce', '__return_null', '', 55 );
+	},
+	9
+);
+
 // WooCommerce restores a product from the trash with the status it had (not as a draft).
 add_filter(
 	'wp_untrash_post_status',
