@@ -31,7 +31,7 @@ test: install-dev
 
 ## make test-php: the WordPress plugin: `php -l` on every PHP file, then its PHPUnit tests
 ## (Debian's php-cli and phpunit; `make test` does not need PHP).
-PHP_SOURCES = $(shell find wordpress-plugin tests/php -name '*.php')
+PHP_SOURCES = $(shell find wordpress-plugin tests/php tests/wordpress -name '*.php')
 test-php:
 	@for f in $(PHP_SOURCES); do php -l "$$f" >/dev/null || exit 1; done
 	@echo "php -l: $(words $(PHP_SOURCES)) files OK"
