@@ -110,7 +110,7 @@ def plugin(tenant: Tenant, app: SwitchableProxy) -> Iterator[str]:
     yield token
     shop("reset")
     new_log = DEBUG_LOG.read_text(errors="replace")[log_size:] if DEBUG_LOG.exists() else ""
-    plugin_lines = [line for line in new_log.splitlines() if "catalog-sync" in line]
+    plugin_lines = [line for line in new_log.splitlines() if "/catalog-sync-woocommerce/" in line]
     assert plugin_lines == [], "PHP notices from the plugin's code"
 
 
