@@ -182,8 +182,12 @@ final class SenderTest extends CS_TestCase {
 		$this->assertArrayNotHasKey( Catalog_Sync_Sender::RESYNC_OPTION, CS_WP::$options ); // last page
 	}
 
-	public function test_kicks_are_spaced_and_need_the_sites_key(): void {
+	public function test_no_kick_while_a_sender_runs_and_kicks_need_the_sites_key(): void {
+		global $wpdb;
+		$wpdb->locks['catalog_sync_sender_lock_wp_'] = true; // a sender is draining the queue
 		Catalog_Sync_Sender::after_request();
+		$this->assertSame( array(), CS_WP::$remote_posts );
+		unset( $wpdb->locks['catalog_sync_sender_lock_wp_'] );
 		Catalog_Sync_Sender::after_request();
 		$this->assertCount( 1, CS_WP::$remote_posts );
 

@@ -124,7 +124,17 @@ def test_lifecycle_reaches_meta(
     meta_shows(meta_sim, {"WP-LAMP": "24.00 USD"})
 
     shop("stock", id=lamp, stock=0)
-    wait_until(lambda: meta_sim.items()["WP-LAMP"]["availability"] == "out of stock", 60, 1)
+    try:
+        wait_until(lambda: meta_sim.items()["WP-LAMP"]["availability"] == "out of stock", 60, 1)
+    except AssertionError:
+        from integrations.webhooks.models import WooCommerceEventLog
+        from products_and_services.models import Product
+
+        raise AssertionError(
+            f"{meta_sim.items()} {shop('status')} "
+            f"{list(WooCommerceEventLog.objects.values_list('outcome', 'error', 'payload'))} "
+            f"{list(Product.objects.values_list('stock_quantity', 'meta_sync_last_error'))}"
+        ) from None
 
     shop("trash", id=lamp)
     meta_shows(meta_sim, {"WP-LAMP": None})

@@ -23,7 +23,6 @@ function catalog_sync_uninstall_site(): void {
 		'catalog_sync_sender_state',
 		'catalog_sync_delivered',
 		'catalog_sync_resync_page',
-		'catalog_sync_kicked_at',
 	);
 	foreach ( $options as $option ) {
 		delete_option( $option );

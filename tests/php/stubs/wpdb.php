@@ -2,8 +2,8 @@
 /**
  * A wpdb stand-in on an in-memory SQLite database, so the outbox's SQL runs for real.
  *
- * Only the few MySQL spellings the plugin uses are translated: INSERT IGNORE, GET_LOCK and
- * RELEASE_LOCK (named locks are kept in this object), and dbDelta()'s CREATE TABLE.
+ * Only the few MySQL spellings the plugin uses are translated: INSERT IGNORE, GET_LOCK,
+ * RELEASE_LOCK and IS_FREE_LOCK (named locks are kept in this object), and dbDelta()'s CREATE TABLE.
  *
  * @package CatalogSync\Tests
  */
@@ -72,7 +72,10 @@ final class CS_Wpdb {
 
 	public function get_var( string $query ) {
 		$this->queries[] = $query;
-		if ( preg_match( "/SELECT (GET_LOCK|RELEASE_LOCK)\\('([^']+)'/", $query, $m ) ) {
+		if ( preg_match( "/SELECT (GET_LOCK|RELEASE_LOCK|IS_FREE_LOCK)\\('([^']+)'/", $query, $m ) ) {
+			if ( 'IS_FREE_LOCK' === $m[1] ) {
+				return isset( $this->locks[ $m[2] ] ) ? '0' : '1';
+			}
 			if ( 'RELEASE_LOCK' === $m[1] ) {
 				unset( $this->locks[ $m[2] ] );
 				return '1';

@@ -75,7 +75,7 @@ add_action(
 			case 'reset':
 				global $wpdb;
 				$wpdb->query( "DELETE FROM {$wpdb->prefix}catalog_sync_outbox" ); // phpcs:ignore
-				foreach ( array( 'catalog_sync_sender_state', 'catalog_sync_delivered', 'catalog_sync_resync_page', 'catalog_sync_kicked_at', 'cs_e2e_real_backoff' ) as $option ) {
+				foreach ( array( 'catalog_sync_sender_state', 'catalog_sync_delivered', 'catalog_sync_resync_page', 'cs_e2e_real_backoff' ) as $option ) {
 					delete_option( $option );
 				}
 				wp_clear_scheduled_hook( 'catalog_sync_send' );

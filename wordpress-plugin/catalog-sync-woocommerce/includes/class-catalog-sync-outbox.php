@@ -127,6 +127,18 @@ final class Catalog_Sync_Outbox {
 	}
 
 	/**
+	 * Whether a waiting row changed at or after this time (a change made during a run).
+	 *
+	 * @param int $since Unix time.
+	 */
+	public static function changed_since( int $since ): bool {
+		global $wpdb;
+		$table = self::table();
+		// phpcs:ignore WordPress.DB.DirectDatabaseQuery
+		return null !== $wpdb->get_var( $wpdb->prepare( "SELECT product_id FROM {$table} WHERE state = %s AND changed_at >= %d LIMIT 1", self::WAITING, $since ) );
+	}
+
+	/**
 	 * The server has the event: the row goes, unless the product changed since it was read.
 	 *
 	 * @param int    $product_id Product.

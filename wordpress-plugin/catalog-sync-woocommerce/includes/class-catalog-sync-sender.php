@@ -27,8 +27,6 @@ final class Catalog_Sync_Sender {
 	const DELIVERED_OPTION = 'catalog_sync_delivered';
 	const LOCK_OPTION      = 'catalog_sync_sender_lock';
 	const RESYNC_OPTION    = 'catalog_sync_resync_page';
-	const KICKED_OPTION    = 'catalog_sync_kicked_at';
-	const KICK_INTERVAL    = 5;
 	const BATCH_SIZE       = 25;
 	const MAX_BATCH_BYTES  = 524288;
 	const RUN_SECONDS      = 20;
@@ -111,12 +109,19 @@ final class Catalog_Sync_Sender {
 			return;
 		}
 		self::schedule( time() );
-		// One kick per few seconds: a sender started moments ago is still draining (it reads
-		// the queue until it is empty), and the WP-Cron event scheduled above catches the rest.
-		if ( (int) get_option( self::KICKED_OPTION, 0 ) + self::KICK_INTERVAL <= time() ) {
-			update_option( self::KICKED_OPTION, time(), false );
+		// A running sender reads the queue until it is empty: it will take this change too.
+		if ( ! self::sending() ) {
 			self::kick();
 		}
+	}
+
+	/**
+	 * Whether another process holds the sender's lock right now.
+	 */
+	private static function sending(): bool {
+		global $wpdb;
+		// phpcs:ignore WordPress.DB.DirectDatabaseQuery
+		return '0' === (string) $wpdb->get_var( $wpdb->prepare( 'SELECT IS_FREE_LOCK(%s)', self::lock_name() ) );
 	}
 
 	/**
@@ -170,6 +175,7 @@ final class Catalog_Sync_Sender {
 		if ( ! self::lock() ) {
 			return;
 		}
+		$started = time();
 		try {
 			self::queue_resync_page();
 			$deadline = time() + (int) apply_filters( 'catalog_sync_run_seconds', self::RUN_SECONDS );
@@ -187,6 +193,10 @@ final class Catalog_Sync_Sender {
 			}
 		} finally {
 			self::unlock();
+		}
+		// A change queued while this run was ending did not kick (the lock was held): kick now.
+		if ( self::state()['retry_at'] <= time() && Catalog_Sync_Outbox::changed_since( $started ) ) {
+			self::kick();
 		}
 	}
 
