@@ -3,7 +3,12 @@
 from collections.abc import Mapping
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import serializers, status, viewsets
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
@@ -142,7 +147,11 @@ class SyncTriggerView(APIView):
 
     @extend_schema(
         request=SyncTriggerRequest,
-        responses={202: SyncTriggerResponse, 409: SyncTriggerResponse},
+        responses={
+            202: SyncTriggerResponse,
+            409: SyncTriggerResponse,
+            404: OpenApiResponse(description="No connection with that id in your tenant."),
+        },
         tags=["sync"],
         examples=[
             OpenApiExample("Full sync", value={"mode": "full"}, request_only=True),

@@ -29,7 +29,9 @@ from tenants.scopes import INTEGRATIONS_MANAGE
 
 
 class IntegrationTokenSerializer(serializers.ModelSerializer):
-    created_by = serializers.CharField(source="created_by.username", default=None, read_only=True)
+    created_by = serializers.CharField(
+        source="created_by.username", default=None, read_only=True, allow_null=True
+    )
 
     class Meta:
         model = IntegrationToken
