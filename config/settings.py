@@ -276,7 +276,9 @@ CELERY_TASK_ROUTES = {
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A worker running a task survives a Redis restart (celery 5.7.0 exits; see the module).
-CELERY_WORKER_CONSUMER = "config.worker_consumer:BrokerRestartSafeConsumer"
+CELERY_WORKER_CONSUMER = env(
+    "CELERY_WORKER_CONSUMER", default="config.worker_consumer:BrokerRestartSafeConsumer"
+)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "drain-meta-outbox": {

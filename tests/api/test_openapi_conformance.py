@@ -2,7 +2,7 @@
 
 Any 5xx, an undocumented status code, or a body, content type or header that disagrees
 with the schema fails the build. Examples per operation are bounded
-(`SCHEMATHESIS_MAX_EXAMPLES`, 20 by default) to keep CI short; `make fuzz` may raise it.
+(`SCHEMATHESIS_MAX_EXAMPLES`, 10 by default) to keep CI short; `make fuzz` may raise it.
 """
 
 import os
@@ -26,7 +26,7 @@ from tenants.models import Tenant
 from tenants.scopes import ALL_SCOPES
 from tenants.services import issue_api_key
 
-MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "20"))
+MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "10"))
 CHECKS = [
     not_a_server_error,
     status_code_conformance,

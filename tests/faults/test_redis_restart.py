@@ -79,8 +79,8 @@ def test_redis_restart_during_a_meta_flush(
     meta_sim: MetaHandle,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("META_BATCH_SIZE", "40")  # the worker's: 200 products, 5 batches
-    meta_sim.configure(latency_ms=1500)
+    monkeypatch.setenv("META_BATCH_SIZE", "20")  # the worker's: 200 products, 10 batches
+    meta_sim.configure(latency_ms=2500)
     products = Product.objects.bulk_create(
         Product(tenant=tenant, name=f"Lamp {n}", sku=f"LAMP-{n}", price=Decimal("10"))
         for n in range(200)
