@@ -2,7 +2,7 @@
 
 Any 5xx, an undocumented status code, or a body, content type or header that disagrees
 with the schema fails the build. Examples per operation are bounded
-(`SCHEMATHESIS_MAX_EXAMPLES`, 10 by default) to keep CI short; `make fuzz` may raise it.
+(`SCHEMATHESIS_MAX_EXAMPLES`, 10 by default) to keep CI short; set it higher for a deeper run.
 """
 
 import os
