@@ -39,7 +39,7 @@ from meta_integration.mapping import (
     payload_hash,
 )
 from meta_integration.models import MetaAppConfig, MetaConfigStatus, MetaDeletion
-from products_and_services.models import Product
+from products_and_services.models import CatalogIdentity, Product
 
 logger = logging.getLogger(__name__)
 
@@ -612,3 +612,23 @@ def push_claim(
     outcome = send(config, client, requests_, report, claim) if requests_ else SendOutcome()
     record_products(to_send, outcome, claim, report, config.catalog_id)
     record_tombstones(tombstones, outcome, claim, report)
+    repush_owners_of_deleted_ids(config.tenant_id, requests_, outcome)
+
+
+def repush_owners_of_deleted_ids(
+    tenant_id: object, requests_: list[dict[str, Any]], outcome: SendOutcome
+) -> int:
+    """An id deleted in Meta may belong to another item by now (a deleted product's SKU taken
+    by a new one, pushed in an earlier batch). Its holder is pushed again, so a DELETE never
+    removes an item that should stay. Ids updated in this batch were sent after the DELETE."""
+    deleted = {r["data"]["id"] for r in requests_ if r["method"] == "DELETE"}
+    updated = {r["data"]["id"] for r in requests_ if r["method"] == "UPDATE"}
+    confirmed = deleted - updated - set(outcome.failed) - outcome.unsent
+    if not confirmed:
+        return 0
+    holders = CatalogIdentity.objects.filter(
+        tenant_id=tenant_id, retailer_id__in=confirmed
+    ).values_list("product_id", flat=True)
+    return Product.objects.filter(pk__in=list(holders)).update(
+        meta_payload_hash="", meta_sync_next_attempt=timezone.now()
+    )
