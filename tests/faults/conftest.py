@@ -102,6 +102,11 @@ def database_url() -> str:
     return f"postgres://{auth}@{host}/{connection.settings_dict['NAME']}"
 
 
+def shared_cache_url() -> str:
+    location = str(settings.CACHES["default"].get("LOCATION") or "")
+    return location if location.startswith("redis://") else ""
+
+
 class WorkerProcess:
     """`celery worker` in its own process, on the given broker and the test database."""
 
@@ -112,13 +117,13 @@ class WorkerProcess:
             **os.environ,
             "DATABASE_URL": database_url(),
             "CELERY_BROKER_URL": broker_url,
-            # Locks and request budgets stay where the suite keeps them: only the broker
-            # restarts.
-            "CACHE_URL": str(settings.CACHES["default"].get("LOCATION") or ""),
             "META_GRAPH_API_URL": settings.META_GRAPH_API_URL,
             "DB_CONN_MAX_AGE": "0",
             "PYTHONUNBUFFERED": "1",
         }
+        if shared_cache_url():
+            # Locks and request budgets stay on the suite's Redis: only the broker restarts.
+            env["CACHE_URL"] = shared_cache_url()
         self.process = subprocess.Popen(
             [
                 sys.executable,
