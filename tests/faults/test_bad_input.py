@@ -102,3 +102,11 @@ def test_delete_while_indexing_commits_a_document_is_not_a_500(
         pre_delete.disconnect(sender=Product, dispatch_uid="faults-race")
     assert response.status_code == 204
     assert (Product.objects.count(), KnowledgeDocument.objects.count()) == (0, 0)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("size", ["abc", "0", "-1", "1.5"])
+def test_page_size_that_is_not_a_whole_number_is_400(api: APIClient, size: str) -> None:
+    response = api.get("/v1/catalog/products/", {"page_size": size})
+    assert response.status_code == 400
+    assert response.json() == {"page_size": ["Enter a whole number from 1 to 500."]}
