@@ -18,6 +18,7 @@ from tenants.services import IssuedApiKey, issue_api_key
 from tests.services_check import missing_services
 
 CLOSED_BROKER = "redis://127.0.0.1:1/0"
+META_CATALOG = "sim-catalog"
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -142,3 +143,26 @@ def celery_worker(transactional_db: None, settings: Any) -> Iterator[Any]:
         shutdown_timeout=15,
     ) as worker:
         yield worker
+
+
+@pytest.fixture
+def meta_catalog(settings: Any, tenant: Tenant) -> Iterator[Any]:
+    """The Meta simulator over HTTP (no rate limit, batches finish at the first poll) and an
+    active config for `tenant`; the simulator's items are read with `.items(CATALOG)`."""
+    from meta_integration.models import MetaAppConfig
+    from simulators.base import SimulatorServer
+    from simulators.meta import MetaSimulator
+
+    sim = MetaSimulator()
+    sim.knobs.update(batch_calls_per_minute=0, polls_until_finished=0)
+    with SimulatorServer(sim) as server:
+        settings.META_GRAPH_API_URL = server.url
+        MetaAppConfig.objects.create(
+            tenant=tenant,
+            access_token="sim-token",
+            catalog_id=META_CATALOG,
+            default_product_url="https://shop.example.com/",
+            currency="USD",
+            include_images=False,
+        )
+        yield sim

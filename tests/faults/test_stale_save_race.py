@@ -6,7 +6,6 @@ race real flushes on other threads.
 """
 
 import threading
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -14,32 +13,13 @@ import pytest
 from django.db import connections
 from rest_framework.test import APIClient
 
-from meta_integration.models import MetaAppConfig, MetaDeletion
+from meta_integration.models import MetaDeletion
 from meta_integration.push import flush_tenant
 from products_and_services.models import Product
 from products_and_services.services import create_product, update_product
-from simulators.base import SimulatorServer
 from simulators.meta import MetaSimulator
 from tenants.models import Tenant
-
-CATALOG = "race-catalog"
-
-
-@pytest.fixture
-def meta(settings: Any, tenant: Tenant) -> Iterator[MetaSimulator]:
-    sim = MetaSimulator()
-    sim.knobs.update(batch_calls_per_minute=0, polls_until_finished=0)
-    with SimulatorServer(sim) as server:
-        settings.META_GRAPH_API_URL = server.url
-        MetaAppConfig.objects.create(
-            tenant=tenant,
-            access_token="race-token",
-            catalog_id=CATALOG,
-            default_product_url="https://shop.example.com/",
-            currency="USD",
-            include_images=False,
-        )
-        yield sim
+from tests.conftest import META_CATALOG
 
 
 def drain(tenant: Tenant) -> None:
@@ -54,7 +34,9 @@ def drain(tenant: Tenant) -> None:
 
 
 @pytest.mark.django_db
-def test_a_stale_save_after_a_push_leaves_no_orphan(tenant: Tenant, meta: MetaSimulator) -> None:
+def test_a_stale_save_after_a_push_leaves_no_orphan(
+    tenant: Tenant, meta_catalog: MetaSimulator
+) -> None:
     product = create_product(
         tenant=tenant, fields={"name": "Race", "sku": "RACE-A", "price": Decimal("5")}
     )
@@ -62,13 +44,13 @@ def test_a_stale_save_after_a_push_leaves_no_orphan(tenant: Tenant, meta: MetaSi
     assert flush_tenant(tenant.pk).succeeded == 1  # the push of RACE-A completes
     update_product(product=stale, fields={"sku": "RACE-B"})  # the request saves its instance
     drain(tenant)
-    assert sorted(meta.items(CATALOG)) == ["RACE-B"]
+    assert sorted(meta_catalog.items(META_CATALOG)) == ["RACE-B"]
     assert Product.objects.get(pk=product.pk).meta_pushed_ids == ["RACE-B"]
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_hundred_concurrent_sku_changes_leave_exactly_one_item(
-    tenant: Tenant, meta: MetaSimulator, client_for: Any
+    tenant: Tenant, meta_catalog: MetaSimulator, client_for: Any
 ) -> None:
     product = create_product(
         tenant=tenant, fields={"name": "Race", "sku": "RACE-0", "price": Decimal("5")}
@@ -112,5 +94,5 @@ def test_a_hundred_concurrent_sku_changes_leave_exactly_one_item(
     assert errors == []
     drain(tenant)
     final = Product.objects.get(pk=product.pk).sku
-    assert sorted(meta.items(CATALOG)) == [final]
-    assert len(meta.items(CATALOG)) == 1
+    assert sorted(meta_catalog.items(META_CATALOG)) == [final]
+    assert len(meta_catalog.items(META_CATALOG)) == 1

@@ -6,45 +6,25 @@ pushed; when the tombstone's lease ran out its DELETE removed the new product's 
 nothing pushed it again. Now the holder of a deleted id is pushed again after the DELETE.
 """
 
-from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any
 
 import pytest
 import time_machine
 from django.utils import timezone
 
-from meta_integration.models import MetaAppConfig, MetaDeletion
+from meta_integration.models import MetaDeletion
 from meta_integration.push import claim_due, flush_tenant
 from products_and_services.services import create_product, delete_products
-from simulators.base import SimulatorServer
 from simulators.meta import MetaSimulator
 from tenants.models import Tenant
+from tests.conftest import META_CATALOG
 
 pytestmark = pytest.mark.django_db
-CATALOG = "regressions"
-
-
-@pytest.fixture
-def meta(settings: Any, tenant: Tenant) -> Iterator[MetaSimulator]:
-    sim = MetaSimulator()
-    sim.knobs.update(batch_calls_per_minute=0, polls_until_finished=0)
-    with SimulatorServer(sim) as server:
-        settings.META_GRAPH_API_URL = server.url
-        MetaAppConfig.objects.create(
-            tenant=tenant,
-            access_token="t",
-            catalog_id=CATALOG,
-            default_product_url="https://shop.example.com/",
-            currency="USD",
-            include_images=False,
-        )
-        yield sim
 
 
 def test_a_late_tombstone_never_deletes_the_item_of_the_skus_new_owner(
-    tenant: Tenant, meta: MetaSimulator
+    tenant: Tenant, meta_catalog: MetaSimulator
 ) -> None:
     old = create_product(tenant=tenant, fields={"name": "Old", "sku": "M-5", "price": Decimal("5")})
     claim_due(tenant.pk, 50)  # a worker claims the old product and dies
@@ -56,8 +36,10 @@ def test_a_late_tombstone_never_deletes_the_item_of_the_skus_new_owner(
         variants=[{"sku": "M-5", "options": {"Size": "L"}}],
     )
     flush_tenant(tenant.pk)  # the new product's M-5 reaches Meta; the tombstone is still leased
-    assert sorted(meta.items(CATALOG)) == ["M-5"]
+    assert sorted(meta_catalog.items(META_CATALOG)) == ["M-5"]
     with time_machine.travel(timezone.now() + timedelta(minutes=16)):
         flush_tenant(tenant.pk)  # the tombstone's DELETE, then the holder again
     assert MetaDeletion.objects.count() == 0
-    assert {rid: item["price"] for rid, item in meta.items(CATALOG).items()} == {"M-5": "12.00 USD"}
+    assert {rid: item["price"] for rid, item in meta_catalog.items(META_CATALOG).items()} == {
+        "M-5": "12.00 USD"
+    }
