@@ -52,7 +52,7 @@ def main() -> None:
 
     from meta_integration.models import MetaAppConfig
     from meta_integration.push import flush_tenant
-    from products_and_services.models import Product
+    from products_and_services.models import Product, ProductImage
     from simulators.base import SimulatorServer
     from simulators.meta import MetaSimulator
     from tenants.models import Tenant
@@ -82,6 +82,13 @@ def main() -> None:
                     stock_quantity=i % 7,
                 )
                 for i in range(PRODUCTS)
+            ),
+            batch_size=2000,
+        )
+        ProductImage.objects.bulk_create(
+            (
+                ProductImage(product_id=pk, url=f"https://img.example.com/{pk}.jpg")
+                for pk in Product.objects.values_list("pk", flat=True)
             ),
             batch_size=2000,
         )

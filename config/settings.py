@@ -355,7 +355,9 @@ else:
 
 # --- Integrations ---
 META_GRAPH_API_URL = env("META_GRAPH_API_URL", default="https://graph.facebook.com")
-META_CATALOG_INCLUDE_IMAGES = env.bool("META_CATALOG_INCLUDE_IMAGES", default=False)
+# Meta requires an image on every new catalog item: on by default. Off only for catalogs whose
+# images are managed in Commerce Manager (items then go without image_link).
+META_CATALOG_INCLUDE_IMAGES = env.bool("META_CATALOG_INCLUDE_IMAGES", default=True)
 META_BATCH_SIZE = env.int("META_BATCH_SIZE", default=3000)
 # Who hears when products fail to reach Meta for good (comma-separated addresses).
 CATALOG_ALERT_EMAILS = env.list("CATALOG_ALERT_EMAILS", default=[])

@@ -18,8 +18,10 @@ from django.utils.html import strip_tags
 
 from products_and_services.currencies import conversion, iso_currency_codes
 
-TITLE_LIMIT = 100
-DESCRIPTION_LIMIT = 5000
+# Meta's product-item field limits (Commerce Manager's catalog field reference): a longer
+# title or description is refused, a shorter cap would cut text Meta would keep.
+TITLE_LIMIT = 200
+DESCRIPTION_LIMIT = 9999
 BRAND_LIMIT = 100
 _SPACES = re.compile(r"\s+")
 _CENTS = Decimal("0.01")
@@ -141,6 +143,12 @@ def image_link(images: Sequence[ImageFacts], context: MappingContext) -> str | N
     return None
 
 
+NO_IMAGE_REASON = (
+    "Held back from Meta: it has no image, and Meta refuses a new item without one. "
+    "Add an image (an upload or a URL) to this product."
+)
+
+
 def eligible_variants(
     product: ProductFacts, variants: Iterable[VariantFacts]
 ) -> list[VariantFacts]:
@@ -238,6 +246,8 @@ def build_items(
     link = image_link(images, context)
     if link:
         base["image_link"] = link
+    elif context.include_images:
+        raise HeldBack(NO_IMAGE_REASON)
     grouped = eligible_variants(product, variants)
     if not grouped:
         data = {

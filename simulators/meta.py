@@ -16,18 +16,23 @@ import re
 from collections import deque
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
+
+import pycountry
 
 from simulators.base import Request, Response, Simulator, json_response, random_id
 
 VERSION = r"(?P<version>v\d+(?:\.\d+)?)"
-PRICE = re.compile(r"^\d+(\.\d{1,2})? [A-Z]{3}$")
+PRICE = re.compile(r"^\d+(\.\d{1,2})? (?P<currency>[A-Z]{3})$")
+CURRENCIES = frozenset(c.alpha_3 for c in pycountry.currencies)
 AVAILABILITY = frozenset({"in stock", "out of stock", "available for order", "discontinued"})
 CONDITION = frozenset({"new", "refurbished", "used"})
 REQUIRED_ON_CREATE = ("title", "description", "availability", "condition", "price", "link", "brand")
+MAX_GRAPH_BATCH = 50  # Graph API batch requests: at most 50 calls in one
 METHODS = frozenset({"CREATE", "UPDATE", "DELETE"})
 MAX_REQUESTS = 5000
-TITLE_MAX, DESCRIPTION_MAX = 100, 5000
+# Commerce Manager's product field reference: title up to 200, description up to 9,999.
+TITLE_MAX, DESCRIPTION_MAX = 200, 9999
 WINDOW_SECONDS = 60.0
 BUSINESS_ID = "sim-business"
 FIRST_PRODUCT_ITEM_ID = 10**15
@@ -103,7 +108,7 @@ class MetaSimulator(Simulator):
     default_knobs = {
         "batch_calls_per_minute": 8,  # a new catalog's allowance; 0 or None = unlimited
         "token_invalid": False,  # every API call answers 190 / subcode 463
-        "require_image": False,  # image_link joins the fields a new item needs
+        "require_image": True,  # a new item needs image_link (or image[]), as Meta requires
         "reject_ids": [],  # retailer ids that always fail with "Simulated rejection"
         "polls_until_finished": 1,  # status polls answered "started" before "finished"
     }
@@ -148,7 +153,9 @@ class MetaSimulator(Simulator):
         self.route(
             "DELETE", "/" + VERSION + r"/(?P<item>\d+)", self._single_delete, kind="single_delete"
         )
-        self.route("GET", "/" + VERSION + r"/(?P<catalog>[^/]+)", self._catalog, kind="catalog")
+        self.route("GET", "/" + VERSION + r"/(?P<catalog>[^/]+)/?", self._node, kind="node")
+        # A Graph API batch: `batch` is a JSON array of {method, relative_url, body}.
+        self.route("POST", "/" + VERSION + r"/?", self._graph_batch, kind="graph_batch")
 
     def fault_response(self, request: Request) -> Response:
         return graph_error(
@@ -166,7 +173,18 @@ class MetaSimulator(Simulator):
         auth = request.header("authorization")
         if auth.lower().startswith("bearer "):
             return auth[7:].strip()
-        return request.form().get("access_token") or request.arg("access_token") or ""
+        return str(self._params(request).get("access_token") or "")
+
+    def _params(self, request: Request) -> dict[str, Any]:
+        """Graph reads parameters from the query string, a form body or a JSON body alike."""
+        merged: dict[str, Any] = {k: v[0] for k, v in request.query.items()}
+        if request.header("content-type").startswith("application/json"):
+            body = request.json()
+            if isinstance(body, dict):
+                merged.update(body)
+        else:
+            merged.update(request.form())
+        return merged
 
     def _auth_error(self, request: Request) -> Response | None:
         if not self._token(request):
@@ -227,8 +245,13 @@ class MetaSimulator(Simulator):
         if method == "UPDATE" and not exists and not upsert:
             return f"Item with id '{rid}' does not exist"
         for name in ("price", "sale_price"):
-            if name in data and not PRICE.match(str(data[name])):
+            if name not in data:
+                continue
+            match = PRICE.match(str(data[name]))
+            if not match:
                 return f"Invalid {name} format: '{data[name]}' (expected '9.99 USD')"
+            if match["currency"] not in CURRENCIES:
+                return f"Invalid currency in {name}: '{match['currency']}' is not an ISO 4217 code"
         window = data.get("sale_price_effective_date")
         if window is not None and sale_window(str(window)) is None:
             return (
@@ -252,6 +275,8 @@ class MetaSimulator(Simulator):
                 *(["image_link"] if self.knobs["require_image"] else []),
             ]
             missing = [name for name in required if not data.get(name)]
+            if "image_link" in missing and data.get("image"):
+                missing.remove("image_link")  # `image: [{url, tag}]` is the other way to give one
             if missing:
                 return f"Missing required field(s) for a new item: {', '.join(missing)}"
         return None
@@ -259,23 +284,25 @@ class MetaSimulator(Simulator):
     # --- API -------------------------------------------------------------------------------
     def _items_batch(self, request: Request) -> Response:
         catalog = request.params["catalog"]
-        form = request.form()
+        form = self._params(request)
         request.notes.update(ids=[], requests=0)
         error = self._auth_error(request) or self._throttled(catalog)
         if error:
             return error
         if form.get("item_type") != "PRODUCT_ITEM":
             return graph_error("(#100) Param item_type must be PRODUCT_ITEM", 100)
-        try:
-            requests_ = json.loads(form.get("requests", ""))
-        except ValueError:
-            requests_ = None
+        requests_ = form.get("requests", "")
+        if isinstance(requests_, str):
+            try:
+                requests_ = json.loads(requests_)
+            except ValueError:
+                requests_ = None
         if not isinstance(requests_, list) or not all(isinstance(r, dict) for r in requests_):
             return graph_error("(#100) Param requests must be a JSON array of objects", 100)
         request.notes["requests"] = len(requests_)
         if len(requests_) > MAX_REQUESTS:
             return graph_error(f"(#100) At most {MAX_REQUESTS} requests are allowed per call", 100)
-        upsert = form.get("allow_upsert", "true").strip().lower() not in {"false", "0"}
+        upsert = str(form.get("allow_upsert", "true")).strip().lower() not in {"false", "0"}
         errors: list[dict[str, Any]] = []
         ids: list[str] = []
         with self.lock:
@@ -321,12 +348,80 @@ class MetaSimulator(Simulator):
             data["ids_of_invalid_requests"] = [e["id"] for e in errors]
         return json_response({"data": [data]})
 
-    def _catalog(self, request: Request) -> Response:
+    def _node(self, request: Request) -> Response:
+        """A node read: a product item made by the single-item API, else the catalog itself."""
         error = self._auth_error(request)
         if error:
             return error
-        catalog = request.params["catalog"]
-        return json_response({"id": catalog, "name": f"Simulated catalog {catalog}"})
+        node_id = request.params["catalog"]
+        with self.lock:
+            where = self.single_items.get(node_id)
+            item = self.catalogs.get(where[0], {}).get(where[1]) if where else None
+        if item is not None:
+            node = {**item, "retailer_id": item["id"], "id": node_id}
+        else:
+            node = {"id": node_id, "name": f"Simulated catalog {node_id}", "product_count": 0}
+            with self.lock:
+                node["product_count"] = len(self.catalogs.get(node_id, {}))
+        fields = str(self._params(request).get("fields") or "")
+        if fields:
+            wanted = {f.strip() for f in fields.split(",") if f.strip()} | {"id"}
+            node = {k: v for k, v in node.items() if k in wanted}
+        return json_response(node)
+
+    def _graph_batch(self, request: Request) -> Response:
+        """Run each call of a Graph batch as its own request; answer one result per call."""
+        params = self._params(request)
+        error = self._auth_error(request)
+        if error:
+            return error
+        calls = params.get("batch")
+        if isinstance(calls, str):
+            try:
+                calls = json.loads(calls)
+            except ValueError:
+                calls = None
+        if not isinstance(calls, list) or not all(isinstance(c, dict) for c in calls):
+            return graph_error("(#100) Param batch must be a JSON array of objects", 100)
+        if len(calls) > MAX_GRAPH_BATCH:
+            return graph_error(
+                f"(#100) Too many requests in batch message. Maximum batch size "
+                f"is {MAX_GRAPH_BATCH}",
+                100,
+            )
+        version = request.params["version"]
+        token = self._token(request)
+        results = []
+        for call in calls:
+            inner = self._batch_call(call, version, token, request.host_url)
+            response = self.dispatch(inner)
+            results.append(
+                {
+                    "code": response.status,
+                    "headers": [{"name": "Content-Type", "value": response.content_type}]
+                    + [{"name": k, "value": v} for k, v in response.headers.items()],
+                    "body": response.encoded().decode(),
+                }
+            )
+        return json_response(results)
+
+    @staticmethod
+    def _batch_call(call: dict[str, Any], version: str, token: str, host_url: str) -> Request:
+        """One call of a Graph batch as a request of its own (the batch's token if it has none)."""
+        parts = urlsplit(str(call.get("relative_url") or "").lstrip("/"))
+        path = parts.path if re.match(r"^v\d", parts.path) else f"{version}/{parts.path}"
+        query = parse_qs(parts.query, keep_blank_values=True)
+        body = str(call.get("body") or "")
+        if token and "access_token" not in query and "access_token=" not in body:
+            query["access_token"] = [token]
+        return Request(
+            method=str(call.get("method") or "GET").upper(),
+            path="/" + path,
+            query=query,
+            headers={"content-type": "application/x-www-form-urlencoded"},
+            body=body.encode(),
+            host_url=host_url,
+        )
 
     def _single_fields(self, form: dict[str, str], current: dict[str, Any]) -> dict[str, Any]:
         """Map the old single-item form fields onto the stored (batch-style) item fields."""

@@ -75,7 +75,8 @@ def api(tenant: Tenant, client_for: Callable[..., APIClient]) -> APIClient:
 def make_product(db: None) -> Callable[..., Product]:
     counter = iter(range(1, 1_000_000))
 
-    def _make(tenant: Tenant, **fields: Any) -> Product:
+    def _make(tenant: Tenant, *, image_url: str | None = "", **fields: Any) -> Product:
+        """A product with one image URL, as a product Meta accepts has (image_url=None: none)."""
         n = next(counter)
         defaults: dict[str, Any] = {
             "name": f"Product {n}",
@@ -84,8 +85,13 @@ def make_product(db: None) -> Callable[..., Product]:
         }
         defaults.update(fields)
         variants = defaults.pop("variants", ())
+        images = (
+            []
+            if image_url is None
+            else [{"url": image_url or f"https://img.example.com/p/{n}.jpg"}]
+        )
         # Through the catalog service, as every writer: identities, Meta pending, indexing.
-        return create_product(tenant=tenant, fields=defaults, variants=variants)
+        return create_product(tenant=tenant, fields=defaults, variants=variants, images=images)
 
     return _make
 

@@ -80,7 +80,7 @@ def test_changelist_query_count_equal_for_10_and_1000(
 def test_change_page_renders_inlines(
     superuser_client: Client, tenant: Tenant, make_product: Callable[..., Product]
 ) -> None:
-    product = make_product(tenant, name="Dome Tent", sku="TENT-D")
+    product = make_product(tenant, name="Dome Tent", sku="TENT-D", image_url=None)
     ProductVariant.objects.create(product=product, sku="TENT-D-S", options={"Size": "S"})
     ProductVariant.objects.create(product=product, sku="TENT-D-L", options={"Size": "L"})
     ProductImage.objects.create(product=product, url="https://cdn.example.com/dome.jpg")

@@ -42,6 +42,22 @@ class MetaHandle(SimulatorHandle):
         return [c for c in self.get("/_sim/calls")["calls"] if c["kind"] == "items_batch"]
 
 
+def create_with_image(
+    *,
+    tenant: Tenant,
+    fields: dict[str, Any],
+    variants: Any = (),
+    images: list[dict[str, Any]] | None = None,
+) -> Any:
+    """`create_product` with one image URL, as a product Meta accepts has (Meta refuses a new
+    item without an image)."""
+    from products_and_services.services import create_product
+
+    if images is None:
+        images = [{"url": f"https://img.example.com/{fields.get('sku') or 'product'}.jpg"}]
+    return create_product(tenant=tenant, fields=fields, variants=variants, images=images)
+
+
 def wait_until(condition: Callable[[], Any], timeout: float = 30.0, interval: float = 0.2) -> Any:
     """Poll until `condition()` is truthy; fail the test with the last value otherwise."""
     deadline = time.monotonic() + timeout

@@ -11,10 +11,10 @@ from django.db import connections
 from meta_integration.models import MetaAppConfig
 from meta_integration.push import flush_tenant
 from meta_integration.tasks import drain_meta_outbox
-from products_and_services.models import Product
+from products_and_services.models import Product, ProductImage
 from products_and_services.services import create_product, delete_products, update_product
 from tenants.models import Tenant
-from tests.e2e.conftest import MetaHandle, wait_until
+from tests.e2e.conftest import MetaHandle, create_with_image, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.services]
 
@@ -27,7 +27,7 @@ def synced(product_id: int) -> bool:
 def test_create_update_delete_reach_the_catalog(
     celery_worker: Any, tenant: Tenant, e2e_meta_config: MetaAppConfig, meta_sim: MetaHandle
 ) -> None:
-    product = create_product(
+    product = create_with_image(
         tenant=tenant, fields={"name": "Trail Tent", "sku": "TENT", "price": Decimal("189.5")}
     )
     item = wait_until(lambda: meta_sim.items().get("TENT"))
@@ -52,7 +52,7 @@ def test_create_update_delete_reach_the_catalog(
 def test_sku_change_leaves_only_the_new_id(
     celery_worker: Any, tenant: Tenant, e2e_meta_config: MetaAppConfig, meta_sim: MetaHandle
 ) -> None:
-    product = create_product(
+    product = create_with_image(
         tenant=tenant, fields={"name": "Mug", "sku": "MUG-OLD", "price": Decimal("12")}
     )
     wait_until(lambda: "MUG-OLD" in meta_sim.items())
@@ -63,7 +63,7 @@ def test_sku_change_leaves_only_the_new_id(
 def test_variants_become_grouped_items(
     celery_worker: Any, tenant: Tenant, e2e_meta_config: MetaAppConfig, meta_sim: MetaHandle
 ) -> None:
-    create_product(
+    create_with_image(
         tenant=tenant,
         fields={"name": "Shirt", "sku": "SHIRT", "price": Decimal("20")},
         variants=[
@@ -82,12 +82,12 @@ def test_variants_become_grouped_items(
 def test_ineligible_products_are_never_sent(
     celery_worker: Any, tenant: Tenant, e2e_meta_config: MetaAppConfig, meta_sim: MetaHandle
 ) -> None:
-    create_product(tenant=tenant, fields={"name": "No SKU", "sku": "", "price": Decimal("1")})
-    create_product(
+    create_with_image(tenant=tenant, fields={"name": "No SKU", "sku": "", "price": Decimal("1")})
+    create_with_image(
         tenant=tenant,
         fields={"name": "Inactive", "sku": "OFF", "price": Decimal("1"), "is_active": False},
     )
-    sentinel = create_product(
+    sentinel = create_with_image(
         tenant=tenant, fields={"name": "Sentinel", "sku": "SENTINEL", "price": Decimal("1")}
     )
     wait_until(lambda: synced(sentinel.pk))
@@ -105,7 +105,7 @@ def test_change_saved_while_the_broker_is_down_is_delivered_by_the_drain(
     broker_down_for_producers: Callable[[], Any],
 ) -> None:
     with broker_down_for_producers():
-        product = create_product(
+        product = create_with_image(
             tenant=tenant, fields={"name": "Lantern", "sku": "LANTERN", "price": Decimal("35")}
         )
     assert Product.objects.get(pk=product.pk).meta_sync_next_attempt is not None
@@ -132,6 +132,10 @@ def test_two_flushes_at_once_send_each_product_once(
             meta_sync_next_attempt=None,
         )
         for i in range(600)
+    )
+    ProductImage.objects.bulk_create(
+        ProductImage(product=p, url=f"https://img.example.com/{p.sku}.jpg")
+        for p in Product.objects.filter(tenant=tenant)
     )
     Product.objects.update(meta_sync_next_attempt=Product.objects.first().created_at)
     reports = []

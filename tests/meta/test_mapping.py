@@ -3,13 +3,16 @@
 import re
 from decimal import Decimal
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from meta_integration.mapping import (
     DESCRIPTION_LIMIT,
+    NO_IMAGE_REASON,
     NO_SALE_WINDOW,
     TITLE_LIMIT,
+    HeldBack,
     ImageFacts,
     MappingContext,
     ProductFacts,
@@ -184,3 +187,28 @@ def test_long_text_stays_within_limits(name: str, description: str) -> None:
         assert title == expected_title
     else:
         assert title == expected_title[: TITLE_LIMIT - 1].rstrip() + "…"
+
+
+def test_meta_text_limits_are_200_and_9999() -> None:
+    """Regression (issue 11, finding 3b): Meta keeps titles up to 200 characters and
+    descriptions up to 9,999 (Commerce Manager's product field reference); cutting at 100 and
+    5,000 dropped text Meta would have kept."""
+    assert (TITLE_LIMIT, DESCRIPTION_LIMIT) == (200, 9999)
+    [item] = build_items(facts(name="t" * 200, description="d" * 9999), [], [], CONTEXT)
+    assert (len(item.data["title"]), len(item.data["description"])) == (200, 9999)
+    [cut] = build_items(facts(name="t" * 201, description="d" * 10_000), [], [], CONTEXT)
+    assert cut.data["title"] == "t" * 199 + "…"
+    assert cut.data["description"] == "d" * 9998 + "…"
+
+
+def test_images_are_sent_by_default_and_a_product_without_one_is_held_back() -> None:
+    """Regression (issue 11, finding 3): Meta requires an image on a new item, so images are on
+    by default and a product with none is held back with its reason instead of sent to fail."""
+    from django.conf import settings as django_settings
+
+    assert django_settings.META_CATALOG_INCLUDE_IMAGES is True
+    enabled = MappingContext(**{**CONTEXT.__dict__, "include_images": True})
+    with pytest.raises(HeldBack) as held:
+        build_items(facts(), [], [], enabled)
+    assert held.value.reason == NO_IMAGE_REASON
+    assert build_items(facts(is_active=False), [], [], enabled) == []  # nothing to hold

@@ -314,3 +314,26 @@ def test_a_product_failing_for_good_sends_one_alert(
         ("[Catalog Sync] 1 product(s) of Acme Outdoor failed to reach Meta", ["ops@example.com"])
     ]
     assert f"Alpha (SKU A, product #{product.pk}): A: Invalid price format" in mailoutbox[0].body
+
+
+@responses.activate
+def test_a_product_without_an_image_is_held_back_with_its_reason_and_no_attempt(
+    tenant: Tenant, meta_config: MetaAppConfig, make_product: Callable[..., Product]
+) -> None:
+    """Regression (issue 11, finding 3): a new Meta item needs an image, so a product without
+    one is not sent to fail: it is held with a merchant-readable reason, costing no attempt,
+    while its neighbours go out with their image_link."""
+    from meta_integration.mapping import NO_IMAGE_REASON
+
+    assert meta_config.include_images is True
+    bare = make_product(tenant, sku="BARE", name="No picture", image_url=None)
+    make_product(tenant, sku="PIC", name="Pictured", image_url="https://img.example.com/pic.jpg")
+    graph_ok()
+    report = flush_tenant(tenant.pk)
+    assert (report.succeeded, report.held, report.batch_calls) == (1, 1, 1)
+    [sent] = sent_requests()
+    assert sent["data"]["id"] == "PIC"
+    assert sent["data"]["image_link"] == "https://img.example.com/pic.jpg"
+    bare.refresh_from_db()
+    assert (bare.meta_sync_last_error, bare.meta_sync_attempts) == (NO_IMAGE_REASON, 0)
+    assert bare.meta_sync_next_attempt is None

@@ -24,6 +24,7 @@ GOOD = {
     "price": "10.00 USD",
     "link": "https://shop.example.com/tent",
     "brand": "Acme",
+    "image_link": "https://img.example.com/tent.jpg",
 }
 
 
@@ -116,7 +117,7 @@ def test_control_endpoints(sim: Sim) -> None:
     batch(url, [upsert("A", **GOOD)])
     requests.get(f"{url}/v21.0/cat", params={"access_token": "t"}, timeout=5)
     stats = requests.get(f"{url}/_sim/stats", timeout=5).json()
-    assert stats == {"requests_served": 2, "by_kind": {"items_batch": 1, "catalog": 1}}
+    assert stats == {"requests_served": 2, "by_kind": {"items_batch": 1, "node": 1}}
 
     assert requests.post(f"{url}/_sim/reset", timeout=5).json() == {"ok": True}
     assert items(url) == {}
@@ -150,9 +151,9 @@ def test_item_errors_are_reported_in_the_status_and_valid_items_saved(sim: Sim) 
             upsert("OK", **GOOD),
             upsert("P", **{**GOOD, "price": "10"}),
             upsert("AV", **{**GOOD, "availability": "maybe"}),
-            upsert("T", **{**GOOD, "title": "x" * 101}),
+            upsert("T", **{**GOOD, "title": "x" * 201}),
             upsert("NEW", price="1.00 USD"),
-            upsert("OK2", **{**GOOD, "title": "x" * 100}),
+            upsert("OK2", **{**GOOD, "title": "x" * 200}),
         ],
     )
     body = response.json()
@@ -170,12 +171,12 @@ def test_item_errors_are_reported_in_the_status_and_valid_items_saved(sim: Sim) 
     assert done["errors"] == [
         {"line": 1, "id": "P", "message": "Invalid price format: '10' (expected '9.99 USD')"},
         {"line": 2, "id": "AV", "message": "Invalid availability: 'maybe'"},
-        {"line": 3, "id": "T", "message": "title is longer than 100 characters"},
+        {"line": 3, "id": "T", "message": "title is longer than 200 characters"},
         {
             "line": 4,
             "id": "NEW",
             "message": "Missing required field(s) for a new item: title, description, "
-            "availability, condition, link, brand",
+            "availability, condition, link, brand, image_link",
         },
     ]
     assert done["errors_total_count"] == 4
@@ -186,24 +187,24 @@ def test_item_errors_are_reported_in_the_status_and_valid_items_saved(sim: Sim) 
 
 def test_more_item_rules(sim: Sim) -> None:
     url = sim.url
-    sim.app.configure(require_image=True)
     response = batch(
         url,
         [
             upsert("C", **{**GOOD, "condition": "mint"}),
             upsert("L", **{**GOOD, "link": "ftp://x/y"}),
-            upsert("D", **{**GOOD, "description": "d" * 5001}),
+            upsert("D", **{**GOOD, "description": "d" * 10000}),
             upsert("S", **{**GOOD, "sale_price": "9,99 EUR"}),
-            upsert("I", **GOOD),
+            upsert("I", **{k: v for k, v in GOOD.items() if k != "image_link"}),
             {"method": "PATCH", "data": {"id": "M", **GOOD}},
             {"method": "UPDATE", "data": GOOD},
-            upsert("OK", **GOOD, image_link="https://img.example.com/1.jpg"),
+            upsert("OK", **{**GOOD, "image_link": "https://img.example.com/1.jpg"}),
+            upsert("CUR", **{**GOOD, "price": "10.00 XYZ"}),
         ],
     )
     assert errors_of(url, response) == [
         {"line": 0, "id": "C", "message": "Invalid condition: 'mint'"},
         {"line": 1, "id": "L", "message": "Invalid URL in link: 'ftp://x/y'"},
-        {"line": 2, "id": "D", "message": "description is longer than 5000 characters"},
+        {"line": 2, "id": "D", "message": "description is longer than 9999 characters"},
         {
             "line": 3,
             "id": "S",
@@ -212,6 +213,11 @@ def test_more_item_rules(sim: Sim) -> None:
         {"line": 4, "id": "I", "message": "Missing required field(s) for a new item: image_link"},
         {"line": 5, "id": "M", "message": "Unsupported method: PATCH"},
         {"line": 6, "id": "", "message": "Missing required field: id"},
+        {
+            "line": 8,
+            "id": "CUR",
+            "message": "Invalid currency in price: 'XYZ' is not an ISO 4217 code",
+        },
     ]
     assert set(items(url)) == {"OK"}
 

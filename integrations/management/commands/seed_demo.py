@@ -104,8 +104,12 @@ class Command(BaseCommand):
                 else []
             )
             # Through the catalog service, as every writer: identities, Meta pending, indexing.
+            # Meta refuses a new item without an image: every demo product has one.
             create_product(
-                tenant=tenant, fields={**fields, "sku": sku, "currency": "USD"}, variants=variants
+                tenant=tenant,
+                fields={**fields, "sku": sku, "currency": "USD"},
+                variants=variants,
+                images=[{"url": f"https://demo-store.example.com/images/{sku}.jpg"}] if sku else [],
             )
             created += 1
         MetaAppConfig.objects.get_or_create(
