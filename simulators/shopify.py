@@ -10,6 +10,8 @@ difference down to the actual cost (from the nodes really returned) is refunded.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import re
 from datetime import UTC, datetime, timedelta
@@ -36,12 +38,21 @@ from graphql import (
 from graphql.utilities import value_from_ast_untyped
 
 from simulators.base import Request, Response, Simulator, json_response
+from simulators.shopify_search import SearchSyntaxError, compile_query
 
 BASE_TIME = datetime(2026, 1, 1, tzinfo=UTC)
 MAX_QUERY_COST = 1000
 MAX_PAGE = 250
 MUTATION_COST = 10
-GRAPHQL_PATH = r"/admin/api/(?P<version>[0-9]{4}-[0-9]{2})/graphql\.json"
+VERSION = r"(?P<version>[0-9]{4}-[0-9]{2}|unstable)"
+GRAPHQL_PATH = r"/admin/api/" + VERSION + r"/graphql\.json"
+# productsCount answers at most this many unless the query passes `limit: null`.
+DEFAULT_COUNT_LIMIT = 10_000
+# Bulk queries: at least one connection, at most five, nested at most two levels deep.
+MAX_BULK_CONNECTIONS, MAX_BULK_DEPTH = 5, 2
+# groupObjects exists from 2025-07 (default true) and defaults to false from 2026-01.
+GROUP_OBJECTS_SINCE, UNGROUPED_DEFAULT_SINCE = "2025-07", "2026-01"
+ACCESS_SCOPES = ("read_products", "read_inventory")
 
 SCHEMA_SDL = """
 scalar DateTime
@@ -53,18 +64,41 @@ scalar UnsignedInt64
 interface Node { id: ID! }
 
 type Query {
-  products(first: Int, last: Int, after: String, before: String, query: String): ProductConnection!
+  products(
+    first: Int, last: Int, after: String, before: String, query: String,
+    sortKey: ProductSortKeys = ID, reverse: Boolean = false
+  ): ProductConnection!
   product(id: ID!): Product
-  productsCount(query: String): Count
+  productsCount(query: String, limit: Int = 10000): Count
+  productVariants(
+    first: Int, last: Int, after: String, before: String, query: String,
+    sortKey: ProductVariantSortKeys = ID, reverse: Boolean = false
+  ): ProductVariantConnection!
   node(id: ID!): Node
-  currentBulkOperation: BulkOperation
+  currentBulkOperation(type: BulkOperationType = QUERY): BulkOperation
+  shop: Shop!
 }
 
 type Mutation {
-  bulkOperationRunQuery(query: String!): BulkOperationRunQueryPayload
+  bulkOperationRunQuery(query: String!, groupObjects: Boolean): BulkOperationRunQueryPayload
 }
 
-type Count { count: Int! }
+enum ProductSortKeys { ID TITLE UPDATED_AT CREATED_AT PRODUCT_TYPE VENDOR INVENTORY_TOTAL }
+enum ProductVariantSortKeys { ID SKU TITLE }
+enum CountPrecision { EXACT AT_LEAST }
+enum CurrencyCode { USD EUR GBP CAD AUD IRR }
+
+type Count { count: Int! precision: CountPrecision! }
+type ShopPlan { displayName: String! partnerDevelopment: Boolean! shopifyPlus: Boolean! }
+type Shop {
+  id: ID!
+  name: String!
+  email: String!
+  myshopifyDomain: String!
+  currencyCode: CurrencyCode!
+  ianaTimezone: String!
+  plan: ShopPlan!
+}
 type PageInfo {
   hasNextPage: Boolean!
   hasPreviousPage: Boolean!
@@ -86,14 +120,22 @@ type Product implements Node {
   productType: String!
   status: ProductStatus!
   tags: [String!]!
+  createdAt: DateTime!
   updatedAt: DateTime!
   handle: String!
   onlineStoreUrl: URL
   featuredImage: Image
+  totalInventory: Int!
+  variantsCount: Count
+  options(first: Int): [ProductOption!]!
+  images(first: Int, last: Int, after: String, before: String): ImageConnection!
   variants(first: Int, last: Int, after: String, before: String): ProductVariantConnection!
 }
 
-type Image { url: URL! altText: String }
+type ProductOption { id: ID! name: String! position: Int! values: [String!]! }
+type Image { id: ID url: URL! altText: String width: Int height: Int }
+type ImageConnection { pageInfo: PageInfo! nodes: [Image!]! edges: [ImageEdge!]! }
+type ImageEdge { cursor: String! node: Image! }
 
 type ProductVariantConnection {
   pageInfo: PageInfo!
@@ -106,6 +148,14 @@ enum ProductVariantInventoryPolicy { DENY CONTINUE }
 
 type ProductVariant implements Node {
   id: ID!
+  legacyResourceId: UnsignedInt64!
+  title: String!
+  displayName: String!
+  barcode: String
+  createdAt: DateTime!
+  updatedAt: DateTime!
+  position: Int!
+  product: Product!
   sku: String
   price: Money!
   compareAtPrice: Money
@@ -120,21 +170,41 @@ type SelectedOption { name: String! value: String! }
 
 enum BulkOperationStatus { CREATED RUNNING COMPLETED FAILED CANCELED CANCELING EXPIRED }
 enum BulkOperationErrorCode { ACCESS_DENIED INTERNAL_SERVER_ERROR TIMEOUT }
+enum BulkOperationType { QUERY MUTATION }
+enum BulkOperationUserErrorCode { INVALID OPERATION_IN_PROGRESS }
 
 type BulkOperation implements Node {
   id: ID!
+  type: BulkOperationType!
   status: BulkOperationStatus!
   errorCode: BulkOperationErrorCode
+  createdAt: DateTime!
+  completedAt: DateTime
   objectCount: UnsignedInt64!
+  rootObjectCount: UnsignedInt64!
+  fileSize: UnsignedInt64
   url: URL
+  partialDataUrl: URL
+  query: String!
 }
 
 type UserError { field: [String!] message: String! }
-type BulkOperationRunQueryPayload { bulkOperation: BulkOperation userErrors: [UserError!]! }
+type BulkOperationUserError { field: [String!] message: String! code: BulkOperationUserErrorCode }
+type BulkOperationRunQueryPayload {
+  bulkOperation: BulkOperation
+  userErrors: [BulkOperationUserError!]!
+}
 """
 
 SCHEMA: GraphQLSchema = build_schema(SCHEMA_SDL)
-UPDATED_FILTER = re.compile(r"^updated_at:(>=|>)'?([0-9T:\-.Z+]+)'?$")
+# graphql-ruby's codes, which Shopify puts in `extensions.code` of validation errors.
+VALIDATION_CODES = (
+    (re.compile(r"^Cannot query field"), "undefinedField"),
+    (re.compile(r"^Unknown argument"), "argumentNotAccepted"),
+    (re.compile(r"argument .* of type .* is required"), "missingRequiredArguments"),
+    (re.compile(r"^Unknown type"), "undefinedType"),
+    (re.compile(r"^Variable"), "variableMismatch"),
+)
 
 
 def gid(kind: str, number: int) -> str:
@@ -150,6 +220,15 @@ def graphql_error(message: str, code: str | None = None, **extra: Any) -> dict[s
     if code:
         error["extensions"] = {"code": code, **extra}
     return error
+
+
+def validation_error(error: GraphQLError) -> dict[str, Any]:
+    """A validation failure with the code Shopify gives it (parse errors have none)."""
+    code = next((c for pattern, c in VALIDATION_CODES if pattern.search(error.message)), None)
+    shaped = graphql_error(error.message, code)
+    if error.locations:
+        shaped["locations"] = [{"line": loc.line, "column": loc.column} for loc in error.locations]
+    return shaped
 
 
 class QueryCost:
@@ -316,28 +395,45 @@ class ShopifySimulator(Simulator):
             number = next(self.ids)
             price = f"{10 + n % 50}.00"
             sizes = ["S", "M", "L", "XL", "XXL"]
+            title = f"Shopify product {n}"
             product = {
                 "__typename": "Product",
                 "id": gid("Product", number),
                 "legacyResourceId": str(number),
-                "title": f"Shopify product {n}",
+                "title": title,
                 "descriptionHtml": f"<p>Description of <b>product {n}</b></p>",
                 "vendor": "Sim Vendor",
                 "productType": "Apparel",
                 "status": "ACTIVE",
                 "tags": ["sim", f"batch-{n % 5}"],
+                "createdAt": stamp(BASE_TIME - timedelta(days=30) + timedelta(seconds=n)),
                 "updatedAt": stamp(BASE_TIME + timedelta(seconds=n)),
                 "handle": f"shopify-product-{n}",
                 "onlineStoreUrl": f"https://sim.myshopify.com/products/shopify-product-{n}",
-                "featuredImage": {"url": f"https://cdn.example.com/p/{n}.jpg", "altText": None},
+                "featuredImage": {
+                    "id": gid("ProductImage", number),
+                    "url": f"https://cdn.example.com/p/{n}.jpg",
+                    "altText": None,
+                    "width": 800,
+                    "height": 800,
+                },
                 "_variants": [],
             }
             for index in range(variants):
                 single = variants == 1
+                number_v = next(self.variant_ids)
+                option = "Default Title" if single else f"{sizes[index % 5]}{index}"
                 product["_variants"].append(
                     {
                         "__typename": "ProductVariant",
-                        "id": gid("ProductVariant", next(self.variant_ids)),
+                        "id": gid("ProductVariant", number_v),
+                        "legacyResourceId": str(number_v),
+                        "title": option,
+                        "displayName": f"{title} - {option}",
+                        "barcode": f"0{number_v:011d}",
+                        "position": index + 1,
+                        "createdAt": product["createdAt"],
+                        "updatedAt": product["updatedAt"],
                         "sku": f"SH-{n:05d}" if single else f"SH-{n:05d}-{sizes[index % 5]}{index}",
                         "price": price,
                         "compareAtPrice": None,
@@ -347,7 +443,7 @@ class ShopifySimulator(Simulator):
                         "selectedOptions": [
                             {"name": "Title", "value": "Default Title"}
                             if single
-                            else {"name": "Size", "value": f"{sizes[index % 5]}{index}"}
+                            else {"name": "Size", "value": option}
                         ],
                     }
                 )
@@ -361,6 +457,8 @@ class ShopifySimulator(Simulator):
     # --- routes ----------------------------------------------------------------------------
     def setup_routes(self) -> None:
         self.route("POST", GRAPHQL_PATH, self._graphql, kind="graphql")
+        self.route("GET", r"/admin/api/" + VERSION + r"/shop\.json", self._shop_json, kind="shop")
+        self.route("GET", r"/admin/oauth/access_scopes\.json", self._scopes_json, kind="scopes")
         self.route("GET", r"/_sim/bulk/(?P<op>\d+)\.jsonl", self._bulk_file, kind="bulk_download")
         self.route("POST", r"/_sim/seed", self._seed, control=True)
         self.route("GET", r"/_sim/products", self._list_products, control=True)
@@ -434,15 +532,62 @@ class ShopifySimulator(Simulator):
         return json_response({"deleted": removed is not None})
 
     # --- the GraphQL endpoint --------------------------------------------------------------
+    def _unauthorized(self, request: Request) -> Response | None:
+        if request.header("x-shopify-access-token") == self.knobs["access_token"]:
+            return None
+        return json_response(
+            {
+                "errors": "[API] Invalid API key or access token "
+                "(unrecognized login or wrong password)"
+            },
+            401,
+        )
+
+    def _shop_fields(self) -> dict[str, Any]:
+        return {
+            "id": gid("Shop", 1),
+            "name": "Simulated shop",
+            "email": "owner@sim.example.com",
+            "myshopifyDomain": "sim.myshopify.com",
+            "currencyCode": "USD",
+            "ianaTimezone": "Etc/UTC",
+            "plan": {"displayName": "Basic", "partnerDevelopment": False, "shopifyPlus": False},
+        }
+
+    def _shop_json(self, request: Request) -> Response:
+        """REST `GET /admin/api/{version}/shop.json`, which connectors call to check access."""
+        denied = self._unauthorized(request)
+        if denied:
+            return denied
+        shop = self._shop_fields()
+        return json_response(
+            {
+                "shop": {
+                    "id": 1,
+                    "name": shop["name"],
+                    "email": shop["email"],
+                    "domain": shop["myshopifyDomain"],
+                    "myshopify_domain": shop["myshopifyDomain"],
+                    "currency": shop["currencyCode"],
+                    "iana_timezone": shop["ianaTimezone"],
+                    "plan_name": "basic",
+                    "plan_display_name": shop["plan"]["displayName"],
+                    "created_at": "2025-01-01T00:00:00+00:00",
+                }
+            }
+        )
+
+    def _scopes_json(self, request: Request) -> Response:
+        """REST `GET /admin/oauth/access_scopes.json`: the scopes the token was granted."""
+        denied = self._unauthorized(request)
+        if denied:
+            return denied
+        return json_response({"access_scopes": [{"handle": h} for h in ACCESS_SCOPES]})
+
     def _graphql(self, request: Request) -> Response:
-        if request.header("x-shopify-access-token") != self.knobs["access_token"]:
-            return json_response(
-                {
-                    "errors": "[API] Invalid API key or access token "
-                    "(unrecognized login or wrong password)"
-                },
-                401,
-            )
+        denied = self._unauthorized(request)
+        if denied:
+            return denied
         body = request.json()
         if not isinstance(body, dict) or not isinstance(body.get("query"), str):
             return json_response(
@@ -454,11 +599,22 @@ class ShopifySimulator(Simulator):
         try:
             document = parse(body["query"])
         except GraphQLError as exc:
-            return json_response({"errors": [graphql_error(exc.message)]})
+            return json_response({"errors": [validation_error(exc)]})
         problems = validate(SCHEMA, document)
         if problems:
-            return json_response({"errors": [graphql_error(p.message) for p in problems]})
-        operation = next(d for d in document.definitions if isinstance(d, OperationDefinitionNode))
+            return json_response({"errors": [validation_error(p) for p in problems]})
+        operation_name = body.get("operationName") or None
+        operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+        named = [
+            o for o in operations if operation_name and o.name and o.name.value == operation_name
+        ]
+        if operation_name and not named:
+            message = f'No operation named "{operation_name}"'
+            return json_response({"errors": [graphql_error(message, "OPERATION_NOT_FOUND")]})
+        if not operation_name and len(operations) > 1:
+            message = "An operation name is required when the document has several operations"
+            return json_response({"errors": [graphql_error(message, "OPERATION_NAME_REQUIRED")]})
+        operation = named[0] if named else operations[0]
         cost = QueryCost(variables)
         requested = cost.requested(operation)
         if cost.problems:
@@ -491,7 +647,12 @@ class ShopifySimulator(Simulator):
                 self._refund(requested)
                 return fault
         result = execute(
-            SCHEMA, document, root_value=self._root(request), variable_values=variables
+            SCHEMA,
+            document,
+            root_value=self._root(request),
+            variable_values=variables,
+            operation_name=operation.name.value if operation.name else None,
+            context_value={"bulk": False, "version": request.params["version"]},
         )
         actual = cost.actual(operation, result.data) if not result.errors else requested
         self._refund(requested - actual)
@@ -504,7 +665,14 @@ class ShopifySimulator(Simulator):
             "extensions": self._extensions(requested, actual),
         }
         if result.errors:
-            answer["errors"] = [graphql_error(e.message) for e in result.errors]
+            answer["errors"] = [
+                graphql_error(
+                    e.message,
+                    (e.extensions or {}).get("code"),
+                    **{k: v for k, v in (e.extensions or {}).items() if k != "code"},
+                )
+                for e in result.errors
+            ]
         return json_response(answer)
 
     def _take_forced_throttle(self) -> bool:
@@ -562,41 +730,115 @@ class ShopifySimulator(Simulator):
     # --- resolvers -------------------------------------------------------------------------
     def _root(self, request: Request) -> dict[str, Any]:
         return {
-            "products": lambda info, **args: self._products(**args),
+            "products": lambda info, **args: self._products(bulk=info.context["bulk"], **args),
             "product": lambda info, id: self._product(id),
-            "productsCount": lambda info, query=None: {"count": len(self._filtered(query))},
+            "productsCount": lambda info, query=None, limit=DEFAULT_COUNT_LIMIT: self._count(
+                query, limit
+            ),
+            "productVariants": lambda info, **args: self._variants(
+                bulk=info.context["bulk"], **args
+            ),
             "node": lambda info, id: self._node(id, request),
-            "currentBulkOperation": lambda info: self._current_bulk(request),
-            "bulkOperationRunQuery": lambda info, query: self._start_bulk(query),
+            "currentBulkOperation": lambda info, type="QUERY": self._current_bulk(request, type),
+            "bulkOperationRunQuery": lambda info, query, groupObjects=None: self._start_bulk(
+                query, groupObjects, info.context["version"], request
+            ),
+            "shop": lambda info: self._shop_fields(),
         }
 
     def _filtered(self, query: str | None) -> list[dict[str, Any]]:
+        try:
+            keep = compile_query(query)
+        except SearchSyntaxError as exc:
+            raise GraphQLError(str(exc), extensions={"code": "BAD_REQUEST"}) from None
         with self.lock:
             rows = [self.products[k] for k in sorted(self.products)]
-        if not query:
-            return rows
-        match = UPDATED_FILTER.match(query.strip())
-        if not match:
-            raise GraphQLError(f"Unsupported search syntax in the simulator: {query}")
-        operator, value = match.groups()
-        since = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        keep = (lambda at: at >= since) if operator == ">=" else (lambda at: at > since)
-        return [
-            p for p in rows if keep(datetime.fromisoformat(p["updatedAt"].replace("Z", "+00:00")))
-        ]
+        return [p for p in rows if keep(p)]
+
+    def _count(self, query: str | None, limit: int | None) -> dict[str, Any]:
+        """Shopify caps counts at `limit` (10,000 unless null) and says AT_LEAST when capped."""
+        total = len(self._filtered(query))
+        if limit is not None and total > limit:
+            return {"count": limit, "precision": "AT_LEAST"}
+        return {"count": total, "precision": "EXACT"}
 
     def _products(
-        self, first: int | None = None, after: str | None = None, query: str | None = None, **_: Any
+        self,
+        *,
+        bulk: bool = False,
+        first: int | None = None,
+        after: str | None = None,
+        query: str | None = None,
+        sortKey: str = "ID",
+        reverse: bool = False,
+        **_: Any,
     ) -> dict[str, Any]:
-        rows = self._filtered(query)
+        rows = _sorted(self._filtered(query), sortKey, reverse)
         start = _cursor_position(after)
-        return _connection(rows, start, int(first or 0), self._shaped_product)
+        size = len(rows) if bulk else int(first or 0)
+        return _connection(rows, start, size, lambda row: self._shaped_product(row, bulk))
 
-    def _shaped_product(self, product: dict[str, Any]) -> dict[str, Any]:
+    def _variants(
+        self,
+        *,
+        bulk: bool = False,
+        first: int | None = None,
+        after: str | None = None,
+        query: str | None = None,
+        sortKey: str = "ID",
+        reverse: bool = False,
+        **_: Any,
+    ) -> dict[str, Any]:
+        """`productVariants`: every variant of the shop, filtered by its own fields."""
+        try:
+            keep = compile_query(query)
+        except SearchSyntaxError as exc:
+            raise GraphQLError(str(exc), extensions={"code": "BAD_REQUEST"}) from None
+        with self.lock:
+            products = [self.products[k] for k in sorted(self.products)]
+            pairs = [(p, v) for p in products for v in p["_variants"]]
+        rows = [self._shaped_variant(v, p) for p, v in pairs if keep(v)]
+        key = {"SKU": "sku", "TITLE": "title"}.get(sortKey)
+        if key:
+            rows.sort(key=lambda r: str(r.get(key) or ""))
+        if reverse:
+            rows.reverse()
+        size = len(rows) if bulk else int(first or 0)
+        return _connection(rows, _cursor_position(after), size, dict)
+
+    def _shaped_variant(self, variant: dict[str, Any], product: dict[str, Any]) -> dict[str, Any]:
+        return {**variant, "product": lambda info: self._shaped_product(product, False)}
+
+    def _shaped_product(self, product: dict[str, Any], bulk: bool) -> dict[str, Any]:
         shaped = {k: v for k, v in product.items() if k != "_variants"}
-        variants = product["_variants"]
-        shaped["variants"] = lambda info, first=None, after=None, **_: _connection(
-            variants, _cursor_position(after), int(first or 0), dict
+        variants = [self._shaped_variant(v, product) for v in product["_variants"]]
+        quantities = [int(v.get("inventoryQuantity") or 0) for v in variants]
+        options: dict[str, list[str]] = {}
+        for variant in variants:
+            for option in variant.get("selectedOptions") or []:
+                options.setdefault(option["name"], []).append(option["value"])
+        images = [product["featuredImage"]] if product.get("featuredImage") else []
+        shaped.update(
+            totalInventory=sum(quantities),
+            variantsCount={"count": len(variants), "precision": "EXACT"},
+            options=lambda info, first=None: [
+                {
+                    "id": f"{product['id']}/option/{i + 1}",
+                    "name": name,
+                    "position": i + 1,
+                    "values": list(dict.fromkeys(values)),
+                }
+                for i, (name, values) in enumerate(options.items())
+            ][: first or None],
+            images=lambda info, first=None, after=None, **_: _connection(
+                images, _cursor_position(after), len(images) if bulk else int(first or 0), dict
+            ),
+            variants=lambda info, first=None, after=None, **_: _connection(
+                variants,
+                _cursor_position(after),
+                len(variants) if bulk else int(first or 0),
+                dict,
+            ),
         )
         return shaped
 
@@ -604,66 +846,92 @@ class ShopifySimulator(Simulator):
         number = _gid_number(product_id, "Product")
         with self.lock:
             product = self.products.get(number) if number is not None else None
-        return self._shaped_product(product) if product else None
+        return self._shaped_product(product, False) if product else None
 
     def _node(self, node_id: str, request: Request) -> dict[str, Any] | None:
         number = _gid_number(node_id, "BulkOperation")
         if number is not None:
             return self._poll_bulk(number, request)
+        number = _gid_number(node_id, "ProductVariant")
+        if number is not None:
+            with self.lock:
+                for product in self.products.values():
+                    for variant in product["_variants"]:
+                        if variant["id"] == node_id:
+                            return self._shaped_variant(variant, product)
+            return None
         return self._product(node_id)
 
     # --- bulk operations -------------------------------------------------------------------
-    def _start_bulk(self, query: str) -> dict[str, Any]:
+    def _start_bulk(
+        self, query: str, group_objects: bool | None, version: str, request: Request
+    ) -> dict[str, Any]:
+        def refused(message: str, code: str = "INVALID") -> dict[str, Any]:
+            return {
+                "bulkOperation": None,
+                "userErrors": [{"field": ["query"], "message": message, "code": code}],
+            }
+
+        if group_objects is not None and version != "unstable" and version < GROUP_OBJECTS_SINCE:
+            raise GraphQLError(
+                "Field 'bulkOperationRunQuery' doesn't accept argument 'groupObjects'",
+                extensions={"code": "argumentNotAccepted"},
+            )
         try:
             document = parse(query)
         except GraphQLError as exc:
-            return {
-                "bulkOperation": None,
-                "userErrors": [{"field": ["query"], "message": exc.message}],
-            }
+            return refused(exc.message)
         problems = validate(SCHEMA, document)
         if problems:
-            return {
-                "bulkOperation": None,
-                "userErrors": [{"field": ["query"], "message": p.message} for p in problems],
-            }
+            return refused("; ".join(p.message for p in problems))
+        operation = next(d for d in document.definitions if isinstance(d, OperationDefinitionNode))
+        shape_problem = _bulk_shape_problem(operation)
+        if shape_problem:
+            return refused(shape_problem)
+        if group_objects is None:
+            group_objects = version != "unstable" and version < UNGROUPED_DEFAULT_SINCE
         with self.lock:
-            if any(op["status"] in {"CREATED", "RUNNING"} for op in self.bulk_operations.values()):
-                return {
-                    "bulkOperation": None,
-                    "userErrors": [
-                        {
-                            "field": None,
-                            "message": "A bulk query operation for this app and shop "
-                            "is already in progress",
-                        }
-                    ],
-                }
+            if any(
+                op["status"] in {"CREATED", "RUNNING"} and op["type"] == "QUERY"
+                for op in self.bulk_operations.values()
+            ):
+                return refused(
+                    "A bulk query operation for this app and shop is already in progress",
+                    "OPERATION_IN_PROGRESS",
+                )
+        result = execute(
+            SCHEMA,
+            document,
+            root_value=self._root(request),
+            context_value={"bulk": True, "version": version},
+        )
+        if result.errors:
+            return refused("; ".join(e.message for e in result.errors))
+        rows = _bulk_rows(result.data or {}, grouped=bool(group_objects))
+        with self.lock:
             number = len(self.bulk_operations) + 1
-            operation = {
+            operation_row = {
                 "__typename": "BulkOperation",
                 "id": gid("BulkOperation", number),
+                "type": "QUERY",
                 "status": "CREATED",
                 "errorCode": None,
+                "createdAt": stamp(datetime.now(UTC)),
+                "completedAt": None,
                 "objectCount": "0",
+                "rootObjectCount": "0",
+                "fileSize": None,
                 "url": None,
+                "partialDataUrl": None,
+                "query": query,
                 "_polls": 0,
-                "_snapshot": self._jsonl(),
+                "_snapshot": ("".join(json.dumps(r) + "\n" for r in rows)).encode(),
+                "_objects": len(rows),
+                "_roots": sum(1 for r in rows if "__parentId" not in r),
+                "_grouped": bool(group_objects),
             }
-            self.bulk_operations[number] = operation
-        return {"bulkOperation": _public(operation), "userErrors": []}
-
-    def _jsonl(self) -> bytes:
-        """The export, frozen at start: product rows, each followed by its variant rows."""
-        lines: list[str] = []
-        for number in sorted(self.products):
-            product = self.products[number]
-            row = {k: v for k, v in product.items() if not k.startswith("_") and k != "__typename"}
-            lines.append(json.dumps(row))
-            for variant in product["_variants"]:
-                child = {k: v for k, v in variant.items() if k != "__typename"}
-                lines.append(json.dumps({**child, "__parentId": product["id"]}))
-        return ("\n".join(lines) + "\n").encode() if lines else b""
+            self.bulk_operations[number] = operation_row
+        return {"bulkOperation": _public(operation_row), "userErrors": []}
 
     def _poll_bulk(self, number: int, request: Request) -> dict[str, Any] | None:
         with self.lock:
@@ -678,35 +946,159 @@ class ShopifySimulator(Simulator):
                     self._finish_bulk(number, operation, request)
             return _public(operation)
 
+    def _signature(self, number: int) -> str:
+        key = str(self.knobs["access_token"]).encode() + b"/storage"
+        return hmac.new(key, str(number).encode(), hashlib.sha256).hexdigest()
+
     def _finish_bulk(self, number: int, operation: dict[str, Any], request: Request) -> None:
         outcome = str(self.knobs["bulk_outcome"])
         operation["status"] = outcome
+        operation["completedAt"] = stamp(datetime.now(UTC))
         if outcome == "COMPLETED":
             body: bytes = operation["_snapshot"]
-            operation["objectCount"] = str(body.count(b"\n"))
-            operation["url"] = f"{request.host_url}/_sim/bulk/{number}.jsonl" if body else None
+            operation["objectCount"] = str(operation["_objects"])
+            operation["rootObjectCount"] = str(operation["_roots"])
+            operation["fileSize"] = str(len(body)) if body else None
+            # Like a signed storage URL: the signature is in the URL, no shop token is needed.
+            operation["url"] = (
+                f"{request.host_url}/_sim/bulk/{number}.jsonl"
+                f"?X-Goog-Signature={self._signature(number)}"
+                if body
+                else None
+            )
         else:
             operation["errorCode"] = self.knobs.get("bulk_error_code") or (
                 "INTERNAL_SERVER_ERROR" if outcome == "FAILED" else None
             )
 
-    def _current_bulk(self, request: Request) -> dict[str, Any] | None:
+    def _current_bulk(self, request: Request, kind: str = "QUERY") -> dict[str, Any] | None:
         with self.lock:
-            if not self.bulk_operations:
+            numbers = [n for n, op in self.bulk_operations.items() if op["type"] == kind]
+            if not numbers:
                 return None
-            number = max(self.bulk_operations)
+            number = max(numbers)
         return self._poll_bulk(number, request)
 
     def _bulk_file(self, request: Request) -> Response:
+        number = int(request.params["op"])
         with self.lock:
-            operation = self.bulk_operations.get(int(request.params["op"]))
-        if operation is None or operation["status"] != "COMPLETED":
+            operation = self.bulk_operations.get(number)
+        request.notes["shop_token_sent"] = bool(request.header("x-shopify-access-token"))
+        if request.notes["shop_token_sent"]:
+            self.count("bulk_downloads_with_shop_token")
+        signature = request.arg("X-Goog-Signature") or ""
+        if (
+            operation is None
+            or operation["status"] != "COMPLETED"
+            or not hmac.compare_digest(signature, self._signature(number))
+        ):
             return Response(
-                status=404,
-                raw=b"<Error><Code>NoSuchKey</Code></Error>",
+                status=404 if operation is None else 403,
+                raw=b"<Error><Code>AccessDenied</Code></Error>"
+                if operation is not None
+                else b"<Error><Code>NoSuchKey</Code></Error>",
                 content_type="application/xml",
             )
         return Response(raw=operation["_snapshot"], content_type="application/jsonl")
+
+
+SORT_FIELDS = {
+    "TITLE": "title",
+    "UPDATED_AT": "updatedAt",
+    "CREATED_AT": "createdAt",
+    "PRODUCT_TYPE": "productType",
+    "VENDOR": "vendor",
+}
+
+
+def _sorted(rows: list[dict[str, Any]], sort_key: str, reverse: bool) -> list[dict[str, Any]]:
+    """Shopify's `sortKey` (ties broken by id) and `reverse`."""
+    field = SORT_FIELDS.get(sort_key)
+    if field:
+        rows = sorted(rows, key=lambda r: (str(r.get(field) or ""), int(r["legacyResourceId"])))
+    elif sort_key == "INVENTORY_TOTAL":
+        rows = sorted(
+            rows, key=lambda r: sum(int(v.get("inventoryQuantity") or 0) for v in r["_variants"])
+        )
+    return list(reversed(rows)) if reverse else rows
+
+
+def _bulk_shape_problem(operation: OperationDefinitionNode) -> str | None:
+    """Shopify's limits on a bulk query: 1 to 5 connections, nested at most two deep."""
+    found: list[int] = []
+
+    def walk(selection_set: SelectionSetNode | None, parent: GraphQLObjectType, depth: int) -> None:
+        for selection in selection_set.selections if selection_set else ():
+            if isinstance(selection, InlineFragmentNode):
+                name = selection.type_condition.name.value if selection.type_condition else ""
+                target = SCHEMA.get_type(name)
+                if isinstance(target, GraphQLObjectType):
+                    walk(selection.selection_set, target, depth)
+                continue
+            if not isinstance(selection, FieldNode) or selection.name.value.startswith("__"):
+                continue
+            if selection.name.value in {"edges", "nodes", "node"}:
+                inner = parent.fields[selection.name.value].type
+                named = get_named_type(inner)
+                if isinstance(named, GraphQLObjectType):
+                    walk(selection.selection_set, named, depth)
+                continue
+            named = get_named_type(parent.fields[selection.name.value].type)
+            is_connection = named.name.endswith("Connection")
+            if is_connection:
+                found.append(depth + 1)
+            if isinstance(named, GraphQLObjectType):
+                walk(selection.selection_set, named, depth + int(is_connection))
+
+    root = SCHEMA.query_type
+    assert root is not None
+    walk(operation.selection_set, root, 0)
+    if not found:
+        return "Bulk queries must contain at least one connection."
+    if len(found) > MAX_BULK_CONNECTIONS:
+        return f"Bulk queries cannot contain more than {MAX_BULK_CONNECTIONS} connections."
+    if max(found) > MAX_BULK_DEPTH:
+        return (
+            "Bulk queries cannot contain connections with a nesting depth greater than "
+            f"{MAX_BULK_DEPTH}."
+        )
+    return None
+
+
+def _bulk_rows(data: dict[str, Any], *, grouped: bool) -> list[dict[str, Any]]:
+    """The JSONL rows of a bulk result: each connection node its own row, children carrying
+    `__parentId`. Grouped: every child right after its parent. Ungrouped: a fixed shuffle, so a
+    reader cannot count on any order (Shopify promises none)."""
+    rows: list[dict[str, Any]] = []
+
+    def nodes_of(connection: dict[str, Any]) -> list[dict[str, Any]]:
+        if connection.get("nodes") is not None:
+            return list(connection["nodes"])
+        return [e["node"] for e in connection.get("edges") or [] if e.get("node") is not None]
+
+    def emit(node: dict[str, Any], parent: str | None) -> None:
+        row: dict[str, Any] = {}
+        children: list[dict[str, Any]] = []
+        for key, value in node.items():
+            if isinstance(value, dict) and ("edges" in value or "nodes" in value):
+                children.extend(nodes_of(value))
+            else:
+                row[key] = value
+        if parent is not None:
+            row["__parentId"] = parent
+        rows.append(row)
+        for child in children:
+            emit(child, node.get("id"))
+
+    for value in data.values():
+        if isinstance(value, dict) and ("edges" in value or "nodes" in value):
+            for node in nodes_of(value):
+                emit(node, None)
+        elif isinstance(value, dict):
+            emit(value, None)
+    if not grouped:
+        rows.sort(key=lambda r: hashlib.sha256(json.dumps(r, sort_keys=True).encode()).digest())
+    return rows
 
 
 def _selects(operation: OperationDefinitionNode, field_name: str) -> bool:

@@ -31,8 +31,9 @@ def variant_stock(variant: dict[str, Any]) -> int | None:
 
 
 def transform_variants(variants: Iterable[dict[str, Any]]) -> tuple[VariantRecord, ...]:
+    """Variants in the shop's order (`position`): an ungrouped bulk export lists them in any."""
     records = []
-    for variant in variants:
+    for variant in sorted(variants, key=lambda v: int(v.get("position") or 0)):
         options = {
             str(o["name"]): str(o["value"])
             for o in variant.get("selectedOptions") or []

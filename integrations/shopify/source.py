@@ -9,6 +9,7 @@ from django.conf import settings
 from integrations.engine.runs import Page
 from integrations.http import TerminalError
 from integrations.models import Provider, SyncMode
+from integrations.shopify.bulk import BulkJoin
 from integrations.shopify.client import ShopifyClient
 from integrations.shopify.mapper import MappingError, transform_product
 from integrations.shopify.models import ShopifyStore
@@ -50,35 +51,30 @@ class ShopifySource:
             raise TerminalError(
                 "Selected-item sync is not offered for Shopify; run an incremental sync."
             )
+        total: int | None = None
         if mode == SyncMode.FULL:
-            total = self.client.products_count()
-            if total > settings.SHOPIFY_BULK_THRESHOLD:
+            counted = self.client.products_count()
+            total = counted.total
+            if not counted.exact or counted.count > settings.SHOPIFY_BULK_THRESHOLD:
                 self.used_bulk = True
                 yield from self._bulk_pages(total)
                 return
-        else:
-            total = None
         stamp = since.strftime("%Y-%m-%dT%H:%M:%SZ") if since else None
         for pairs in self.client.product_pages(updated_since=stamp):
             yield self._page(pairs, total)
 
-    def _bulk_pages(self, total: int) -> Iterator[Page]:
-        """Rebuild products from the JSONL stream, where variant rows follow their `__parentId`."""
+    def _bulk_pages(self, total: int | None) -> Iterator[Page]:
+        """Rebuild products from the export, joining variant rows by `__parentId` in any order
+        (see `bulk.BulkJoin`: spilled to a temporary SQLite file, so memory stays bounded)."""
         url = self.client.run_bulk_export(poll_seconds=settings.SHOPIFY_BULK_POLL_SECONDS)
-        batch: list[tuple[dict[str, Any], list[dict[str, Any]]]] = []
-        current: tuple[dict[str, Any], list[dict[str, Any]]] | None = None
-        for row in self.client.bulk_rows(url):
-            parent = row.get("__parentId")
-            if parent is None:
-                if current is not None:
-                    batch.append(current)
-                    if len(batch) >= BULK_PAGE:
-                        yield self._page(batch, total)
-                        batch = []
-                current = (row, [])
-            elif current is not None and parent == current[0].get("id"):
-                current[1].append(row)
-        if current is not None:
-            batch.append(current)
-        if batch:
-            yield self._page(batch, total)
+        with BulkJoin() as joined:
+            joined.add_rows(self.client.bulk_rows(url))
+            for pairs in joined.pages(BULK_PAGE):
+                yield self._page(pairs, total)
+            orphans = joined.orphans()
+            if orphans:
+                page = Page(records=[], total=total)
+                page.failed_refs.append(
+                    ("bulk export", f"{orphans} variant rows name a product the export lacks")
+                )
+                yield page

@@ -33,6 +33,7 @@ def tent(tenant: Tenant, make_product: Callable[..., Product]) -> Product:
         stock_quantity=4,
         website_url="https://shop.example.com/tent",
         categories=["Tents"],
+        image_url=None,  # the scenario adds its image later
     )
 
 

@@ -74,7 +74,13 @@ def test_requested_cost_follows_the_documented_examples(shop: Shop) -> None:
 
 def test_wrong_queries_fail_like_shopify(shop: Shop) -> None:
     assert shop.gql("{ products(first: 5) { nodes { id nme } } }")[1] == {
-        "errors": [{"message": "Cannot query field 'nme' on type 'Product'."}]
+        "errors": [
+            {
+                "message": "Cannot query field 'nme' on type 'Product'.",
+                "extensions": {"code": "undefinedField"},
+                "locations": [{"line": 1, "column": 35}],
+            }
+        ]
     }
     assert shop.gql("{ products { nodes { id } } }")[1] == {
         "errors": [{"message": "you must provide one of first or last on products"}]
@@ -172,3 +178,123 @@ def test_forced_throttle_answers_throttled_once_with_the_real_bucket(shop: Shop)
     assert (status, body["errors"][0]["extensions"]["code"]) == (200, "THROTTLED")
     assert cost(body)["throttleStatus"]["currentlyAvailable"] == 1000
     assert shop.gql("{ productsCount { count } }")[1]["data"] == {"productsCount": {"count": 12}}
+
+
+def start_bulk(shop: Shop, query: str, extra: str = "", version: str = "2025-07") -> list[dict]:
+    """Run a bulk query to completion and return its JSONL rows."""
+    mutation = (
+        f'mutation {{ bulkOperationRunQuery(query: """{query}"""{extra}) '
+        "{ bulkOperation { id } userErrors { field message code } } }"
+    )
+    shop.sim.configure(bulk_polls_until_done=0)
+    response = requests.post(
+        f"{shop.url}/admin/api/{version}/graphql.json",
+        json={"query": mutation},
+        headers=TOKEN,
+        timeout=5,
+    ).json()
+    payload = response["data"]["bulkOperationRunQuery"]
+    assert payload["userErrors"] == [], payload
+    done = shop.gql(POLL, {"id": payload["bulkOperation"]["id"]})[1]["data"]["node"]
+    text = requests.get(done["url"], timeout=5).text
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def test_bulk_export_writes_only_the_selection_and_honours_the_filter(shop: Shop) -> None:
+    """Regression (finding 2): a bulk query's result holds what it selects, filtered by its
+    `query:` argument (bulk operations guide: the JSONL holds the query's fields)."""
+    rows = start_bulk(shop, "{ products { edges { node { id title } } } }")
+    assert len(rows) == 12
+    assert {frozenset(r) for r in rows} == {frozenset({"id", "title"})}
+    shop.sim.reset_state()
+    filtered = start_bulk(
+        shop,
+        "{ products(query: \"updated_at:>'2026-01-01T00:00:09Z'\") "
+        "{ edges { node { id variants { edges { node { sku } } } } } } }",
+    )
+    parents = [r["id"] for r in filtered if "__parentId" not in r]
+    assert parents == [f"gid://shopify/Product/{n}" for n in (10, 11, 12)]
+    assert next(r for r in filtered if "__parentId" in r).keys() == {"sku", "__parentId"}
+
+
+def test_group_objects_by_version_and_argument(shop: Shop) -> None:
+    """Regression (finding 1): `groupObjects` is accepted from 2025-07 (default true) and
+    defaults to false from 2026-01 (bulkOperationRunQuery reference; changelog "Bulk operations
+    group objects default changed to false"). Ungrouped rows come in no promised order."""
+    query = "{ products { edges { node { id variants { edges { node { id } } } } } } }"
+
+    def grouped(rows: list[dict]) -> bool:
+        last_parent = None
+        for row in rows:
+            if "__parentId" not in row:
+                last_parent = row["id"]
+            elif row["__parentId"] != last_parent:
+                return False
+        return True
+
+    assert grouped(start_bulk(shop, query))  # 2025-07 default
+    shop.sim.reset_state()
+    assert not grouped(start_bulk(shop, query, ", groupObjects: false"))
+    shop.sim.reset_state()
+    assert not grouped(start_bulk(shop, query, version="2026-01"))
+    shop.sim.reset_state()
+    assert grouped(start_bulk(shop, query, ", groupObjects: true", version="2026-01"))
+    mutation = (
+        f'mutation {{ bulkOperationRunQuery(query: """{query}""", groupObjects: false) '
+        "{ userErrors { message } } }"
+    )
+    body = requests.post(
+        f"{shop.url}/admin/api/2025-04/graphql.json",
+        json={"query": mutation},
+        headers=TOKEN,
+        timeout=5,
+    ).json()
+    assert body["errors"][0]["extensions"]["code"] == "argumentNotAccepted"
+
+
+def test_products_count_is_capped_unless_the_limit_is_lifted() -> None:
+    """Regression (finding 7): productsCount(limit: Int = 10000) answers at most `limit`, with
+    `precision: AT_LEAST` when it capped (productsCount and Count references)."""
+    with SimulatorServer(ShopifySimulator(products=10_005, variable_every=0)) as server:
+        shop = Shop(server)
+        capped = shop.gql("{ productsCount { count precision } }")[1]["data"]["productsCount"]
+        assert capped == {"count": 10_000, "precision": "AT_LEAST"}
+        exact = shop.gql("{ productsCount(limit: null) { count precision } }")[1]["data"]
+        assert exact["productsCount"] == {"count": 10_005, "precision": "EXACT"}
+
+
+def test_search_syntax_ranges_status_and_dates(shop: Shop) -> None:
+    """Shopify search syntax (API search syntax guide): AND, ranges, status lists, date-only
+    values; a bad date is an error, never a crash."""
+    requests.post(f"{shop.url}/_sim/products/2", json={"status": "DRAFT"}, timeout=5)
+
+    def ids(query: str) -> list[int]:
+        body = shop.gql(PRODUCTS, {"first": 50, "query": query})[1]
+        return [int(n["id"].rsplit("/", 1)[-1]) for n in body["data"]["products"]["nodes"]]
+
+    window = "updated_at:>='2026-01-01T00:00:03Z' AND updated_at:<'2026-01-01T00:00:06Z'"
+    assert ids(window) == [3, 4, 5]
+    assert ids("status:draft") == [2]
+    assert ids("status:active,draft created_at:<2025-12-03") == list(range(1, 13))
+    assert ids("updated_at:>=2027-01-01") == [2]  # the edit moved it a year on
+    assert ids("-status:active") == [2]
+    assert ids("title:'Shopify product 1*' OR sku:SH-00005") == [1, 5, 10, 11, 12]
+    bad = shop.gql(PRODUCTS, {"first": 5, "query": "updated_at:>yesterdayish"})[1]
+    assert bad["errors"][0]["message"].startswith("Invalid date in search query")
+
+
+def test_rest_shop_and_access_scopes_and_operation_name(shop: Shop) -> None:
+    """REST `shop.json` and `access_scopes.json`, which connectors call first, and
+    `operationName` choosing among several operations (GraphQL over HTTP)."""
+    shop_json = requests.get(f"{shop.url}/admin/api/2025-07/shop.json", headers=TOKEN, timeout=5)
+    assert shop_json.json()["shop"]["myshopify_domain"] == "sim.myshopify.com"
+    scopes = requests.get(f"{shop.url}/admin/oauth/access_scopes.json", headers=TOKEN, timeout=5)
+    assert {"handle": "read_products"} in scopes.json()["access_scopes"]
+    assert requests.get(f"{shop.url}/admin/oauth/access_scopes.json", timeout=5).status_code == 401
+    two = "query A { shop { name } } query B { productsCount { count } }"
+    response = requests.post(
+        shop.url + PATH, json={"query": two, "operationName": "B"}, headers=TOKEN, timeout=5
+    ).json()
+    assert response["data"] == {"productsCount": {"count": 12}}
+    unnamed = requests.post(shop.url + PATH, json={"query": two}, headers=TOKEN, timeout=5).json()
+    assert unnamed["errors"][0]["extensions"]["code"] == "OPERATION_NAME_REQUIRED"
