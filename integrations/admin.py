@@ -596,6 +596,12 @@ class WooCommerceStoreAdmin(ConnectionAdmin):
     def key(self, obj: WooCommerceStore) -> str:
         return mask(obj.consumer_key)
 
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        """Save, and say plainly when the store is on plain HTTP."""
+        super().save_model(request, obj, form, change)
+        if not obj.uses_https:
+            messages.warning(request, obj.HTTP_WARNING)
+
 
 class ShopifyStoreForm(OptionalWebhookSecretForm):
     secret_fields = ("access_token", "webhook_secret")

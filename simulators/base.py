@@ -12,6 +12,7 @@ import copy
 import json
 import re
 import secrets
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -404,19 +405,35 @@ class _QuietHandler(WSGIRequestHandler):
 class SimulatorServer:
     """Serve a simulator over real HTTP, in a daemon thread (`start`) or the foreground.
 
-    Port 0 picks a free port; `url` is then `http://127.0.0.1:<port>`.
+    Port 0 picks a free port; `url` is then `http://127.0.0.1:<port>`. With `tls=(certfile,
+    keyfile)` it serves HTTPS (`https://...`), and the app sees `wsgi.url_scheme` https, as an
+    API that treats HTTP and HTTPS differently (WooCommerce's authentication) needs.
     """
 
     POLL_INTERVAL = 0.05  # how quickly `stop()` is noticed
 
-    def __init__(self, app: Simulator, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        app: Simulator,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        tls: tuple[str, str] | None = None,
+    ) -> None:
         self.app = app
         self.server = make_server(
             host, port, app, server_class=_ThreadingServer, handler_class=_QuietHandler
         )
+        scheme = "http"
+        if tls is not None:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+            self.server.base_environ["HTTPS"] = "on"  # wsgiref derives url_scheme from it
+            scheme = "https"
         self.host = host
         self.port: int = self.server.server_port
-        self.url = f"http://{host}:{self.port}"
+        self.url = f"{scheme}://{host}:{self.port}"
         self._thread: threading.Thread | None = None
         self._serving = False
         self._closed = False

@@ -10,9 +10,14 @@ products with variations, 429 throttling and 5xx faults.
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
+import time
 from collections import deque
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import quote, unquote, urlencode
 
 from simulators.base import Request, Response, Simulator, json_response
 
@@ -49,6 +54,7 @@ class WooCommerceSimulator(Simulator):
         self.products: dict[int, dict[str, Any]] = {}
         self.variations: dict[int, list[dict[str, Any]]] = {}
         self.recent: deque[float] = deque()
+        self.used_nonces: set[str] = set()
         self.next_id = 1
         self.seed(*getattr(self, "seed_spec", (0, 3, 3)))
 
@@ -65,8 +71,12 @@ class WooCommerceSimulator(Simulator):
             self.next_id += 1
             modified = stamp(BASE_TIME + timedelta(seconds=n))
             price = f"{10 + n % 50}.00"
+            parent_stock = variable and n % 2 == 0
             product = {
                 "id": product_id,
+                "parent_id": 0,
+                "menu_order": 0,
+                "meta_data": [{"id": n, "key": "_sim_origin", "value": "seed"}],
                 "name": f"Woo product {n}",
                 "slug": f"woo-product-{n}",
                 "type": "variable" if variable else "simple",
@@ -77,8 +87,9 @@ class WooCommerceSimulator(Simulator):
                 "sale_price": "",
                 "date_on_sale_from_gmt": None,
                 "date_on_sale_to_gmt": None,
-                "manage_stock": not variable,
-                "stock_quantity": None if variable else n % 20,
+                # Every second variable product keeps one stock for all its variations.
+                "manage_stock": not variable or parent_stock,
+                "stock_quantity": n % 20 if not variable or parent_stock else None,
                 "stock_status": "instock",
                 "categories": [{"id": 1, "name": "General"}],
                 "tags": [{"id": 2, "name": "sim"}],
@@ -98,14 +109,24 @@ class WooCommerceSimulator(Simulator):
                 children.append(
                     {
                         "id": 100_000 + product_id * 10 + v,
+                        "parent_id": product_id,
+                        "menu_order": v,
+                        "name": f"Woo product {n} - {sizes[v % 5]}",
+                        "slug": f"woo-product-{n}-{sizes[v % 5].lower()}",
+                        "description": f"<p>Size {sizes[v % 5]} of product {n}</p>",
+                        "permalink": f"https://shop.example.com/p/{n}?size={sizes[v % 5]}",
+                        "image": {"id": n * 10 + v, "src": f"https://img.example.com/{n}-{v}.jpg"},
+                        "meta_data": [],
+                        "date_created_gmt": modified,
                         "sku": f"WC-{n:05d}-{sizes[v % 5]}",
                         "price": price,
                         "regular_price": price,
                         "sale_price": "",
                         "date_on_sale_from_gmt": None,
                         "date_on_sale_to_gmt": None,
-                        "manage_stock": True,
-                        "stock_quantity": v + 1,
+                        # "parent": the parent manages one stock, which the variation reports.
+                        "manage_stock": "parent" if parent_stock else True,
+                        "stock_quantity": n % 20 if parent_stock else v + 1,
                         "stock_status": "instock",
                         "status": "publish",
                         "attributes": [{"name": "Size", "option": sizes[v % 5]}],
@@ -120,6 +141,7 @@ class WooCommerceSimulator(Simulator):
         self.route("GET", API + r"/products", self._list)
         self.route("GET", API + r"/products/(?P<pid>\d+)", self._one)
         self.route("GET", API + r"/products/(?P<pid>\d+)/variations", self._variations)
+        self.route("GET", API + r"/system_status/tools", self._tools, kind="tools")
         self.route(
             "GET",
             r"/_sim/products",
@@ -175,19 +197,61 @@ class WooCommerceSimulator(Simulator):
             removed = self.products.pop(int(request.params["pid"]), None)
         return json_response({"deleted": removed is not None})
 
-    # --- API -------------------------------------------------------------------------------
+    # --- authentication --------------------------------------------------------------------
+    def _authenticate(self, request: Request) -> Response | None:
+        """WooCommerce's REST authentication: keys over HTTPS only, OAuth 1.0a over HTTP.
+
+        Over HTTPS: HTTP Basic with the key and secret, or `consumer_key` / `consumer_secret`
+        in the query string. Over plain HTTP those are not read at all (so the request is
+        anonymous and refused); a one-legged OAuth 1.0a signature is required instead.
+        """
+        if request.host_url.startswith("https://"):
+            key, secret = request.arg("consumer_key"), request.arg("consumer_secret")
+            auth = request.header("authorization")
+            if auth.lower().startswith("basic "):
+                try:
+                    key, _, secret = base64.b64decode(auth[6:]).decode().partition(":")
+                except ValueError:
+                    key = secret = None
+            if key is None and secret is None:
+                return self._anonymous()
+            if key != self.knobs["consumer_key"]:
+                return auth_error("Consumer key is invalid.")
+            if secret != self.knobs["consumer_secret"]:
+                return auth_error("Consumer secret is invalid.")
+            return None
+        params = oauth_params(request)
+        if not params:
+            return self._anonymous()
+        missing = [p for p in OAUTH_REQUIRED if not params.get(p)]
+        if missing:
+            return auth_error(f"Missing OAuth parameter {missing[0]}")
+        if params["oauth_consumer_key"] != self.knobs["consumer_key"]:
+            return auth_error("Consumer key is invalid.")
+        if params["oauth_signature_method"] not in {"HMAC-SHA1", "HMAC-SHA256"}:
+            return auth_error("Invalid signature method - must be HMAC-SHA1 or HMAC-SHA256.")
+        expected = oauth_signature(request, params, str(self.knobs["consumer_secret"]))
+        if not hmac.compare_digest(expected, params["oauth_signature"]):
+            return auth_error("Invalid signature - provided signature does not match.")
+        try:
+            timestamp = int(params["oauth_timestamp"])
+        except ValueError:
+            timestamp = 0
+        if timestamp < time.time() - OAUTH_WINDOW_SECONDS:
+            return auth_error("Invalid timestamp.")
+        with self.lock:
+            if params["oauth_nonce"] in self.used_nonces:
+                return auth_error("Invalid nonce - nonce has already been used.")
+            self.used_nonces.add(params["oauth_nonce"])
+        return None
+
+    def _anonymous(self) -> Response:
+        return wc_error("woocommerce_rest_cannot_view", "Sorry, you cannot list resources.", 401)
+
     def _guard(self, request: Request) -> Response | None:
-        key, secret = request.arg("consumer_key"), request.arg("consumer_secret")
-        auth = request.header("authorization")
-        if auth.lower().startswith("basic "):
-            try:
-                key, _, secret = base64.b64decode(auth[6:]).decode().partition(":")
-            except ValueError:
-                key = secret = None
-        if (key, secret) != (self.knobs["consumer_key"], self.knobs["consumer_secret"]):
-            return wc_error(
-                "woocommerce_rest_cannot_view", "Sorry, you cannot list resources.", 401
-            )
+        denied = self._authenticate(request)
+        if denied:
+            return denied
         limit = self.knobs.get("requests_per_minute")
         if limit:
             now = self.now()
@@ -202,37 +266,27 @@ class WooCommerceSimulator(Simulator):
                 self.recent.append(now)
         return None
 
+    # --- API -------------------------------------------------------------------------------
     def _list(self, request: Request) -> Response:
         denied = self._guard(request)
         if denied:
             return denied
         try:
-            page = int(request.arg("page", "1") or 1)
-            per_page = int(request.arg("per_page", "10") or 10)
-        except ValueError:
-            return wc_error("rest_invalid_param", "Invalid parameter(s): page", 400)
-        if per_page < 1 or per_page > MAX_PER_PAGE:
-            return wc_error("rest_invalid_param", "Invalid parameter(s): per_page", 400)
+            query = ListQuery.read(request, ORDERBY_PRODUCTS)
+        except InvalidParams as exc:
+            return exc.response()
         fault = self.knobs.get("fail_on_page")
-        if fault and fault.get("page") == page and fault.get("times", 0) > 0:
+        if fault and fault.get("page") == query.page and fault.get("times", 0) > 0:
             with self.lock:
                 fault["times"] -= 1
             return self.fault_response(request)
         with self.lock:
-            rows = sorted(self.products.values(), key=lambda p: p["id"])
-        since = request.arg("modified_after")
-        if since:
-            rows = [p for p in rows if p["date_modified_gmt"] > since[:19]]
-        published_after = request.arg("after")
-        if published_after:
-            rows = [p for p in rows if p["date_created_gmt"] > published_after[:19]]
-        total = len(rows)
-        pages = max(1, -(-total // per_page))
-        chunk = rows[(page - 1) * per_page : page * per_page]
-        headers = {"X-WP-Total": str(total), "X-WP-TotalPages": str(pages)}
-        if page < pages:
-            headers["Link"] = f'<{request.host_url}{API}/products?page={page + 1}>; rel="next"'
-        return json_response(chunk, 200, **headers)
+            rows = [self._public(p) for p in self.products.values()]
+        return query.answer(request, [p for p in rows if query.keeps(p)])
+
+    def _public(self, product: dict[str, Any]) -> dict[str, Any]:
+        """A product as the API shows it: local dates beside the GMT ones, `on_sale` derived."""
+        return with_derived_fields(product)
 
     def _one(self, request: Request) -> Response:
         denied = self._guard(request)
@@ -241,7 +295,7 @@ class WooCommerceSimulator(Simulator):
         product = self.products.get(int(request.params["pid"]))
         if product is None:
             return wc_error("woocommerce_rest_product_invalid_id", "Invalid ID.", 404)
-        return json_response(product)
+        return json_response(only_fields(self._public(product), request.arg("_fields")))
 
     def _variations(self, request: Request) -> Response:
         denied = self._guard(request)
@@ -250,12 +304,326 @@ class WooCommerceSimulator(Simulator):
         pid = int(request.params["pid"])
         if pid not in self.products:
             return wc_error("woocommerce_rest_product_invalid_id", "Invalid ID.", 404)
-        per_page = min(int(request.arg("per_page", "10") or 10), MAX_PER_PAGE)
-        page = int(request.arg("page", "1") or 1)
-        rows = self.variations.get(pid, [])
-        pages = max(1, -(-len(rows) // per_page))
+        try:
+            query = ListQuery.read(request, ORDERBY_VARIATIONS)
+        except InvalidParams as exc:
+            return exc.response()
+        with self.lock:
+            rows = [with_derived_fields(v) for v in self.variations.get(pid, [])]
+        return query.answer(request, [v for v in rows if query.keeps(v)])
+
+    def _tools(self, request: Request) -> Response:
+        """`GET /system_status/tools`: the maintenance tools, which connectors list to check."""
+        denied = self._guard(request)
+        if denied:
+            return denied
         return json_response(
-            rows[(page - 1) * per_page : page * per_page],
-            200,
-            **{"X-WP-Total": str(len(rows)), "X-WP-TotalPages": str(pages)},
+            [
+                {
+                    "id": tool_id,
+                    "name": name,
+                    "action": action,
+                    "description": description,
+                    "_links": {
+                        "item": [{"href": f"{request.host_url}{API}/system_status/tools/{tool_id}"}]
+                    },
+                }
+                for tool_id, name, action, description in SYSTEM_TOOLS
+            ]
         )
+
+    def error_response(self, status: int, message: str) -> Response:
+        if status in (404, 405):
+            return wc_error(
+                "rest_no_route", "No route was found matching the URL and request method.", 404
+            )
+        return wc_error(
+            "internal_server_error" if status >= 500 else "rest_invalid_param", message, status
+        )
+
+
+ORDERBY_PRODUCTS = (
+    "date",
+    "modified",
+    "id",
+    "include",
+    "title",
+    "slug",
+    "price",
+    "popularity",
+    "rating",
+    "menu_order",
+)
+ORDERBY_VARIATIONS = ("date", "modified", "id", "include", "title", "slug", "menu_order")
+STATUSES = ("any", "future", "trash", "draft", "pending", "private", "publish")
+TYPES = ("simple", "grouped", "external", "variable")
+AUTH_QUERY_KEYS = {"consumer_key", "consumer_secret"}
+OAUTH_REQUIRED = (
+    "oauth_consumer_key",
+    "oauth_timestamp",
+    "oauth_nonce",
+    "oauth_signature",
+    "oauth_signature_method",
+)
+OAUTH_WINDOW_SECONDS = 15 * 60
+SYSTEM_TOOLS = (
+    (
+        "clear_transients",
+        "WooCommerce transients",
+        "Clear transients",
+        "This tool will clear the product/shop transients cache.",
+    ),
+    (
+        "recount_terms",
+        "Term counts",
+        "Recount terms",
+        "This tool will recount product terms - useful when changing your settings.",
+    ),
+    (
+        "regenerate_product_lookup_tables",
+        "Product lookup tables",
+        "Regenerate",
+        "This tool will regenerate product lookup table data.",
+    ),
+)
+
+
+class InvalidParams(ValueError):
+    """`rest_invalid_param`, naming each bad parameter as WordPress does."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        super().__init__(", ".join(problems))
+        self.problems = problems
+
+    def response(self) -> Response:
+        return json_response(
+            {
+                "code": "rest_invalid_param",
+                "message": f"Invalid parameter(s): {', '.join(self.problems)}",
+                "data": {"status": 400, "params": self.problems},
+            },
+            400,
+        )
+
+
+def auth_error(message: str) -> Response:
+    return wc_error("woocommerce_rest_authentication_error", message, 401)
+
+
+def oauth_params(request: Request) -> dict[str, str]:
+    """The oauth_* parameters, from the query string, a form body or an `OAuth` header."""
+    params = {k: v[0] for k, v in request.query.items() if k.startswith("oauth_")}
+    if request.method == "POST":
+        params.update({k: v for k, v in request.form().items() if k.startswith("oauth_")})
+    header = request.header("authorization")
+    if header.lower().startswith("oauth "):
+        for part in header[6:].split(","):
+            name, _, value = part.strip().partition("=")
+            if name.startswith("oauth_"):
+                params[name] = unquote(value.strip('"'))
+    return params
+
+
+def _rfc3986(value: str) -> str:
+    """PHP's rawurlencode of the decoded value, as WooCommerce normalizes OAuth parameters."""
+    return quote(unquote(value), safe="~")
+
+
+def oauth_signature(request: Request, oauth: dict[str, str], secret: str) -> str:
+    """The signature WooCommerce computes for a request (its REST authentication class):
+    the method, the encoded URL, then every parameter but the signature, sorted by name,
+    encoded and joined; HMAC with `consumer_secret&`."""
+    params = {k: v[0] for k, v in request.query.items()}
+    params.update(oauth)
+    params.pop("oauth_signature", None)
+    pairs = "%26".join(
+        f"{_rfc3986(k).replace('%', '%25')}%3D{_rfc3986(v).replace('%', '%25')}"
+        for k, v in sorted(params.items())
+    )
+    base = f"{request.method}&{quote(request.host_url + request.path, safe='~')}&{pairs}"
+    algorithm = hashlib.sha1 if oauth["oauth_signature_method"] == "HMAC-SHA1" else hashlib.sha256
+    digest = hmac.new(f"{secret}&".encode(), base.encode(), algorithm).digest()
+    return base64.b64encode(digest).decode()
+
+
+def local(gmt: str | None) -> str | None:
+    """The site's local time for a GMT stamp (the simulated site runs on UTC)."""
+    return gmt
+
+
+def with_derived_fields(item: dict[str, Any]) -> dict[str, Any]:
+    """Fields WooCommerce derives: local dates beside the GMT ones, `on_sale`, `price`."""
+    shown = dict(item)
+    for name in ("date_created", "date_modified", "date_on_sale_from", "date_on_sale_to"):
+        if f"{name}_gmt" in shown:
+            shown[name] = local(shown[f"{name}_gmt"])
+    now = stamp(datetime.now(UTC))
+    starts, ends = shown.get("date_on_sale_from_gmt"), shown.get("date_on_sale_to_gmt")
+    shown["on_sale"] = bool(
+        shown.get("sale_price") and (not starts or starts <= now) and (not ends or now <= ends)
+    )
+    return shown
+
+
+def only_fields(item: dict[str, Any], fields: str | None) -> dict[str, Any]:
+    """`_fields=id,name,images.src`: the top-level fields asked for (nested names keep their
+    top-level field)."""
+    if not fields:
+        return item
+    wanted = {f.strip().split(".", 1)[0] for f in fields.split(",") if f.strip()}
+    return {k: v for k, v in item.items() if k in wanted}
+
+
+@dataclass
+class ListQuery:
+    """The collection parameters WooCommerce's products and variations endpoints take."""
+
+    page: int
+    per_page: int
+    offset: int | None
+    order: str
+    orderby: str
+    args: dict[str, str]
+
+    @classmethod
+    def read(cls, request: Request, orderby_allowed: tuple[str, ...]) -> ListQuery:
+        args = {k: v[-1] for k, v in request.query.items()}
+        problems: dict[str, str] = {}
+
+        def integer(
+            name: str, default: int | None, minimum: int, maximum: int | None = None
+        ) -> int | None:
+            raw = args.get(name)
+            if raw is None or raw == "":
+                return default
+            try:
+                value = int(raw)
+            except ValueError:
+                problems[name] = f"{name} is not of type integer."
+                return default
+            if value < minimum or (maximum is not None and value > maximum):
+                bound = (
+                    f"between {minimum} ({minimum}) and {maximum} ({maximum})"
+                    if maximum
+                    else f"greater than or equal to {minimum}"
+                )
+                problems[name] = f"{name} must be {bound}"
+                return default
+            return value
+
+        page = integer("page", 1, 1)
+        per_page = integer("per_page", 10, 1, MAX_PER_PAGE)
+        offset = integer("offset", None, 0)
+        order = args.get("order", "desc")
+        if order not in ("asc", "desc"):
+            problems["order"] = "order is not one of asc and desc."
+        orderby = args.get("orderby", "date")
+        if orderby not in orderby_allowed:
+            problems["orderby"] = f"orderby is not one of {', '.join(orderby_allowed)}."
+        status = args.get("status", "any")
+        if status not in STATUSES:
+            problems["status"] = f"status is not one of {', '.join(STATUSES)}."
+        if args.get("type") and args["type"] not in TYPES:
+            problems["type"] = f"type is not one of {', '.join(TYPES)}."
+        for name in ("after", "before", "modified_after", "modified_before"):
+            if args.get(name) and parse_wc_date(args[name]) is None:
+                problems[name] = "Invalid date."
+        if problems:
+            raise InvalidParams(problems)
+        assert page is not None and per_page is not None
+        return cls(page, per_page, offset, order, orderby, args)
+
+    def keeps(self, item: dict[str, Any]) -> bool:
+        args = self.args
+        status = args.get("status", "any")
+        if status == "any" and item.get("status") == "trash":
+            return False
+        if status != "any" and item.get("status") != status:
+            return False
+        if args.get("type") and item.get("type") != args["type"]:
+            return False
+        if args.get("include") and str(item["id"]) not in _csv(args["include"]):
+            return False
+        if args.get("exclude") and str(item["id"]) in _csv(args["exclude"]):
+            return False
+        if args.get("parent") and str(item.get("parent_id")) not in _csv(args["parent"]):
+            return False
+        if args.get("sku") and str(item.get("sku")) not in _csv(args["sku"]):
+            return False
+        if args.get("stock_status") and item.get("stock_status") != args["stock_status"]:
+            return False
+        if args.get("on_sale") in {"true", "1"} and not item.get("on_sale"):
+            return False
+        if args.get("search"):
+            needle = args["search"].lower()
+            text = " ".join(
+                str(item.get(k) or "") for k in ("name", "description", "short_description", "sku")
+            )
+            if needle not in text.lower():
+                return False
+        for name, field, keep_if in (
+            ("after", "date_created_gmt", lambda a, b: a > b),
+            ("before", "date_created_gmt", lambda a, b: a < b),
+            ("modified_after", "date_modified_gmt", lambda a, b: a > b),
+            ("modified_before", "date_modified_gmt", lambda a, b: a < b),
+        ):
+            if args.get(name):
+                value = item.get(field)
+                if not value or not keep_if(value, parse_wc_date(args[name])):
+                    return False
+        return True
+
+    def answer(self, request: Request, rows: list[dict[str, Any]]) -> Response:
+        """Sorted, sliced by offset or page, with WordPress's paging headers."""
+        key = {
+            "date": lambda r: (r.get("date_created_gmt") or "", r["id"]),
+            "modified": lambda r: (r.get("date_modified_gmt") or "", r["id"]),
+            "id": lambda r: r["id"],
+            "title": lambda r: (str(r.get("name") or "").lower(), r["id"]),
+            "slug": lambda r: (str(r.get("slug") or ""), r["id"]),
+            "price": lambda r: (float(r.get("price") or 0), r["id"]),
+            "menu_order": lambda r: (int(r.get("menu_order") or 0), r["id"]),
+        }.get(self.orderby, lambda r: r["id"])
+        if self.orderby == "include" and self.args.get("include"):
+            order = _csv(self.args["include"])
+            rows.sort(key=lambda r: order.index(str(r["id"])))
+        else:
+            rows.sort(key=key, reverse=self.order == "desc")
+        total = len(rows)
+        pages = -(-total // self.per_page)
+        start = self.offset if self.offset is not None else (self.page - 1) * self.per_page
+        chunk = rows[start : start + self.per_page]
+        headers = {"X-WP-Total": str(total), "X-WP-TotalPages": str(pages)}
+        links = []
+        kept = {
+            k: v
+            for k, v in self.args.items()
+            if k not in AUTH_QUERY_KEYS and not k.startswith("oauth_") and k != "page"
+        }
+        base = f"{request.host_url}{request.path}"
+        if self.offset is None and self.page > 1 and pages:
+            prev_page = min(self.page - 1, pages)
+            links.append(f'<{base}?{urlencode({**kept, "page": prev_page})}>; rel="prev"')
+        if self.offset is None and self.page < pages:
+            links.append(f'<{base}?{urlencode({**kept, "page": self.page + 1})}>; rel="next"')
+        if links:
+            headers["Link"] = ", ".join(links)
+        return json_response(
+            [only_fields(r, self.args.get("_fields")) for r in chunk], 200, **headers
+        )
+
+
+def _csv(value: str) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def parse_wc_date(value: str) -> str | None:
+    """An ISO 8601 date as WordPress takes it, as a comparable `YYYY-MM-DDTHH:MM:SS` string."""
+    text = value.strip().replace(" ", "T")
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S")

@@ -12,4 +12,7 @@ def test_woo_connection(store: WooCommerceStore) -> tuple[bool, str]:
     except ApiError as exc:
         return False, exc.message
     total = response.headers.get("X-WP-Total", "?")
-    return True, f"Connected to {store.store_url}: {total} products readable."
+    message = f"Connected to {store.store_url}: {total} products readable."
+    if not store.uses_https:
+        message += " Warning: " + store.HTTP_WARNING
+    return True, message

@@ -1,11 +1,24 @@
-"""WooCommerce REST v3 client: products by page, variations, single products."""
+"""WooCommerce REST v3 client: products by page, variations, single products.
 
+WooCommerce reads consumer keys only over HTTPS (HTTP Basic, or the query string when the
+host strips the header). Over plain HTTP it ignores them and wants a one-legged OAuth 1.0a
+signature in the query string, which `requests-oauthlib` makes (HMAC-SHA256, signed with
+`consumer_secret&` as WooCommerce checks it). Plain HTTP sends the key in the clear and is
+logged as a warning.
+"""
+
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from oauthlib.oauth1 import SIGNATURE_HMAC_SHA256, SIGNATURE_TYPE_QUERY
+from requests_oauthlib import OAuth1
+
 from integrations.http import HttpClient, TerminalError
 from integrations.woocommerce.models import WooCommerceStore
+
+logger = logging.getLogger(__name__)
 
 PER_PAGE = 100  # WooCommerce's maximum
 
@@ -30,12 +43,24 @@ class WooClient(HttpClient):
             **options,
         )
         self.store = store
-        if not store.query_string_auth:
+        if not store.uses_https:
+            logger.warning(
+                "WooCommerce store %s is on plain HTTP: requests are signed with OAuth 1.0a, "
+                "but the key and the catalog travel unencrypted. Use HTTPS.",
+                store.pk,
+            )
+            self.session.auth = OAuth1(
+                store.consumer_key,
+                client_secret=store.consumer_secret,
+                signature_method=SIGNATURE_HMAC_SHA256,
+                signature_type=SIGNATURE_TYPE_QUERY,
+            )
+        elif not store.query_string_auth:
             self.session.auth = (store.consumer_key, store.consumer_secret)
 
     def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
         query = dict(params or {})
-        if self.store.query_string_auth:
+        if self.store.query_string_auth and self.store.uses_https:
             query.update(
                 consumer_key=self.store.consumer_key, consumer_secret=self.store.consumer_secret
             )

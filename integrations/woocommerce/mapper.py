@@ -31,9 +31,19 @@ def money(value: Any, field: str) -> Decimal | None:
     return amount.quantize(Decimal("0.01"))
 
 
-def stock(item: dict[str, Any]) -> int | None:
-    """Managed stock is a count; unmanaged is unlimited, unless the status says out of stock."""
-    if item.get("manage_stock") is True:
+def stock(item: dict[str, Any], *, parent: dict[str, Any] | None = None) -> int | None:
+    """Managed stock is a count; unmanaged is unlimited, unless the status says out of stock.
+
+    A variation whose parent manages the stock says `manage_stock: "parent"`: it sells from
+    the parent's count (which WooCommerce also reports as the variation's `stock_quantity`).
+    """
+    managed = item.get("manage_stock")
+    if managed == "parent":
+        quantity = item.get("stock_quantity")
+        if quantity is None and parent is not None:
+            quantity = parent.get("stock_quantity")
+        managed, item = True, {**item, "stock_quantity": quantity}
+    if managed is True:
         try:
             return int(item.get("stock_quantity") or 0)
         except (TypeError, ValueError):
@@ -77,7 +87,9 @@ def _names(entries: Iterable[dict[str, Any]] | None) -> tuple[str, ...]:
     return tuple(str(e["name"]) for e in entries or [] if e.get("name"))
 
 
-def transform_variations(variations: Iterable[dict[str, Any]]) -> tuple[VariantRecord, ...]:
+def transform_variations(
+    variations: Iterable[dict[str, Any]], parent: dict[str, Any] | None = None
+) -> tuple[VariantRecord, ...]:
     variants = []
     for variation in variations:
         options = {
@@ -94,7 +106,7 @@ def transform_variations(variations: Iterable[dict[str, Any]]) -> tuple[VariantR
                 ),
                 sale_price=money(variation.get("sale_price"), "sale_price"),
                 **sale_window(variation),
-                stock_quantity=stock(variation),
+                stock_quantity=stock(variation, parent=parent),
                 options={k: v for k, v in options.items() if k and v},
                 is_active=variation.get("status", "publish") == "publish",
             )
@@ -118,7 +130,7 @@ def transform_product(
         raise MappingError("id is missing")
     window = sale_window(product)
     if product.get("type") == "variable":
-        variants = transform_variations(variations)
+        variants = transform_variations(variations, parent=product)
         prices = [v.price for v in variants if v.price is not None]
         price = money(product.get("regular_price") or product.get("price"), "price") or (
             min(prices) if prices else None

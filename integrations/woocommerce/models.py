@@ -40,5 +40,15 @@ class WooCommerceStore(models.Model):
         return f"woocommerce:{self.pk}"
 
     @property
+    def uses_https(self) -> bool:
+        """WooCommerce takes consumer keys only over HTTPS; plain HTTP needs OAuth 1.0a."""
+        return self.store_url.lower().startswith("https://")
+
+    HTTP_WARNING = (
+        "This store is on plain HTTP: WooCommerce will only accept OAuth 1.0a signed requests "
+        "(which Catalog Sync sends), and the keys and catalog travel unencrypted. Use HTTPS."
+    )
+
+    @property
     def api_base(self) -> str:
         return f"{self.store_url.rstrip('/')}/wp-json/wc/v3"

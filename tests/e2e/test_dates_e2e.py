@@ -16,10 +16,9 @@ from integrations.woocommerce.models import WooCommerceStore
 from integrations.woocommerce.source import WooSource
 from meta_integration.models import MetaAppConfig
 from products_and_services.models import Product
-from products_and_services.services import create_product
 from simulators.meta import shown_price
 from tenants.models import Tenant
-from tests.e2e.conftest import MetaHandle, WooHandle, wait_until
+from tests.e2e.conftest import MetaHandle, WooHandle, create_with_image, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.services]
 
@@ -29,7 +28,7 @@ def test_a_sale_scheduled_for_next_week_is_not_on_sale_in_meta_now(
 ) -> None:
     now = timezone.now()
     starts, ends = now + timedelta(days=7), now + timedelta(days=14)
-    create_product(
+    create_with_image(
         tenant=tenant,
         fields={
             "name": "Desk lamp",

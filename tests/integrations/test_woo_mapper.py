@@ -118,3 +118,32 @@ def test_variable_product_gets_a_variant_per_variation() -> None:
 def test_bad_price_is_a_mapping_error() -> None:
     with pytest.raises(MappingError, match="regular_price is not a price: 'abc'"):
         transform_product({**SIMPLE, "regular_price": "abc"}, [], external_id="x", currency="USD")
+
+
+def test_variations_selling_from_the_parents_stock() -> None:
+    """Regression (issue 11, finding 5): a variation reports `manage_stock: "parent"` when its
+    parent manages one stock for all (WooCommerce REST API docs, product variation properties:
+    manage_stock "true, false or parent"); it sells from that count, it is not unlimited."""
+    parent = {**SIMPLE, "type": "variable", "price": "", "manage_stock": True, "stock_quantity": 7}
+    variations = [
+        {
+            "id": 601,
+            "sku": "V-1",
+            "regular_price": "10.00",
+            "manage_stock": "parent",
+            "stock_quantity": 7,
+            "attributes": [{"name": "Size", "option": "S"}],
+        },
+        # An older WooCommerce, or a _fields filter, may leave the quantity out: the parent's.
+        {
+            "id": 602,
+            "sku": "V-2",
+            "regular_price": "10.00",
+            "manage_stock": "parent",
+            "stock_status": "instock",
+            "attributes": [{"name": "Size", "option": "M"}],
+        },
+    ]
+    record = transform_product(parent, variations, external_id="woo_414", currency="USD")
+    assert [v.stock_quantity for v in record.variants] == [7, 7]
+    assert record.stock_quantity == 7
