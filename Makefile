@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: fuzz run test test-php test-wordpress wp-acceptance plugin-zip lint format bench install install-dev check-schema check-deploy clean messages compilemessages
+.PHONY: fuzz run test test-php test-wordpress wp-acceptance plugin-zip lint format bench bench-peers install install-dev check-schema check-deploy clean messages compilemessages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -77,6 +77,12 @@ bench: install-dev
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null) || \
 		echo "wrk is not installed: the webhook load test will say so and measure nothing."
 	$(BIN)/python -m bench
+
+## make bench-peers: the Airbyte WooCommerce source (own virtualenv under var/, from PyPI) and
+## our pull against one 10,000-product simulator catalog over TLS; then the Airbyte Shopify
+## source's check and products read. Slow (minutes); not part of `make bench`.
+bench-peers: install-dev
+	$(BIN)/python -m bench.peers
 
 check-schema: install-dev
 	DEBUG=1 $(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null

@@ -85,26 +85,34 @@ def measured(figures: Figures) -> Iterator[Figures]:
 
 
 @contextmanager
-def simulator_process(name: str, *args: str) -> Iterator[str]:
-    """Run a simulator in its own process, as the real API would be: no shared GIL with us."""
+def simulator_process(
+    name: str, *args: str, tls: tuple[str, str, str] | None = None
+) -> Iterator[str]:
+    """Run a simulator in its own process, as the real API would be: no shared GIL with us.
+
+    `tls=(ca_file, cert_file, key_file)` serves HTTPS (see `simulators.tls`).
+    """
     import socket
+    import ssl
     import subprocess
     import urllib.request
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
+    extra = ["--tls-cert", tls[1], "--tls-key", tls[2]] if tls else []
     process = subprocess.Popen(
-        [sys.executable, "-m", "simulators", name, "--port", str(port), *args],
+        [sys.executable, "-m", "simulators", name, "--port", str(port), *args, *extra],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    url = f"http://127.0.0.1:{port}"
+    url = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
+    context = ssl.create_default_context(cafile=tls[0]) if tls else None
     try:
-        for _ in range(100):
+        for _ in range(300):
             try:
-                urllib.request.urlopen(f"{url}/_sim/health", timeout=1)
+                urllib.request.urlopen(f"{url}/_sim/health", timeout=1, context=context)
                 break
             except OSError:
                 time.sleep(0.1)

@@ -57,12 +57,15 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--dimensions", type=int, default=0, help="Embeddings: vector length when not requested."
     )
+    parser.add_argument("--tls-cert", help="Serve HTTPS with this certificate (PEM) ...")
+    parser.add_argument("--tls-key", help="... and this key.")
     args = parser.parse_args(argv)
     app = REGISTRY[args.name](args.seed)
     app.configure(latency_ms=args.latency_ms)
     if args.dimensions:
         app.configure(dimensions=args.dimensions)
-    server = SimulatorServer(app, host=args.host, port=args.port)
+    tls = (args.tls_cert, args.tls_key) if args.tls_cert and args.tls_key else None
+    server = SimulatorServer(app, host=args.host, port=args.port, tls=tls)
     print(f"{args.name} simulator on {server.url}", flush=True)
     with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
