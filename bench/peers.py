@@ -8,9 +8,11 @@ first use from PyPI. It reads `products` and `product_variations` in full-refres
 a full sync into a throwaway database. Printed per side: wall time, CPU time (the process's
 user + system), the requests the simulator served, and how complete the result is.
 
-The Airbyte Shopify source is tried too (`check`, then a `products` read); what it reached is
-printed. Its URLs are fixed to https://{shop}.myshopify.com, so it runs with a resolver shim
-(var/airbyte-shim/sitecustomize.py, written here) that sends that host to the simulator.
+The Airbyte Shopify source is run too (`check`, then a `products` read of 500 products). Its
+URLs are fixed to https://{shop}.myshopify.com, so the connectors run with a small shim
+(var/airbyte-shim/sitecustomize.py, written here) that resolves that host to the simulator and
+makes requests trust the run's CA (connectors send prepared requests, which skip
+REQUESTS_CA_BUNDLE).
 """
 
 from __future__ import annotations
@@ -127,7 +129,7 @@ def reset(url: str, ca: str) -> None:
 
 def airbyte_woocommerce(url: str, ca: str, folder: Path) -> Figures:
     entry = connector("airbyte-woocommerce", AIRBYTE_WOO, "source-woocommerce")
-    env = {**os.environ, "REQUESTS_CA_BUNDLE": ca}
+    env = shim_env(ca)
     config = {
         "api_key": "ck_sim",
         "api_secret": "cs_sim",
@@ -191,7 +193,8 @@ def our_pull(url: str, ca: str) -> Figures:
     variations = (
         ProductVariant.objects.filter(product__tenant=tenant).exclude(sku=F("product__sku")).count()
     )
-    figures = Figures("Catalog Sync WooCommerce pull (full sync into PostgreSQL/SQLite) over TLS")
+    engine = connection_vendor()
+    figures = Figures(f"Catalog Sync WooCommerce pull (full sync into {engine}) over TLS")
     figures.values.update(
         {
             "status": run.status,
@@ -207,19 +210,52 @@ def our_pull(url: str, ca: str) -> Figures:
     return figures
 
 
-def shim(folder: Path, port: int) -> Path:
-    """A sitecustomize that resolves *.myshopify.com to the simulator, for the child only."""
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "sitecustomize.py").write_text(
-        "import socket\n"
-        "_real = socket.getaddrinfo\n"
-        "def _resolve(host, port, *args, **kwargs):\n"
-        "    if isinstance(host, str) and host.endswith('.myshopify.com'):\n"
-        f"        return _real('127.0.0.1', {port}, *args, **kwargs)\n"
-        "    return _real(host, port, *args, **kwargs)\n"
-        "socket.getaddrinfo = _resolve\n"
+SHIM = """\
+# Written by bench/peers.py for the connectors' processes only.
+import os
+import socket
+
+import certifi
+
+# The connectors send prepared requests, which skip REQUESTS_CA_BUNDLE: trust the run's CA
+# through certifi, which requests reads its default bundle from.
+_ca = os.environ.get("BENCH_PEERS_CA")
+if _ca:
+    certifi.where = lambda: _ca
+
+# The Shopify connector's URLs are https://{shop}.myshopify.com: send them to the simulator.
+_port = os.environ.get("BENCH_PEERS_MYSHOPIFY_PORT")
+_real = socket.getaddrinfo
+
+
+def _resolve(host, port, *args, **kwargs):
+    if _port and isinstance(host, str) and host.endswith(".myshopify.com"):
+        return _real("127.0.0.1", int(_port), *args, **kwargs)
+    return _real(host, port, *args, **kwargs)
+
+
+socket.getaddrinfo = _resolve
+"""
+
+
+def connection_vendor() -> str:
+    from django.db import connection
+
+    return {"postgresql": "PostgreSQL", "sqlite": "SQLite"}.get(
+        connection.vendor, connection.vendor
     )
-    return folder
+
+
+def shim_env(ca: str, myshopify_port: int | None = None) -> dict[str, str]:
+    """The environment a connector runs in: our CA trusted, *.myshopify.com resolved here."""
+    folder = VAR / "airbyte-shim"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "sitecustomize.py").write_text(SHIM)
+    env = {**os.environ, "PYTHONPATH": str(folder), "BENCH_PEERS_CA": ca}
+    env["REQUESTS_CA_BUNDLE"] = ca
+    if myshopify_port:
+        env["BENCH_PEERS_MYSHOPIFY_PORT"] = str(myshopify_port)
+    return env
 
 
 def airbyte_shopify(folder: Path) -> Figures:
@@ -231,12 +267,7 @@ def airbyte_shopify(folder: Path) -> Figures:
     with simulator_process(
         "shopify", "--seed", "500", tls=(certs.ca_file, certs.cert_file, certs.key_file)
     ) as url:
-        port = int(url.rsplit(":", 1)[1])
-        env = {
-            **os.environ,
-            "REQUESTS_CA_BUNDLE": certs.ca_file,
-            "PYTHONPATH": str(shim(VAR / "airbyte-shim", port)),
-        }
+        env = shim_env(certs.ca_file, myshopify_port=int(url.rsplit(":", 1)[1]))
         config = {
             "shop": "sim",
             "credentials": {"auth_method": "api_password", "api_password": "shpat_sim"},

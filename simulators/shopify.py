@@ -14,9 +14,11 @@ import hashlib
 import hmac
 import json
 import re
+import time
 from datetime import UTC, datetime, timedelta
 from itertools import count
 from typing import Any
+from urllib.parse import urlencode
 
 from graphql import (
     FieldNode,
@@ -60,6 +62,7 @@ scalar Money
 scalar URL
 scalar HTML
 scalar UnsignedInt64
+scalar Decimal
 
 interface Node { id: ID! }
 
@@ -129,10 +132,69 @@ type Product implements Node {
   variantsCount: Count
   options(first: Int): [ProductOption!]!
   images(first: Int, last: Int, after: String, before: String): ImageConnection!
+  publishedAt: DateTime
+  bodyHtml: String
+  templateSuffix: String
+  description: String!
+  isGiftCard: Boolean!
+  onlineStorePreviewUrl: URL
+  tracksInventory: Boolean!
+  hasOnlyDefaultVariant: Boolean!
+  hasOutOfStockVariants: Boolean!
+  requiresSellingPlan: Boolean!
+  priceRangeV2: ProductPriceRangeV2!
+  seo: SEO!
+  mediaCount: Count
+  featuredMedia: Media
+  feedback: ResourceFeedback
+  category: TaxonomyCategory
   variants(first: Int, last: Int, after: String, before: String): ProductVariantConnection!
 }
 
 type ProductOption { id: ID! name: String! position: Int! values: [String!]! }
+type MoneyV2 { amount: Decimal! currencyCode: CurrencyCode! }
+type ProductPriceRangeV2 { maxVariantPrice: MoneyV2! minVariantPrice: MoneyV2! }
+type SEO { description: String title: String }
+enum MediaContentType { IMAGE VIDEO EXTERNAL_VIDEO MODEL_3D }
+enum MediaStatus { UPLOADED PROCESSING READY FAILED }
+enum MediaPreviewImageStatus { UPLOADED PROCESSING READY FAILED }
+type MediaPreviewImage { image: Image status: MediaPreviewImageStatus! }
+type MediaError { code: String! details: String message: String! }
+type MediaWarning { code: String! message: String }
+interface Media {
+  alt: String
+  id: ID!
+  mediaContentType: MediaContentType!
+  status: MediaStatus!
+  preview: MediaPreviewImage
+  mediaErrors: [MediaError!]!
+  mediaWarnings: [MediaWarning!]!
+}
+type MediaImage implements Media & Node {
+  alt: String
+  id: ID!
+  mediaContentType: MediaContentType!
+  status: MediaStatus!
+  preview: MediaPreviewImage
+  mediaErrors: [MediaError!]!
+  mediaWarnings: [MediaWarning!]!
+  image: Image
+}
+type App { id: ID! }
+type Link { url: URL! }
+type AppFeedback { app: App! link: Link messages: [UserError!]! }
+type ResourceFeedback { details: [AppFeedback!]! summary: String! }
+type TaxonomyCategory {
+  id: ID!
+  name: String!
+  level: Int!
+  fullName: String!
+  isLeaf: Boolean!
+  isRoot: Boolean!
+  isArchived: Boolean!
+  parentId: ID
+  ancestorIds: [ID!]!
+}
 type Image { id: ID url: URL! altText: String width: Int height: Int }
 type ImageConnection { pageInfo: PageInfo! nodes: [Image!]! edges: [ImageEdge!]! }
 type ImageEdge { cursor: String! node: Image! }
@@ -818,7 +880,27 @@ class ShopifySimulator(Simulator):
             for option in variant.get("selectedOptions") or []:
                 options.setdefault(option["name"], []).append(option["value"])
         images = [product["featuredImage"]] if product.get("featuredImage") else []
+        prices = [float(v["price"]) for v in variants] or [0.0]
         shaped.update(
+            publishedAt=product["createdAt"] if product.get("status") == "ACTIVE" else None,
+            bodyHtml=product["descriptionHtml"],
+            templateSuffix=None,
+            description=re.sub(r"<[^>]+>", "", product["descriptionHtml"]),
+            isGiftCard=False,
+            onlineStorePreviewUrl=product.get("onlineStoreUrl"),
+            tracksInventory=True,
+            hasOnlyDefaultVariant=len(variants) == 1,
+            hasOutOfStockVariants=any(q <= 0 for q in quantities),
+            requiresSellingPlan=False,
+            priceRangeV2={
+                "maxVariantPrice": {"amount": f"{max(prices):.2f}", "currencyCode": "USD"},
+                "minVariantPrice": {"amount": f"{min(prices):.2f}", "currencyCode": "USD"},
+            },
+            seo={"title": None, "description": None},
+            mediaCount={"count": len(images), "precision": "EXACT"},
+            featuredMedia=None,
+            feedback=None,
+            category=None,
             totalInventory=sum(quantities),
             variantsCount={"count": len(variants), "precision": "EXACT"},
             options=lambda info, first=None: [
@@ -959,12 +1041,22 @@ class ShopifySimulator(Simulator):
             operation["objectCount"] = str(operation["_objects"])
             operation["rootObjectCount"] = str(operation["_roots"])
             operation["fileSize"] = str(len(body)) if body else None
-            # Like a signed storage URL: the signature is in the URL, no shop token is needed.
+            # Shaped like Shopify's signed storage URL (signature, expiry and the download's
+            # file name in the query string): no shop token is needed, or wanted, to fetch it.
+            name = f"bulk-{number}.jsonl"
+            query = urlencode(
+                {
+                    "GoogleAccessId": "sim-assets@shopify-sim.iam.example.com",
+                    "Expires": str(int(time.time()) + 7 * 24 * 3600),
+                    "Signature": self._signature(number),
+                    "response-content-disposition": (
+                        f"attachment; filename=\"{name}\"; filename*=UTF-8''{name}"
+                    ),
+                    "response-content-type": "application/jsonl",
+                }
+            )
             operation["url"] = (
-                f"{request.host_url}/_sim/bulk/{number}.jsonl"
-                f"?X-Goog-Signature={self._signature(number)}"
-                if body
-                else None
+                f"{request.host_url}/_sim/bulk/{number}.jsonl?{query}" if body else None
             )
         else:
             operation["errorCode"] = self.knobs.get("bulk_error_code") or (
@@ -986,7 +1078,7 @@ class ShopifySimulator(Simulator):
         request.notes["shop_token_sent"] = bool(request.header("x-shopify-access-token"))
         if request.notes["shop_token_sent"]:
             self.count("bulk_downloads_with_shop_token")
-        signature = request.arg("X-Goog-Signature") or ""
+        signature = request.arg("Signature") or ""
         if (
             operation is None
             or operation["status"] != "COMPLETED"

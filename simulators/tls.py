@@ -34,7 +34,7 @@ def _name(common_name: str) -> x509.Name:
 
 
 def make_test_certificates(directory: str | Path, host: str = "127.0.0.1") -> CertificateFiles:
-    """A CA and a certificate for `host` (and localhost) signed by it, valid for a day."""
+    """A CA and a certificate for `host` (and localhost, 127.0.0.1) signed by it, for a day."""
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
     now = datetime.now(UTC)
@@ -68,9 +68,14 @@ def make_test_certificates(directory: str | Path, host: str = "127.0.0.1") -> Ce
         .sign(ca_key, hashes.SHA256())
     )
     key = ec.generate_private_key(ec.SECP256R1())
-    names: list[x509.GeneralName] = [x509.DNSName("localhost")]
+    names: list[x509.GeneralName] = [
+        x509.DNSName("localhost"),
+        x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+    ]
     try:
-        names.append(x509.IPAddress(ipaddress.ip_address(host)))
+        address = x509.IPAddress(ipaddress.ip_address(host))
+        if address not in names:
+            names.append(address)
     except ValueError:
         names.append(x509.DNSName(host))
     cert = (

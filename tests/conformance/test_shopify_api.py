@@ -165,3 +165,16 @@ def test_rest_shop_and_access_scopes(shopify_server: SimulatorServer) -> None:
         timeout=5,
     ).json()
     assert {s["handle"] for s in scopes["access_scopes"]} >= {"read_products"}
+
+
+def test_bulk_download_url_names_its_file_like_shopifys(graphql: Any) -> None:
+    # Shopify's result `url` is a signed storage URL whose query carries the signature, the
+    # expiry and `response-content-disposition` with the file name (connectors read it).
+    from urllib.parse import parse_qs, urlsplit
+
+    operation, _ = run_bulk(graphql, "{ products { edges { node { id } } } }")
+    query = parse_qs(urlsplit(operation["url"]).query)
+    assert {"Expires", "Signature", "response-content-disposition"} <= set(query)
+    assert 'filename="bulk-' in query["response-content-disposition"][0]
+    tampered = operation["url"].replace("Signature=", "Signature=x")
+    assert requests.get(tampered, timeout=10).status_code == 403
