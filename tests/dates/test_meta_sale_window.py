@@ -8,6 +8,7 @@ import time_machine
 
 from meta_integration.mapping import (
     NO_SALE_WINDOW,
+    ImageFacts,
     MappingContext,
     ProductFacts,
     VariantFacts,
@@ -217,5 +218,7 @@ def test_meta_simulator_rejects_a_malformed_window(value: str) -> None:
 
 def test_meta_simulator_accepts_what_the_mapping_sends() -> None:
     sim = MetaSimulator()
-    [item] = build_items(facts(sale_starts_at=START), [], [], CONTEXT)
+    images = [ImageFacts(url="https://img.example.com/lamp.jpg", file_name="")]
+    with_images = MappingContext(**{**CONTEXT.__dict__, "include_images": True})
+    [item] = build_items(facts(sale_starts_at=START), [], images, with_images)
     assert sim._validate("UPDATE", item.data, exists=False, upsert=True) is None

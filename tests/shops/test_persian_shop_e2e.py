@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 
 from integrations.webhooks.models import WooCommerceEventLog
 from integrations.webhooks.tokens import IssuedToken
+from meta_integration.mapping import NO_IMAGE_REASON
 from meta_integration.models import MetaAppConfig
 from products_and_services.models import Product
 from tenants.models import Tenant
@@ -40,6 +41,13 @@ def test_the_notes_sample_reaches_meta_in_rials_with_its_persian_intact(
     plugin: APIClient,
 ) -> None:
     post_sample(plugin)
+    # The notes' sample has no usable image ("https://..."): Meta refuses a new item without
+    # one, so the product is held back with that reason until the merchant adds an image.
+    held = wait_until(
+        lambda: Product.objects.filter(sku="PROD-001", meta_sync_last_error=NO_IMAGE_REASON).first()
+    )
+    assert meta_sim.items() == {}
+    held.images.create(url="https://img.example.com/prod-001.jpg")
     item = wait_until(lambda: meta_sim.items().get("PROD-001"))
     assert (item["title"], item["description"], item["price"], item["availability"]) == (
         sample.NAME,
@@ -49,7 +57,10 @@ def test_the_notes_sample_reaches_meta_in_rials_with_its_persian_intact(
     )
     assert item["title"].encode() == sample.NAME.encode()
     assert item["link"] == "https://shop.example.com/"  # the notes' "https://..." is no URL
-    product = Product.objects.get(sku="PROD-001")
+    # The push records its success just after Meta has the item.
+    product = wait_until(
+        lambda: Product.objects.filter(sku="PROD-001", meta_sync_last_error="").first()
+    )
     assert (product.currency, product.meta_sync_last_error, product.meta_sync_attempts) == (
         "IRT",
         "",
