@@ -12,7 +12,7 @@ from meta_integration.models import MetaAppConfig
 from meta_integration.push import flush_tenant
 from meta_integration.tasks import drain_meta_outbox
 from products_and_services.models import Product, ProductImage
-from products_and_services.services import create_product, delete_products, update_product
+from products_and_services.services import delete_products, update_product
 from tenants.models import Tenant
 from tests.e2e.conftest import MetaHandle, create_with_image, wait_until
 
