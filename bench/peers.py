@@ -32,7 +32,8 @@ import requests
 
 from bench.harness import ROOT, Figures, setup_django, simulator_process, throwaway_database
 
-PRODUCTS = 10_000
+# 10,000 by default; BENCH_PEERS_PRODUCTS=N for a quicker run on a busy machine.
+PRODUCTS = int(os.environ.get("BENCH_PEERS_PRODUCTS", "10000"))
 VARIABLE_EVERY = 3
 VARIATIONS = 3
 AIRBYTE_WOO = "airbyte-source-woocommerce==0.4.12"
