@@ -11,6 +11,7 @@ from integrations.webhooks.tokens import IssuedToken
 from meta_integration.mapping import NO_IMAGE_REASON
 from meta_integration.models import MetaAppConfig
 from products_and_services.models import Product
+from products_and_services.services import update_product
 from tenants.models import Tenant
 from tests.e2e.conftest import MetaHandle, wait_until
 from tests.shops import sample
@@ -47,7 +48,7 @@ def test_the_notes_sample_reaches_meta_in_rials_with_its_persian_intact(
         lambda: Product.objects.filter(sku="PROD-001", meta_sync_last_error=NO_IMAGE_REASON).first()
     )
     assert meta_sim.items() == {}
-    held.images.create(url="https://img.example.com/prod-001.jpg")
+    update_product(product=held, fields={}, images=[{"url": "https://img.example.com/p1.jpg"}])
     item = wait_until(lambda: meta_sim.items().get("PROD-001"))
     assert (item["title"], item["description"], item["price"], item["availability"]) == (
         sample.NAME,
