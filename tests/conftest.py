@@ -160,7 +160,8 @@ def meta_catalog(settings: Any, tenant: Tenant) -> Iterator[Any]:
     from simulators.meta import MetaSimulator
 
     sim = MetaSimulator()
-    sim.knobs.update(batch_calls_per_minute=0, polls_until_finished=0)
+    # Images live in Commerce Manager for this catalog (include_images off below).
+    sim.knobs.update(batch_calls_per_minute=0, polls_until_finished=0, require_image=False)
     with SimulatorServer(sim) as server:
         settings.META_GRAPH_API_URL = server.url
         MetaAppConfig.objects.create(
@@ -172,3 +173,16 @@ def meta_catalog(settings: Any, tenant: Tenant) -> Iterator[Any]:
             include_images=False,
         )
         yield sim
+
+
+@pytest.fixture
+def images_managed_in_commerce_manager(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A catalog whose images are managed in Commerce Manager: configs made with include_images
+    off and the Meta simulator not requiring image_link, for tests about something else
+    (faults, invariants) whose products have no images."""
+    from simulators.meta import MetaSimulator
+
+    settings.META_CATALOG_INCLUDE_IMAGES = False
+    monkeypatch.setattr(
+        MetaSimulator, "default_knobs", {**MetaSimulator.default_knobs, "require_image": False}
+    )

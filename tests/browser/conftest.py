@@ -171,7 +171,7 @@ def shop(
     from integrations.woocommerce.models import WooCommerceStore
     from meta_integration.backoff import MAX_ATTEMPTS
     from meta_integration.models import MetaAppConfig
-    from products_and_services.models import Product
+    from products_and_services.models import Product, ProductImage
     from tests.e2e.conftest import CATALOG_ID
     from tests.integrations.conftest import make_credential
 
@@ -187,6 +187,11 @@ def shop(
             ("Rain Jacket", "JACKET-3"),
         )
     }
+    # Each has its image, as a product Meta accepts must.
+    ProductImage.objects.bulk_create(
+        ProductImage(product=p, url=f"https://img.example.com/{p.sku}.jpg")
+        for p in products.values()
+    )
     now = timezone.now()
     Product.objects.filter(sku__in=["TENT-2P", "MUG-1"]).update(
         meta_sync_last_success=now - timedelta(hours=3), meta_sync_next_attempt=None

@@ -235,13 +235,5 @@ def on_private_broker(private_redis: PrivateRedis, monkeypatch: pytest.MonkeyPat
 
 
 @pytest.fixture(autouse=True)
-def images_managed_in_commerce_manager(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    """These tests are about infrastructure faults, not the image rule: their catalog manages
-    images in Commerce Manager (configs made with include_images off, and the Meta simulator
-    not requiring image_link), so their image-less products go to Meta as before."""
-    from simulators.meta import MetaSimulator
-
-    settings.META_CATALOG_INCLUDE_IMAGES = False
-    monkeypatch.setattr(
-        MetaSimulator, "default_knobs", {**MetaSimulator.default_knobs, "require_image": False}
-    )
+def catalog_images_live_elsewhere(images_managed_in_commerce_manager: None) -> None:
+    """These tests are about infrastructure faults, not the image rule (see tests/conftest.py)."""
