@@ -13,9 +13,9 @@ from django.utils import timezone
 from meta_integration.models import MetaAppConfig
 from meta_integration.push import flush_tenant
 from products_and_services.models import Product
-from products_and_services.services import create_product, update_product
+from products_and_services.services import update_product
 from tenants.models import Tenant
-from tests.e2e.conftest import MetaHandle, wait_until
+from tests.e2e.conftest import MetaHandle, create_with_image, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.services]
 
@@ -28,7 +28,7 @@ def test_deactivating_a_product_that_failed_five_times_removes_it_from_meta(
     client_for: Callable[..., Any],
 ) -> None:
     meta_sim.configure(batch_calls_per_minute=0)
-    product = create_product(
+    product = create_with_image(
         tenant=tenant, fields={"name": "Gadget", "sku": "G-1", "price": Decimal("10")}
     )
     wait_until(lambda: "G-1" in meta_sim.items())
