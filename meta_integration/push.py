@@ -86,6 +86,7 @@ class ProductPlan:
     deletes: set[str]
     hash: str
     held_reason: str = ""
+    kept: set[str] = field(default_factory=set)  # ids Meta holds that are not ours to delete
 
     @property
     def desired_ids(self) -> set[str]:
@@ -210,12 +211,14 @@ def plan_for(product: Product, context: MappingContext) -> ProductPlan:
         # pushed as it stands must not stay on sale at its old values. An id another item
         # holds (a clash) is that item's, and is never deleted on this one's account.
         clashing = {c.retailer_id for c in product.identity_clashes.all()}
+        pushed = set(product.meta_pushed_ids or [])
         return ProductPlan(
             product=product,
             items=[],
-            deletes=set(product.meta_pushed_ids or []) - clashing,
+            deletes=pushed - clashing,
             hash="",
             held_reason=held.reason,
+            kept=pushed & clashing,
         )
     desired = {item.retailer_id for item in items}
     return ProductPlan(
@@ -459,6 +462,7 @@ def record_products(
         failures: list[Product] = []
         done: list[Product] = []
         failed: list[Product] = []
+        still_to_delete: list[int] = []
         for plan in sent:
             product = plan.product
             if product.pk not in current:
@@ -468,6 +472,9 @@ def record_products(
             error = _product_error(plan, outcome.failed)
             product.meta_pushed_ids = held_ids(plan, outcome, pushed or [])
             product.meta_sync_last_attempt = now
+            # Ids a concurrent push of an older version sent: Meta holds them, this plan did
+            # not know of them, so the product stays due until they are deleted too.
+            leftover = set(product.meta_pushed_ids) - plan.desired_ids - plan.kept
             if not error:
                 product.meta_sync_last_success = now
                 product.meta_payload_hash = plan.hash
@@ -477,8 +484,10 @@ def record_products(
                 if still_claimed:
                     product.meta_sync_attempts = 0
                     product.meta_sync_last_error = plan.held_reason[:ERROR_LIMIT]
-                    product.meta_sync_next_attempt = None
+                    product.meta_sync_next_attempt = now if leftover else None
                     done.append(product)
+                elif leftover:
+                    still_to_delete.append(product.pk)
                 continue
             failures.append(product)
             if still_claimed:
@@ -505,6 +514,9 @@ def record_products(
             ["meta_sync_attempts", "meta_sync_last_error", "meta_sync_next_attempt"],
         )
         Product.objects.filter(pk__in=released, meta_sync_next_attempt=claim.lease).update(
+            meta_sync_next_attempt=now
+        )
+        Product.objects.filter(pk__in=still_to_delete, meta_sync_next_attempt__isnull=True).update(
             meta_sync_next_attempt=now
         )
     report.succeeded += len(holders)

@@ -96,3 +96,38 @@ def test_a_hundred_concurrent_sku_changes_leave_exactly_one_item(
     final = Product.objects.get(pk=product.pk).sku
     assert sorted(meta_catalog.items(META_CATALOG)) == [final]
     assert len(meta_catalog.items(META_CATALOG)) == 1
+
+
+@pytest.mark.django_db
+def test_a_push_of_an_older_version_that_lands_last_leaves_no_orphan(
+    tenant: Tenant, meta_catalog: MetaSimulator
+) -> None:
+    """Two pushes of one product overlap: the SKU changes while the first is in flight, a
+    second flush pushes the new SKU, then the first lands. Found by the 100-PATCH test."""
+    from meta_integration.push import (
+        FlushReport,
+        active_config,
+        build_requests,
+        claim_due,
+        client_for,
+        mapping_context,
+        plan_for,
+        record_products,
+        send,
+    )
+
+    product = create_product(
+        tenant=tenant, fields={"name": "Race", "sku": "RACE-A", "price": Decimal("5")}
+    )
+    config = active_config(tenant.pk)
+    first = claim_due(tenant.pk, 10)  # worker 1 claims and plans RACE-A ...
+    plans = [plan_for(Product.objects.get(pk=product.pk), mapping_context(config))]
+    update_product(product=Product.objects.get(pk=product.pk), fields={"sku": "RACE-B"})
+    flush_tenant(tenant.pk)  # ... worker 2 pushes RACE-B meanwhile ...
+    report = FlushReport(tenant_id=str(tenant.pk))
+    outcome = send(config, client_for(config), build_requests(plans, []), report, first)
+    record_products(plans, outcome, first, report, config.catalog_id)  # ... then RACE-A lands
+    assert sorted(meta_catalog.items(META_CATALOG)) == ["RACE-A", "RACE-B"]
+    assert Product.objects.get(pk=product.pk).meta_sync_next_attempt is not None
+    drain(tenant)
+    assert sorted(meta_catalog.items(META_CATALOG)) == ["RACE-B"]
