@@ -8,6 +8,7 @@ writes leave alone (they only touch rows still holding this lease).
 
 import logging
 import time
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -532,10 +533,17 @@ def record_products(
 
 
 def record_held(plans: list[ProductPlan], claim: Claim, report: FlushReport) -> None:
-    """Held back (see `mapping.HeldBack`): nothing sent, no attempt spent, the reason shown."""
+    """Held back (see `mapping.HeldBack`): nothing sent, no attempt spent, the reason shown.
+
+    One UPDATE per distinct reason, not per product: a catalog without images holds back
+    thousands of products for the same reason.
+    """
+    by_reason: dict[str, list[int]] = defaultdict(list)
     for plan in plans:
-        Product.objects.filter(pk=plan.product.pk, meta_sync_next_attempt=claim.lease).update(
-            meta_sync_next_attempt=None, meta_sync_last_error=plan.held_reason[:ERROR_LIMIT]
+        by_reason[plan.held_reason[:ERROR_LIMIT]].append(plan.product.pk)
+    for reason, ids in by_reason.items():
+        Product.objects.filter(pk__in=ids, meta_sync_next_attempt=claim.lease).update(
+            meta_sync_next_attempt=None, meta_sync_last_error=reason
         )
     report.held += len(plans)
 
