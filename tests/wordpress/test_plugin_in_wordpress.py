@@ -1,7 +1,7 @@
 """The plugin in a real WordPress (Debian's package, MariaDB, PHP's server with 4 workers) with
 the WooCommerce stand-in, against the live app (PostgreSQL, a real Celery worker, the Meta
 simulator). `tests/wordpress/setup.sh` prepares the site; `.ci/run` runs it and sets
-WP_E2E_URL. Without WP_E2E_URL these tests are skipped (they need root and MariaDB).
+WP_E2E_URL; without it they are not collected (they need root and MariaDB).
 
 The app is reached through a switchable proxy, so "the app is down" is a port that refuses
 connections and "hung" one that never answers, with the plugin's settings unchanged."""
@@ -31,7 +31,6 @@ DEBUG_LOG = Path(__file__).resolve().parents[2] / "var" / "wp-e2e" / "debug.log"
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.services,
-    pytest.mark.skipif(not WP, reason="WP_E2E_URL is not set: run tests/wordpress/setup.sh"),
 ]
 
 
@@ -288,9 +287,6 @@ def test_the_token_is_never_sent_to_a_changed_url(plugin: str, app: SwitchablePr
 ACCEPTANCE_MINUTES = float(os.environ.get("WP_ACCEPTANCE_MINUTES", "0") or 0)
 
 
-@pytest.mark.skipif(
-    not ACCEPTANCE_MINUTES, reason="the long outage run: make wp-acceptance (not in CI)"
-)
 def test_acceptance_app_down_for_minutes_during_200_saves(
     plugin: str, meta_sim: MetaHandle, app: SwitchableProxy, capsys: Any
 ) -> None:

@@ -186,6 +186,7 @@ final class CS_Standin_Store {
 			throw new RuntimeException( $id->get_error_message() );
 		}
 		self::write_meta( $id, $data );
+		self::attach_image( $id, $data['image'] ?? 'https://images.example.com/' . rawurlencode( (string) ( $data['sku'] ?? $id ) ) . '.jpg' );
 		do_action( 'woocommerce_new_product', $id, wc_get_product( $id ) );
 		return (int) $id;
 	}
@@ -212,6 +213,34 @@ final class CS_Standin_Store {
 		update_post_meta( $id, '_stock', $quantity );
 		update_post_meta( $id, '_stock_status', $quantity > 0 ? 'instock' : 'outofstock' );
 		do_action( 'woocommerce_product_set_stock', wc_get_product( $id ) );
+	}
+
+	/**
+	 * A product image as a shop has it: an attachment set as the product's thumbnail. Meta
+	 * refuses a new item without an image, so the stand-in's products carry one unless the
+	 * caller passes an empty "image".
+	 *
+	 * @param int    $id  Product id.
+	 * @param string $url The image's address ('' for none).
+	 */
+	private static function attach_image( int $id, string $url ): void {
+		if ( '' === $url ) {
+			return;
+		}
+		$attachment = wp_insert_attachment(
+			array(
+				'guid'           => $url,
+				'post_mime_type' => 'image/jpeg',
+				'post_title'     => basename( $url ),
+				'post_status'    => 'inherit',
+			),
+			false,
+			$id
+		);
+		if ( $attachment ) {
+			// set_post_thumbnail() wants a resizable file on disk; the meta is what it writes.
+			update_post_meta( $id, '_thumbnail_id', $attachment );
+		}
 	}
 
 	/**
