@@ -335,4 +335,5 @@ def test_acceptance_app_down_for_minutes_during_200_saves(
         print(f"  app down:   {figures(down)}")
         print(f"  saves more than 100 ms over the plugin-off median: {worse}")
         print(f"  every change in Meta {caught_up:.0f} s after the app came back")
-    assert statistics.median(down) < statistics.median(off) + 0.1
+    # The acceptance line: no save more than 100 ms over the plugin-off median.
+    assert worse == 0
