@@ -15,11 +15,12 @@ from django.apps import apps
 from django.db.models import Count, Max
 from django.db.models.functions import TruncDate
 from django.urls import reverse
+from django.utils import timezone
 
 from integrations.models import Provider, SyncRun, SyncStatus, WebhookLog
 from integrations.providers import PROVIDERS
 from integrations.schedule import next_scheduled_sync
-from meta_integration.models import MetaAppConfig, MetaConfigStatus
+from meta_integration.models import MetaAppConfig, MetaConfigStatus, MetaPushDay
 from meta_integration.status import STATE_FILTERS, MetaSyncState
 from products_and_services.models import Product
 from tenants.models import Tenant
@@ -278,14 +279,12 @@ def _identity_clash_model() -> Any:
 
 def chart_data(*, tenant: Tenant, now: datetime) -> dict[str, Any]:
     """Per-day series over the last 30 days, and failing items by reason, for Chart.js."""
-    start = (now - timedelta(days=CHART_DAYS - 1)).date()
+    start = timezone.localdate(now) - timedelta(days=CHART_DAYS - 1)
     days = [start + timedelta(days=n) for n in range(CHART_DAYS)]
+    # Counted when each batch's result is recorded: a product pushed on three days counts on
+    # each of them, which its own latest-push time cannot tell.
     pushed = dict(
-        Product.objects.filter(tenant=tenant, meta_sync_last_success__date__gte=start)
-        .annotate(day=TruncDate("meta_sync_last_success"))
-        .values_list("day")
-        .annotate(n=Count("pk"))
-        .values_list("day", "n")
+        MetaPushDay.objects.filter(tenant=tenant, day__gte=start).values_list("day", "products")
     )
     runs: dict[str, dict[Any, int]] = {"ok": {}, "failed": {}}
     for day, status, n in (

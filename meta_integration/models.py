@@ -112,3 +112,24 @@ class MetaDeletion(models.Model):
 
     def __str__(self) -> str:
         return f"delete {self.retailer_id}"
+
+
+class MetaPushDay(models.Model):
+    """How many products Meta accepted for a tenant on one day (UTC): the dashboard's chart.
+
+    A product's own fields keep only its latest push, so a count taken from them loses every
+    earlier day it was pushed on. Each batch's result recording adds to this row with one
+    upsert, whatever the batch size.
+    """
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="meta_push_days")
+    day = models.DateField()
+    products = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "day"], name="one_meta_push_day_per_tenant")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tenant} {self.day}: {self.products} pushed"

@@ -11,11 +11,11 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -39,7 +39,7 @@ from meta_integration.mapping import (
     build_items,
     payload_hash,
 )
-from meta_integration.models import MetaAppConfig, MetaConfigStatus, MetaDeletion
+from meta_integration.models import MetaAppConfig, MetaConfigStatus, MetaDeletion, MetaPushDay
 from products_and_services.models import CatalogIdentity, Product
 
 logger = logging.getLogger(__name__)
@@ -520,6 +520,10 @@ def record_products(
         Product.objects.filter(pk__in=still_to_delete, meta_sync_next_attempt__isnull=True).update(
             meta_sync_next_attempt=now
         )
+        if holders:
+            count_pushed(
+                tenant_id=holders[0].tenant_id, day=timezone.localdate(now), products=len(holders)
+            )
     report.succeeded += len(holders)
     report.failed += len(failures)
     report.released += len(released)
@@ -529,6 +533,25 @@ def record_products(
         tenant_name = str(gave_up[0].tenant.name) if gave_up[0].tenant_id else ""
         transaction.on_commit(
             lambda: alert_failed_for_good(tenant_name=tenant_name, products=gave_up)
+        )
+
+
+def count_pushed(*, tenant_id: object, day: date, products: int) -> None:
+    """Add a batch's accepted products to the tenant's row for that day: one upsert, so two
+    workers recording at once both count, and the cost does not grow with the batch."""
+    meta = MetaPushDay._meta
+    table = connection.ops.quote_name(meta.db_table)
+    values = [
+        meta.get_field("tenant").get_db_prep_value(tenant_id, connection),
+        meta.get_field("day").get_db_prep_value(day, connection),
+        products,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (tenant_id, day, products) VALUES (%s, %s, %s) "
+            f"ON CONFLICT (tenant_id, day) DO UPDATE SET products = {table}.products + "
+            "excluded.products",
+            values,
         )
 
 

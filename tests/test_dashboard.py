@@ -13,7 +13,7 @@ from integrations.schedule import next_scheduled_sync
 from integrations.woocommerce.models import WooCommerceStore
 from integrations.zoho.models import ZohoCredential
 from meta_integration.backoff import MAX_ATTEMPTS
-from meta_integration.models import MetaAppConfig
+from meta_integration.models import MetaAppConfig, MetaPushDay
 from products_and_services.models import Product
 from tenants.models import Tenant
 
@@ -27,6 +27,7 @@ def shop(tenant: Tenant, make_product: Callable[..., Product]) -> dict[str, obje
     Product.objects.filter(pk__in=[p.pk for p in synced]).update(
         meta_sync_last_success=NOW - timedelta(days=1), meta_sync_next_attempt=None
     )
+    MetaPushDay.objects.create(tenant=tenant, day=(NOW - timedelta(days=1)).date(), products=3)
     pending = make_product(tenant, name="Pending")
     Product.objects.filter(pk=pending.pk).update(meta_sync_next_attempt=NOW)
     retry = make_product(tenant, name="Retrying")
