@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.apps import apps
 from django.db.models import Count, Max
 from django.db.models.functions import TruncDate
 from django.urls import reverse
@@ -22,7 +21,7 @@ from integrations.providers import PROVIDERS
 from integrations.schedule import next_scheduled_sync
 from meta_integration.models import MetaAppConfig, MetaConfigStatus, MetaPushDay
 from meta_integration.status import STATE_FILTERS, MetaSyncState
-from products_and_services.models import Product
+from products_and_services.models import IdentityClash, Product
 from tenants.models import Tenant
 
 CHART_DAYS = 30
@@ -222,20 +221,24 @@ def attention_items(*, tenant: Tenant, now: datetime) -> list[AttentionItem]:
                 product.meta_sync_last_attempt,
             )
         )
-    clash_model = _identity_clash_model()
-    if clash_model is not None:
-        clashes = clash_model.objects.filter(tenant=tenant).count()
-        if clashes:
-            info = clash_model._meta
-            items.append(
-                AttentionItem(
-                    "Identity clash",
-                    f"{clashes} product(s) share a retailer id and are not pushed",
-                    "Give each one its own SKU.",
-                    reverse(f"admin:{info.app_label}_{info.model_name}_changelist"),
-                    None,
-                )
+    # One product may clash on several ids (its SKU and a variant's): people fix products.
+    clashing = IdentityClash.objects.filter(tenant=tenant).values("product_id").distinct().count()
+    if clashing:
+        text = (
+            "1 product shares a retailer id with another item and is not pushed"
+            if clashing == 1
+            else f"{clashing} products share a retailer id with other items and are not pushed"
+        )
+        items.append(
+            AttentionItem(
+                "Identity clash",
+                text,
+                "Give each one its own SKU.",
+                reverse("admin:products_and_services_identityclash_changelist")
+                + f"?tenant__id__exact={tenant.pk}",
+                None,
             )
+        )
     since = now - timedelta(days=7)
     runs = SyncRun.objects.filter(
         tenant=tenant, status=SyncStatus.FAILED, created_at__gte=since
@@ -268,13 +271,6 @@ def attention_items(*, tenant: Tenant, now: datetime) -> list[AttentionItem]:
             )
         )
     return items
-
-
-def _identity_clash_model() -> Any:
-    try:
-        return apps.get_model("products_and_services", "IdentityClash")
-    except LookupError:
-        return None
 
 
 def chart_data(*, tenant: Tenant, now: datetime) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -14,7 +15,8 @@ from integrations.woocommerce.models import WooCommerceStore
 from integrations.zoho.models import ZohoCredential
 from meta_integration.backoff import MAX_ATTEMPTS
 from meta_integration.models import MetaAppConfig, MetaPushDay
-from products_and_services.models import Product
+from products_and_services.identity import sync_identities
+from products_and_services.models import IdentityClash, Product, ProductVariant
 from tenants.models import Tenant
 
 pytestmark = pytest.mark.django_db
@@ -197,3 +199,37 @@ def test_staff_see_only_their_own_tenant(tenant: Tenant, shop: dict[str, object]
     page = client.get(f"/admin/?tenant={tenant.slug}").content.decode()
     assert "Meta catalog · Zeta Goods" in page
     assert "Broken boots" not in page and "Acme Outdoor" not in page
+
+
+def test_identity_clashes_are_one_attention_line_counting_products(
+    tenant: Tenant, shop: dict[str, object]
+) -> None:
+    """Data from before the identity rule: three clashing ids on two products, one line."""
+
+    def product(owner: Tenant, name: str, sku: str, variants: tuple[str, ...] = ()) -> Product:
+        item = Product.objects.create(tenant=owner, name=name, sku=sku, price=Decimal("1"))
+        for variant_sku in variants:
+            ProductVariant.objects.create(product=item, sku=variant_sku)
+        sync_identities(tenant_id=owner.pk, product_ids=[item.pk], strict=False)
+        return item
+
+    product(tenant, "Lamp", "LAMP")
+    product(tenant, "Desk", "DESK")
+    product(tenant, "Knock", "KNOCK", variants=("LAMP", "DESK"))  # two clashes, one product
+    product(tenant, "Mirror", "MIRROR", variants=("LAMP",))
+    other = Tenant.objects.create(name="Zeta Goods", slug="zeta")
+    product(other, "Zeta lamp", "ZL")
+    product(other, "Zeta copy", "ZC", variants=("ZL",))
+    assert IdentityClash.objects.filter(tenant=tenant).count() == 3
+    clash_lines = [
+        i for i in build_dashboard(tenant=tenant, now=NOW).attention if i.kind == "Identity clash"
+    ]
+    assert [(i.text, i.detail, i.url) for i in clash_lines] == [
+        (
+            "2 products share a retailer id with other items and are not pushed",
+            "Give each one its own SKU.",
+            f"/admin/products_and_services/identityclash/?tenant__id__exact={tenant.pk}",
+        )
+    ]
+    other_lines = [i.text for i in build_dashboard(tenant=other, now=NOW).attention]
+    assert other_lines == ["1 product shares a retailer id with another item and is not pushed"]
