@@ -26,6 +26,7 @@ from integrations.models import (
 from integrations.providers import PROVIDERS
 from integrations.run_hints import hint_for
 from integrations.schedule import next_scheduled_sync
+from integrations.selectors import with_last_run
 from integrations.shopify.models import ShopifyStore
 from integrations.triggers import TriggerResult, trigger_sync
 from integrations.woocommerce.models import WooCommerceStore
@@ -438,13 +439,18 @@ class ConnectionAdmin(TenantScopedAdmin):
             }
         return super().change_view(request, object_id, form_url, context)
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return with_last_run(super().get_queryset(request), provider=self.provider)
+
     @admin.display(description="Last run")
     def last_run(self, obj: Any) -> str:
-        run = SyncRun.objects.filter(provider=self.provider, connection_id=obj.pk).first()
-        if run is None:
-            return "never"
-        link = reverse("admin:integrations_syncrun_change", args=[run.pk])
-        return format_html('<a href="{}">#{} {}</a>', link, run.pk, run.get_status_display())
+        pk = getattr(obj, "last_run_pk", None)
+        if pk is None:
+            return "never"  # never ran, or a form's unsaved object
+        link = reverse("admin:integrations_syncrun_change", args=[pk])
+        return format_html(
+            '<a href="{}">#{} {}</a>', link, pk, SyncStatus(obj.last_run_status).label
+        )
 
     @admin.action(description="Test connection")
     def run_connection_test(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
