@@ -206,6 +206,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Swagger UI's validator badge sends the schema's URL to validator.swagger.io from any
+    # host but localhost. drf-spectacular's BaseLayout does not show the badge today; off, so a
+    # layout change cannot bring it back. The docs pages also carry a self-only
+    # Content-Security-Policy (templates/drf_spectacular/).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "config.openapi.document_error_responses",

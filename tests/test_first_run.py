@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -91,6 +92,38 @@ def test_docs_are_served_from_the_package_not_a_cdn() -> None:
         page = client.get(url).content.decode()
         assert "/static/drf_spectacular_sidecar/" in page
         assert "cdn" not in page.lower() and "unpkg" not in page.lower()
+        # The bundles themselves may still ask for more (ReDoc shows Redocly's logo from
+        # their CDN); the page's policy keeps the browser to this server.
+        assert SELF_ONLY_POLICY in page, url
+        assert "fonts.googleapis" not in page
+    script = client.get("/api/docs/?script=").content.decode()
+    assert '"validatorUrl": null' in script
+
+
+SELF_ONLY_POLICY = """<meta http-equiv="Content-Security-Policy" content="default-src 'self'; """
+EXTERNAL_LOAD = re.compile(
+    r"""(?:\b(?:src|href)\s*=\s*["']?|@import\s+(?:url\()?["']?|url\(\s*["']?)https?://""",
+    re.IGNORECASE,
+)
+
+
+def test_no_template_or_static_file_of_ours_loads_from_another_host() -> None:
+    """Links people click may point anywhere; nothing the browser fetches by itself may."""
+    root = Path(__file__).resolve().parents[1]
+    files = [
+        path
+        for folder in ("templates", "dashboard/templates", "dashboard/static", "tenants/static")
+        for path in (root / folder).rglob("*")
+        if path.suffix in {".html", ".txt", ".css", ".js"}
+    ]
+    assert len(files) > 10
+    loading = {
+        str(path.relative_to(root))
+        for path in files
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if EXTERNAL_LOAD.search(line) and "<a " not in line
+    }
+    assert loading == set()
 
 
 @pytest.mark.django_db
