@@ -2,7 +2,11 @@
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
+from django.core.management import call_command
+from django.core.management.sql import emit_post_migrate_signal
+from django.db import connection
+from django.db.migrations.loader import MigrationLoader
 from django.test import Client
 
 from tenants.models import Tenant
@@ -25,8 +29,50 @@ def test_migrate_creates_the_group_with_exactly_the_documented_permissions() -> 
         app in {"auth", "django_celery_beat", "django_celery_results"} for app, _ in granted
     )
     assert ("tenants", "add_tenantapikey") not in granted
-    group.permissions.clear()
+    group.delete()  # an operator who wants the documented set back deletes the group
     assert ensure_merchant_staff_group().permissions.count() == len(expected)
+
+
+def granted(group: Group) -> set[str]:
+    return set(group.permissions.values_list("codename", flat=True))
+
+
+def test_migrate_keeps_what_an_operator_changed_in_the_group() -> None:
+    group = Group.objects.get(name=MERCHANT_STAFF)
+    before = granted(group)
+    group.permissions.add(Permission.objects.get(codename="add_tenantapikey"))
+    group.permissions.remove(Permission.objects.get(codename="delete_product"))
+    call_command("migrate", verbosity=0)  # nothing to apply; post_migrate runs as always
+    assert granted(Group.objects.get(name=MERCHANT_STAFF)) == (before | {"add_tenantapikey"}) - {
+        "delete_product"
+    }
+
+
+def test_a_migration_creating_a_listed_model_grants_its_documented_permissions() -> None:
+    """A release adding a model staff work with: its migration's permissions are added, and
+    nothing the operator granted meanwhile is taken away."""
+    group = Group.objects.get(name=MERCHANT_STAFF)
+    group.permissions.set(Permission.objects.filter(codename__in=["view_user", "view_syncrun"]))
+    creating_product = MigrationLoader(connection).graph.nodes[
+        ("products_and_services", "0001_initial")
+    ]
+    emit_post_migrate_signal(0, False, "default", plan=[(creating_product, False)])
+    assert granted(group) == {
+        "view_user",
+        "view_syncrun",
+        "view_product",
+        "add_product",
+        "change_product",
+        "delete_product",
+        "view_productvariant",
+        "add_productvariant",
+        "change_productvariant",
+        "delete_productvariant",
+        "view_productimage",
+        "add_productimage",
+        "change_productimage",
+        "delete_productimage",
+    }
 
 
 def test_staff_see_their_work_and_not_celerys_tables(tenant: Tenant) -> None:
