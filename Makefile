@@ -29,12 +29,19 @@ run: install
 test: install-dev
 	$(BIN)/python -m pytest
 
-## make test-php: the WordPress plugin: `php -l` on every PHP file, then its PHPUnit tests
-## (Debian's php-cli and phpunit; `make test` does not need PHP).
-PHP_SOURCES = $(shell find wordpress-plugin tests/php tests/wordpress -name '*.php')
-test-php:
+## make test-php: the WordPress plugin: `php -l` on every PHP file, no syntax newer than the
+## plugin's "Requires PHP" (php-parser from npm, pinned by tests/php/compat/package-lock.json),
+## then its PHPUnit tests (Debian's php-cli, phpunit, nodejs and npm; `make test` needs none).
+PHP_SOURCES = $(shell find wordpress-plugin tests/php tests/wordpress -name node_modules -prune -o -name '*.php' -print)
+PHP_COMPAT = tests/php/compat
+$(PHP_COMPAT)/node_modules/.installed: $(PHP_COMPAT)/package.json $(PHP_COMPAT)/package-lock.json
+	npm ci --prefix $(PHP_COMPAT) --no-audit --no-fund --loglevel=error
+	touch $@
+test-php: $(PHP_COMPAT)/node_modules/.installed
 	@for f in $(PHP_SOURCES); do php -l "$$f" >/dev/null || exit 1; done
 	@echo "php -l: $(words $(PHP_SOURCES)) files OK"
+	cd $(PHP_COMPAT) && node --test
+	node $(PHP_COMPAT)/check.js wordpress-plugin/catalog-sync-woocommerce
 	phpunit -c tests/php/phpunit.xml
 
 ## make test-wordpress: the plugin in a real WordPress (Debian's wordpress, MariaDB, PHP) against
