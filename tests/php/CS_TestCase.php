@@ -32,4 +32,35 @@ abstract class CS_TestCase extends TestCase {
 		CS_WP::$post_types[ $props['id'] ] = 'product';
 		return $product;
 	}
+
+	/**
+	 * Answers each batch posted from now on with 200 and a result per event: accepted, or
+	 * refused for the product ids in $refuse.
+	 *
+	 * @param int[] $refuse Product ids whose events are refused.
+	 */
+	protected function answer_posted_batch( array $refuse = array() ): void {
+		CS_WP::$during_post = static function ( string $url, array $args ) use ( $refuse ): void {
+			if ( ! is_string( $args['body'] ?? null ) ) {
+				return; // not a batch (the loopback kick posts a form)
+			}
+			$results = array();
+			foreach ( json_decode( $args['body'], true )['events'] as $event ) {
+				$refused   = in_array( $event['product']['id'], $refuse, true );
+				$results[] = array_filter(
+					array(
+						'event_id' => $event['event_id'],
+						'status'   => $refused ? 'refused' : 'accepted',
+						'errors'   => $refused ? array( 'price' => array( 'Enter a price.' ) ) : null,
+					)
+				);
+			}
+			CS_WP::$post_responses = array(
+				array(
+					'response' => array( 'code' => 200 ),
+					'body'     => json_encode( array( 'results' => $results ) ),
+				),
+			);
+		};
+	}
 }

@@ -23,29 +23,6 @@ final class SenderTest extends CS_TestCase {
 		}
 	}
 
-	/** A 200 batch answer built from what was posted: $refuse lists event ids to refuse. */
-	private function answer_posted_batch( array $refuse = array() ): void {
-		CS_WP::$during_post = static function ( string $url, array $args ) use ( $refuse ): void {
-			$results = array();
-			foreach ( json_decode( $args['body'], true )['events'] as $event ) {
-				$refused   = in_array( $event['product']['id'], $refuse, true );
-				$results[] = array_filter(
-					array(
-						'event_id' => $event['event_id'],
-						'status'   => $refused ? 'refused' : 'accepted',
-						'errors'   => $refused ? array( 'price' => array( 'Enter a price.' ) ) : null,
-					)
-				);
-			}
-			CS_WP::$post_responses = array(
-				array(
-					'response' => array( 'code' => 200 ),
-					'body'     => json_encode( array( 'results' => $results ) ),
-				),
-			);
-		};
-	}
-
 	public function test_one_batch_carries_the_queue_with_each_products_current_state(): void {
 		Catalog_Sync_Outbox::put( 414, 'product.updated' );
 		Catalog_Sync_Outbox::put( 415, 'product.created' );

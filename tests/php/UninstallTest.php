@@ -34,7 +34,7 @@ final class UninstallTest extends CS_TestCase {
 	 * @runInSeparateProcess
 	 * @preserveGlobalState disabled
 	 */
-	public function test_uninstall_removes_options_transients_and_cron(): void {
+	public function test_uninstall_removes_options_transients_cron_and_scheduled_actions(): void {
 		global $wpdb;
 		$wpdb = new CS_Fake_Wpdb();
 		$this->configure();
@@ -46,12 +46,18 @@ final class UninstallTest extends CS_TestCase {
 		CS_WP::$options['catalog_sync_kick_key']         = 'k3y';
 		CS_WP::$options['catalog_sync_db_version']       = '1';
 		CS_WP::$cron['other_plugin_hook|[]']             = time() + 60;
+		require_once __DIR__ . '/stubs/action-scheduler.php'; // WooCommerce's Action Scheduler
+		$now = time();
+		as_schedule_single_action( $now + 30, 'catalog_sync_send', array(), 'catalog-sync' );
+		as_schedule_single_action( $now + 90, 'catalog_sync_send', array(), 'catalog-sync' );
+		as_schedule_single_action( $now + 60, 'other_plugin_hook', array(), 'other' );
 		define( 'WP_UNINSTALL_PLUGIN', 'catalog-sync-woocommerce/catalog-sync-woocommerce.php' );
 
 		require dirname( __DIR__, 2 ) . '/wordpress-plugin/catalog-sync-woocommerce/uninstall.php';
 
 		$this->assertSame( array( 'woocommerce_currency' => 'USD' ), CS_WP::$options );
 		$this->assertSame( array( 'other_plugin_hook|[]' ), array_keys( CS_WP::$cron ) );
+		$this->assertSame( array( array( 'other_plugin_hook', 'other', $now + 60 ) ), CS_AS::pending() );
 		$this->assertSame(
 			array( 'DROP TABLE IF EXISTS wp_catalog_sync_outbox', "DELETE FROM wp_options WHERE option_name LIKE '\\_transient\\_catalog\\_sync\\_%' OR option_name LIKE '\\_transient\\_timeout\\_catalog\\_sync\\_%'" ),
 			$wpdb->queries

@@ -2,7 +2,7 @@
 /**
  * Plugin Name:          Catalog Sync for WooCommerce
  * Description:          Sends WooCommerce product changes to Catalog Sync within seconds, so your catalogs stay current between scheduled syncs.
- * Version:              1.1.0
+ * Version:              1.1.1
  * Requires at least:    6.0
  * Requires PHP:         7.4
  * Requires Plugins:     woocommerce
@@ -19,7 +19,7 @@
 
 defined( 'ABSPATH' ) || exit;
 
-define( 'CATALOG_SYNC_VERSION', '1.1.0' );
+define( 'CATALOG_SYNC_VERSION', '1.1.1' );
 define( 'CATALOG_SYNC_PLUGIN_FILE', __FILE__ );
 define( 'CATALOG_SYNC_PLUGIN_DIR', __DIR__ . '/' );
 define( 'CATALOG_SYNC_OPTION_API_URL', 'catalog_sync_api_url' );

@@ -365,13 +365,13 @@ final class Catalog_Sync_Sender {
 	 * @param int $at Unix time.
 	 */
 	public static function schedule( int $at ): void {
-		if ( function_exists( 'as_schedule_single_action' ) && function_exists( 'as_next_scheduled_action' ) ) {
-			$next = as_next_scheduled_action( self::HOOK, array(), self::GROUP );
-			if ( true === $next || ( is_int( $next ) && $next <= $at ) ) {
+		if ( function_exists( 'as_schedule_single_action' ) && function_exists( 'as_get_scheduled_actions' ) ) {
+			$next = self::next_pending_action();
+			if ( null !== $next && $next <= $at ) {
 				return;
 			}
-			if ( is_int( $next ) ) {
-				as_unschedule_action( self::HOOK, array(), self::GROUP );
+			if ( null !== $next ) {
+				as_unschedule_action( self::HOOK, array(), self::GROUP ); // the earliest pending one
 			}
 			as_schedule_single_action( $at, self::HOOK, array(), self::GROUP );
 			return;
@@ -384,6 +384,33 @@ final class Catalog_Sync_Sender {
 			wp_unschedule_event( $next, self::HOOK );
 		}
 		wp_schedule_single_event( $at, self::HOOK );
+	}
+
+	/**
+	 * When Action Scheduler's earliest pending run of the sender is due (0: as soon as it can),
+	 * or null when none is pending.
+	 *
+	 * Not as_next_scheduled_action(): it answers true while a matching action is running, and
+	 * a sender started by Action Scheduler that schedules its retry or its continuation is that
+	 * running action, so the new run would never be scheduled.
+	 */
+	private static function next_pending_action(): ?int {
+		$actions = as_get_scheduled_actions(
+			array(
+				'hook'     => self::HOOK,
+				'args'     => array(),
+				'group'    => self::GROUP,
+				'status'   => 'pending', // ActionScheduler_Store::STATUS_PENDING.
+				'orderby'  => 'date',
+				'order'    => 'ASC',
+				'per_page' => 1,
+			)
+		);
+		foreach ( $actions as $action ) {
+			$date = $action->get_schedule()->get_date();
+			return $date ? (int) $date->format( 'U' ) : 0;
+		}
+		return null;
 	}
 
 	/**
