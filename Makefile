@@ -40,7 +40,7 @@ $(PHP_COMPAT)/node_modules/.installed: $(PHP_COMPAT)/package.json $(PHP_COMPAT)/
 test-php: $(PHP_COMPAT)/node_modules/.installed
 	@for f in $(PHP_SOURCES); do php -l "$$f" >/dev/null || exit 1; done
 	@echo "php -l: $(words $(PHP_SOURCES)) files OK"
-	cd $(PHP_COMPAT) && node --test
+	cd $(PHP_COMPAT) && node --test check.test.js
 	node $(PHP_COMPAT)/check.js wordpress-plugin/catalog-sync-woocommerce
 	phpunit -c tests/php/phpunit.xml
 
