@@ -77,12 +77,13 @@ format: install-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-## make bench: every benchmark (PostgreSQL and Redis for the webhook load test, which drives
-## gunicorn with Debian's wrk; installed here when missing and apt-get is available).
+## make bench: every benchmark (PostgreSQL and redis-server for the webhook load test, which
+## drives gunicorn with Debian's wrk; installed here when missing and apt-get is available).
+## Exits non-zero when a benchmark finds the work was not all done.
 bench: install-dev
 	@command -v wrk >/dev/null 2>&1 || (command -v apt-get >/dev/null 2>&1 && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null) || \
-		echo "wrk is not installed: the webhook load test will say so and measure nothing."
+		echo "wrk is not installed: the webhook load test will fail its checks."
 	$(BIN)/python -m bench
 
 ## make bench-peers: the Airbyte WooCommerce source (own virtualenv under var/, from PyPI) and

@@ -1,7 +1,13 @@
-"""`make bench`: run every benchmark (or those named) and print their figures."""
+"""`make bench`: run every benchmark (or those named) and print their figures.
+
+Exits non-zero when any benchmark's check finds the work was not all done.
+`BENCH_ITEMS=N` runs every scenario at N items instead of its own size (a quick look).
+"""
 
 import importlib
 import sys
+
+from bench.harness import exit_code
 
 BENCHMARKS = [
     "bench.meta_push",
@@ -17,9 +23,9 @@ def main(argv: list[str]) -> int:
     for module_name in chosen:
         module = importlib.import_module(module_name)
         title = (module.__doc__ or "").strip().splitlines()[0] if module.__doc__ else ""
-        print(f"\n### {module_name}: {title}")
+        print(f"\n### {module_name}: {title}", flush=True)
         module.main()
-    return 0
+    return exit_code()
 
 
 if __name__ == "__main__":

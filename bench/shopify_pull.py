@@ -5,23 +5,63 @@ Standard plan's bucket (1,000 points, restored at 100 points/s). The paged path'
 is the throttle: the points the queries actually cost, less the full bucket we start
 with, divided by the restore rate. The bulk path is not throttled; its floor is the
 calls it must make at 50 ms each plus one poll interval, and the figure to watch is how
-far the local work (parsing and upserting 40,000 rows) takes it above that.
+far the local work (parsing and upserting 40,000 rows) takes it above that. The paged path
+is the bulk path's baseline.
+
+Checked after each run: every product and variant of the simulator is stored with its SKU,
+price and image.
 """
 
+import sys
+from decimal import Decimal
 from typing import Any
 
 import requests
 
-from bench.harness import Figures, measured, setup_django, simulator_process, throwaway_database
+from bench import harness
 
-PRODUCTS = 10_000
+PRODUCTS = harness.size(10_000)
 VARIANTS = 3
 LATENCY_MS = 50
 RESTORE_RATE = 100.0
 BUCKET = 1000.0
 
 
-def scenario(url: str, *, bulk: bool) -> Figures:
+def _regular(variant: dict[str, Any]) -> Decimal:
+    """The regular price as the mapper reads it: the higher of price and compare-at."""
+    price = Decimal(variant["price"])
+    compare_at = Decimal(variant["compareAtPrice"]) if variant.get("compareAtPrice") else None
+    return compare_at if compare_at and compare_at > price else price
+
+
+def expected(url: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    products = requests.get(f"{url}/_sim/products", timeout=300).json()["products"]
+    want_products, want_variants = {}, {}
+    for p in products:
+        variants = sorted(p["variants"], key=lambda v: v.get("position", 0))
+        image = (p.get("featuredImage") or {}).get("url")
+        want_products[p["id"]] = (
+            _regular(variants[0]) if variants else Decimal("0.00"),
+            (image,) if image else (),
+        )
+        want_variants.update({v["id"]: (v["sku"], _regular(v)) for v in variants})
+    return want_products, want_variants
+
+
+def stored(tenant: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    from products_and_services.models import Product, ProductVariant
+
+    products = Product.objects.filter(tenant=tenant).prefetch_related("images")
+    return (
+        {p.external_id: (p.price, tuple(i.url for i in p.images.all())) for p in products},
+        {
+            v.external_id: (v.sku, v.price)
+            for v in ProductVariant.objects.filter(product__tenant=tenant)
+        },
+    )
+
+
+def scenario(url: str, *, bulk: bool) -> harness.Figures:
     from django.conf import settings
 
     from integrations.engine.runs import execute_run, start_run
@@ -46,18 +86,21 @@ def scenario(url: str, *, bulk: bool) -> Figures:
     store = ShopifyStore.objects.create(tenant=tenant, shop_domain=url, access_token="shpat_sim")
     source = ShopifySource(store)
     path = "bulk operation" if bulk else "paged queries"
-    figures = Figures(
+    figures = harness.Figures(
         f"Shopify full sync, {path} ({PRODUCTS:,} products x {VARIANTS} variants, "
         f"{LATENCY_MS} ms latency, {RESTORE_RATE:.0f} points/s)"
     )
-    with measured(figures):
+    with harness.measured(figures):
         run, _ = start_run(tenant=tenant, provider="shopify", connection_id=store.pk, trigger="api")
         run = execute_run(run, source)
     stats: dict[str, Any] = requests.get(f"{url}/_sim/stats", timeout=10).json()
     wall = figures.values["wall time (s)"]
     points = source.client.points_spent
     if bulk:
-        floor = stats["requests_served"] * LATENCY_MS / 1000 + settings.SHOPIFY_BULK_POLL_SECONDS
+        floor = (
+            harness.network_floor(stats["requests_served"], LATENCY_MS)
+            + settings.SHOPIFY_BULK_POLL_SECONDS
+        )
     else:
         floor = max(points - BUCKET, 0) / RESTORE_RATE
     figures.values.update(
@@ -69,21 +112,45 @@ def scenario(url: str, *, bulk: bool) -> Figures:
             "THROTTLED answers": stats.get("throttled", 0),
             "points spent (actual)": points,
             "largest requested cost": source.client.max_requested,
-            "floor (s)": round(floor, 2),
-            "ratio to floor": round(wall / floor, 2) if floor else "n/a",
+            "floor (s)": round(floor, 3),
             "seconds per 1,000 products": round(wall / PRODUCTS * 1000, 2),
         }
+    )
+    harness.check_pull(
+        figures,
+        run.status,
+        expected(url),
+        stored(tenant),
+        ("every product stored with price and image", "every variant stored with SKU and price"),
     )
     return figures
 
 
 def main() -> None:
-    setup_django()
-    with simulator_process("shopify") as url:
+    harness.setup_django()
+    with harness.simulator_process("shopify") as url:
+        figures = {}
         for bulk in (True, False):
-            with throwaway_database():
-                scenario(url, bulk=bulk).print()
+            with harness.throwaway_database():
+                figures[bulk] = scenario(url, bulk=bulk)
+    bulk, paged = figures[True], figures[False]
+    bulk.compare(
+        result=bulk.values["wall time (s)"],
+        baseline=paged.values["wall time (s)"],
+        floor=bulk.values.pop("floor (s)"),
+        unit="s",
+    )
+    bulk.print()
+    paged.compare(
+        result=paged.values["wall time (s)"],
+        baseline=None,
+        floor=paged.values.pop("floor (s)"),
+        unit="s",
+    )
+    paged.name = "baseline of the bulk path: " + paged.name
+    paged.print()
 
 
 if __name__ == "__main__":
     main()
+    sys.exit(harness.exit_code())

@@ -148,6 +148,7 @@ class WooCommerceSimulator(Simulator):
             lambda r: json_response({"products": list(self.products.values())}),
             control=True,
         )
+        self.route("GET", r"/_sim/variations", self._all_variations, control=True)
         self.route("POST", r"/_sim/products/(?P<pid>\d+)", self._edit, control=True)
         self.route("DELETE", r"/_sim/products/(?P<pid>\d+)", self._delete, control=True)
         self.route("POST", r"/_sim/products/(?P<pid>\d+)/publish", self._publish, control=True)
@@ -165,6 +166,12 @@ class WooCommerceSimulator(Simulator):
             self.seed_spec = (int(body.get("count", 0)), int(body.get("variable_every", 3)), 3)
             self.reset_data()
         return json_response({"products": len(self.products)})
+
+    def _all_variations(self, request: Request) -> Response:
+        """Every variation by parent id, for checking a pull against the whole catalog."""
+        with self.lock:
+            rows = {str(pid): list(children) for pid, children in self.variations.items()}
+        return json_response({"variations": rows})
 
     def _edit(self, request: Request) -> Response:
         pid = int(request.params["pid"])
