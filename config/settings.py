@@ -363,7 +363,7 @@ META_GRAPH_API_URL = env("META_GRAPH_API_URL", default="https://graph.facebook.c
 # Meta requires an image on every new catalog item: on by default. Off only for catalogs whose
 # images are managed in Commerce Manager (items then go without image_link).
 META_CATALOG_INCLUDE_IMAGES = env.bool("META_CATALOG_INCLUDE_IMAGES", default=True)
-META_BATCH_SIZE = env.int("META_BATCH_SIZE", default=3000)
+META_BATCH_SIZE = env.int("META_BATCH_SIZE", default=5000)  # Meta takes at most 5,000
 # Who hears when products fail to reach Meta for good (comma-separated addresses).
 CATALOG_ALERT_EMAILS = env.list("CATALOG_ALERT_EMAILS", default=[])
 EMAIL_BACKEND = env(

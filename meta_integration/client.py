@@ -11,6 +11,9 @@ THROTTLE_CODES = frozenset({4, 17, 32, 613, 80014, 80009})
 INVALID_TOKEN_CODE = 190
 DEFAULT_THROTTLE_SECONDS = 60
 TIMEOUT = (5.0, 60.0)  # connect, read
+# items_batch accepts at most 5,000 requests and a payload under 28 MB per call.
+MAX_BATCH_REQUESTS = 5000
+MAX_BATCH_BYTES = 28_000_000
 
 
 class MetaError(Exception):

@@ -6,6 +6,7 @@ edited while its push is in flight gets a fresh pending mark, which the result
 writes leave alone (they only touch rows still holding this lease).
 """
 
+import json
 import logging
 import time
 from collections import defaultdict
@@ -23,6 +24,8 @@ from common.bulk import update_rows
 from meta_integration.alerts import alert_failed_for_good
 from meta_integration.backoff import next_attempt_after
 from meta_integration.client import (
+    MAX_BATCH_BYTES,
+    MAX_BATCH_REQUESTS,
     MetaError,
     MetaGraphClient,
     MetaThrottled,
@@ -55,7 +58,9 @@ def lease() -> timedelta:
 
 
 MAX_ROUNDS = 50
-STATUS_POLL_DELAYS = (0.2, 0.3, 0.5, 1.0, 2.0, 3.0, 5.0)
+# Waits between status polls: short at first (a small batch is often done at once), then
+# doubling to 5 s, so a batch that takes a minute costs about 17 polls.
+STATUS_POLL_DELAYS = (0.05, 0.1, 0.2, 0.4, 0.8, 1.6, 3.2, 5.0)
 STATUS_TIMEOUT_SECONDS = 300.0
 OUTAGE_PAUSE_MIN = timedelta(seconds=30)
 OUTAGE_PAUSE_MAX = timedelta(minutes=15)
@@ -332,6 +337,40 @@ def wait_for_batch(
     )
 
 
+# Bytes a request may take in the form body: URL-encoding leaves these as they are (a space
+# becomes "+") and turns every other byte into three.
+_URL_SAFE = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-~ "
+# Room for the other form fields and the array's brackets.
+_FORM_OVERHEAD = 1024
+
+
+def _encoded_size(request: dict[str, Any]) -> int:
+    raw = json.dumps(request, separators=(",", ":")).encode()
+    return len(raw) + 2 * len(raw.translate(None, _URL_SAFE)) + 3  # + the encoded comma
+
+
+def chunk_requests(
+    requests_: list[dict[str, Any]], max_items: int, max_bytes: int = MAX_BATCH_BYTES
+) -> list[list[dict[str, Any]]]:
+    """Split into calls Meta accepts: at most `max_items` (capped at Meta's 5,000) requests and
+    an encoded body under `max_bytes`, in order (DELETEs stay ahead of the UPDATEs after them)."""
+    limit = min(max(1, max_items), MAX_BATCH_REQUESTS)
+    budget = max_bytes - _FORM_OVERHEAD
+    chunks: list[list[dict[str, Any]]] = []
+    current: list[dict[str, Any]] = []
+    size = 0
+    for request in requests_:
+        encoded = _encoded_size(request)
+        if current and (len(current) >= limit or size + encoded > budget):
+            chunks.append(current)
+            current, size = [], 0
+        current.append(request)
+        size += encoded
+    if current:
+        chunks.append(current)
+    return chunks
+
+
 def send(
     config: MetaAppConfig,
     client: MetaGraphClient,
@@ -342,8 +381,7 @@ def send(
     """Send in chunks. Only Meta's refusal of a request costs attempts; when Meta is throttling,
     unreachable or refuses the token, this chunk and the rest go back unsent."""
     outcome = SendOutcome()
-    size = max(1, settings.META_BATCH_SIZE)
-    chunks = [requests_[i : i + size] for i in range(0, len(requests_), size)]
+    chunks = chunk_requests(requests_, settings.META_BATCH_SIZE)
     for index, chunk in enumerate(chunks):
         chunk_ids = [request["data"]["id"] for request in chunk]
         claim.renew()

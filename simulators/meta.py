@@ -31,6 +31,7 @@ REQUIRED_ON_CREATE = ("title", "description", "availability", "condition", "pric
 MAX_GRAPH_BATCH = 50  # Graph API batch requests: at most 50 calls in one
 METHODS = frozenset({"CREATE", "UPDATE", "DELETE"})
 MAX_REQUESTS = 5000
+MAX_BODY_BYTES = 28_000_000  # items_batch: "a payload under 28 MB"
 # Commerce Manager's product field reference: title up to 200, description up to 9,999.
 TITLE_MAX, DESCRIPTION_MAX = 200, 9999
 WINDOW_SECONDS = 60.0
@@ -291,6 +292,9 @@ class MetaSimulator(Simulator):
             return error
         if form.get("item_type") != "PRODUCT_ITEM":
             return graph_error("(#100) Param item_type must be PRODUCT_ITEM", 100)
+        if len(request.body) >= MAX_BODY_BYTES:
+            # The documented limit; the wording of Meta's refusal is the simulator's own.
+            return graph_error("(#100) The request payload must be under 28 MB", 100)
         requests_ = form.get("requests", "")
         if isinstance(requests_, str):
             try:

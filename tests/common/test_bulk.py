@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import DataError, connection
 from django.test.utils import CaptureQueriesContext
 
 from common.bulk import update_rows
@@ -44,3 +44,23 @@ def test_values_round_trip_in_one_query(
 
 def test_nothing_to_do() -> None:
     assert update_rows(Product, [], ["price"]) == 0
+
+
+def test_the_later_of_two_copies_wins(tenant: Tenant, make_product: Callable[..., Product]) -> None:
+    product = make_product(tenant)
+    first, second = Product.objects.get(pk=product.pk), Product.objects.get(pk=product.pk)
+    first.name, second.name = "First", "Second"
+    assert update_rows(Product, [first, second], ["name"]) == 2
+    assert Product.objects.get(pk=product.pk).name == "Second"
+
+
+def test_an_over_long_text_fails_instead_of_being_cut(
+    tenant: Tenant, make_product: Callable[..., Product]
+) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite does not enforce text lengths")
+    product = make_product(tenant)
+    limit = Product._meta.get_field("meta_retailer_id").max_length
+    product.meta_retailer_id = "x" * (limit + 1)
+    with pytest.raises(DataError):
+        update_rows(Product, [product], ["meta_retailer_id"])

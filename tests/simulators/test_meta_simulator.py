@@ -354,6 +354,15 @@ def test_malformed_batches_are_refused(sim: Sim) -> None:
     assert [c["requests"] for c in calls(url)] == [5001, 0, 0, 5000]
 
 
+def test_a_payload_of_28_mb_or_more_is_refused(sim: Sim) -> None:
+    sim.app.configure(batch_calls_per_minute=0)
+    huge = [{"method": "UPDATE", "data": {"id": "big", "description": "a" * 28_000_000}}]
+    response = batch(sim.url, huge)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == 100
+    assert sim.app.items("cat") == {}
+
+
 def test_single_item_endpoints(sim: Sim) -> None:
     url = sim.url
     created = requests.post(
