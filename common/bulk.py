@@ -36,12 +36,7 @@ def update_rows(
         + [obj.pk]
         for obj in objs
     ]
-    casts = _value_types(model, columns, connection)
-    if casts is None:
-        _update_each(model, columns, rows, connection)
-    else:
-        latest = list({row[-1]: row for row in rows}.values())
-        _update_from_values(model, columns, casts, latest, connection)
+    _write(model, columns, rows, _value_types(model, columns, connection), connection)
     return len(objs)
 
 
@@ -59,30 +54,22 @@ def _value_types(
     return ["text" if t.startswith("varchar") else t for t in types]
 
 
-def _update_each(
+def _write(
     model: type[models.Model],
     columns: list[Any],
     rows: list[list[Any]],
+    casts: list[str] | None,
     connection: BaseDatabaseWrapper,
 ) -> None:
     quote = connection.ops.quote_name
-    meta = model._meta
-    assignments = ", ".join(f"{quote(field.column)} = %s" for field in columns)
-    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
-
-
-def _update_from_values(
-    model: type[models.Model],
-    columns: list[Any],
-    casts: list[str],
-    rows: list[list[Any]],
-    connection: BaseDatabaseWrapper,
-) -> None:
-    quote = connection.ops.quote_name
-    meta = model._meta
-    names = [f"c{i}" for i in range(len(columns))] + ["pk"]
+    table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
+    if casts is None:
+        assignments = ", ".join(f"{quote(field.column)} = %s" for field in columns)
+        with connection.cursor() as cursor:
+            cursor.executemany(f"UPDATE {table} SET {assignments} WHERE {pk} = %s", rows)
+        return
+    rows = list({row[-1]: row for row in rows}.values())  # the later copy of a row wins
+    names = ", ".join([*(f"c{i}" for i in range(len(columns))), "pk"])
     assignments = ", ".join(f"{quote(field.column)} = v.c{i}" for i, field in enumerate(columns))
     row_sql = "(" + ", ".join(f"%s::{cast}" for cast in casts) + ")"
     per_statement = MAX_PARAMETERS // len(casts)
@@ -90,8 +77,8 @@ def _update_from_values(
         for start in range(0, len(rows), per_statement):
             part = rows[start : start + per_statement]
             cursor.execute(
-                f"UPDATE {quote(meta.db_table)} AS t SET {assignments} "
-                f"FROM (VALUES {', '.join([row_sql] * len(part))}) AS v({', '.join(names)}) "
-                f"WHERE t.{quote(meta.pk.column)} = v.pk",
+                f"UPDATE {table} AS t SET {assignments} "
+                f"FROM (VALUES {', '.join([row_sql] * len(part))}) AS v({names}) "
+                f"WHERE t.{pk} = v.pk",
                 [value for row in part for value in row],
             )
