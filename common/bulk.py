@@ -1,22 +1,23 @@
-"""Fast per-row updates: on PostgreSQL one set-based UPDATE … FROM (VALUES …) for the rows,
-elsewhere one prepared UPDATE run with executemany.
+"""Fast per-row updates: on PostgreSQL one set-based UPDATE joined to the rows' values, sent as
+one JSON document; elsewhere one prepared UPDATE run with executemany.
 
 Django's bulk_update builds a CASE expression per field per row in Python, which
-costs seconds for a few thousand rows. Here every value still goes through its field's own
-`get_db_prep_save`, so JSON, decimals and dates are stored exactly as the ORM would store
-them. On PostgreSQL the database joins the rows' values to the table in one statement (split
-only to stay under the protocol's parameter limit) instead of running one UPDATE per row.
-No signals are sent.
+costs seconds for a few thousand rows, and a VALUES list with a placeholder per value costs
+as much again in the driver's query parsing. Here every value still goes through its field's
+own `get_db_prep_save`, so JSON, decimals and dates are stored exactly as the ORM would store
+them; on PostgreSQL they travel as one JSON array of rows (one parameter) that the database
+unpacks and casts to each column's type. No signals are sent.
 """
 
+import json
 from collections.abc import Iterable, Sequence
+from datetime import date, datetime, time
+from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 from django.db import connections, models, router
 from django.db.backends.base.base import BaseDatabaseWrapper
-
-# PostgreSQL's wire protocol numbers parameters with 16 bits.
-MAX_PARAMETERS = 65_535
 
 
 def update_rows(
@@ -36,49 +37,82 @@ def update_rows(
         + [obj.pk]
         for obj in objs
     ]
-    _write(model, columns, rows, _value_types(model, columns, connection), connection)
+    types = _column_types(model, columns, connection)
+    document = _as_json(rows) if types is not None else None
+    if document is None or types is None:
+        _update_each(model, columns, rows, connection)
+    else:
+        _update_from_json(model, columns, types, document, connection)
     return len(objs)
 
 
-def _value_types(
+def _column_types(
     model: type[models.Model], columns: list[Any], connection: BaseDatabaseWrapper
 ) -> list[str] | None:
-    """PostgreSQL types for the VALUES list (its literals are untyped otherwise); None where
-    the set-based form is not available. Text columns travel as text, so an over-long value
-    fails on assignment as it would in a plain UPDATE instead of being cut by a cast."""
+    """PostgreSQL types to cast each value to (None: use the per-row form). Text columns are
+    not cast, so an over-long value fails on assignment as in a plain UPDATE, never cut."""
     if connection.vendor != "postgresql":
         return None
     types = [field.db_type(connection) for field in [*columns, model._meta.pk]]
     if any(not db_type for db_type in types):
         return None
-    return ["text" if t.startswith("varchar") else t for t in types]
+    return ["text" if t.startswith("varchar") or t == "text" else t for t in types]
 
 
-def _write(
+class _Unsupported(TypeError):
+    pass
+
+
+def _json_cell(value: Any) -> Any:
+    """A prepared value as JSON: a JSON column's document travels as its own text."""
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, Decimal | UUID):
+        return str(value)
+    dumps = getattr(value, "dumps", None)
+    if hasattr(value, "obj") and (dumps is None or callable(dumps)):  # psycopg's Json/Jsonb
+        return (dumps or json.dumps)(value.obj)
+    raise _Unsupported(type(value).__name__)
+
+
+def _as_json(rows: list[list[Any]]) -> str | None:
+    latest = list({row[-1]: row for row in rows}.values())  # the later copy of a row wins
+    try:
+        return json.dumps(latest, default=_json_cell, allow_nan=True)
+    except _Unsupported:
+        return None
+
+
+def _update_each(
     model: type[models.Model],
     columns: list[Any],
     rows: list[list[Any]],
-    casts: list[str] | None,
     connection: BaseDatabaseWrapper,
 ) -> None:
     quote = connection.ops.quote_name
     table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
-    if casts is None:
-        assignments = ", ".join(f"{quote(field.column)} = %s" for field in columns)
-        with connection.cursor() as cursor:
-            cursor.executemany(f"UPDATE {table} SET {assignments} WHERE {pk} = %s", rows)
-        return
-    rows = list({row[-1]: row for row in rows}.values())  # the later copy of a row wins
-    names = ", ".join([*(f"c{i}" for i in range(len(columns))), "pk"])
-    assignments = ", ".join(f"{quote(field.column)} = v.c{i}" for i, field in enumerate(columns))
-    row_sql = "(" + ", ".join(f"%s::{cast}" for cast in casts) + ")"
-    per_statement = MAX_PARAMETERS // len(casts)
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in columns)
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), per_statement):
-            part = rows[start : start + per_statement]
-            cursor.execute(
-                f"UPDATE {table} AS t SET {assignments} "
-                f"FROM (VALUES {', '.join([row_sql] * len(part))}) AS v({names}) "
-                f"WHERE t.{pk} = v.pk",
-                [value for row in part for value in row],
-            )
+        cursor.executemany(f"UPDATE {table} SET {assignments} WHERE {pk} = %s", rows)
+
+
+def _update_from_json(
+    model: type[models.Model],
+    columns: list[Any],
+    types: list[str],
+    document: str,
+    connection: BaseDatabaseWrapper,
+) -> None:
+    quote = connection.ops.quote_name
+    table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
+    # `->>` gives SQL NULL for a JSON null, and the value's text for the cast otherwise.
+    cells = [f"(r ->> {i})::{db_type}" for i, db_type in enumerate(types)]
+    assignments = ", ".join(
+        f"{quote(field.column)} = {cell}" for field, cell in zip(columns, cells, strict=False)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS t SET {assignments} "
+            f"FROM jsonb_array_elements(%s::jsonb) AS v(r) WHERE t.{pk} = {cells[-1]}",
+            [document],
+        )

@@ -43,7 +43,13 @@ from meta_integration.mapping import (
     payload_hash,
 )
 from meta_integration.models import MetaAppConfig, MetaConfigStatus, MetaDeletion, MetaPushDay
-from products_and_services.models import CatalogIdentity, Product
+from products_and_services.models import (
+    CatalogIdentity,
+    IdentityClash,
+    Product,
+    ProductImage,
+    ProductVariant,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -164,7 +170,40 @@ def mapping_context(config: MetaAppConfig) -> MappingContext:
     )
 
 
-def product_facts(product: Product) -> tuple[ProductFacts, list[VariantFacts], list[ImageFacts]]:
+@dataclass
+class Children:
+    """A product's variants, images and identity clashes, loaded for a whole claim at once."""
+
+    variants: list[ProductVariant] = field(default_factory=list)
+    images: list[ProductImage] = field(default_factory=list)
+    clashes: list[IdentityClash] = field(default_factory=list)
+
+
+def load_children(product_ids: list[int]) -> dict[int, Children]:
+    """Three queries for the claim, grouped by product in each model's own order (the payload
+    hash depends on the variants' order), without Django's per-object prefetch managers."""
+    children: dict[int, Children] = defaultdict(Children)
+    for variant in ProductVariant.objects.filter(product_id__in=product_ids):
+        children[variant.product_id].variants.append(variant)
+    for image in ProductImage.objects.filter(product_id__in=product_ids):
+        children[image.product_id].images.append(image)
+    for clash in IdentityClash.objects.filter(product_id__in=product_ids):
+        children[clash.product_id].clashes.append(clash)
+    return children
+
+
+def _children_of(product: Product) -> Children:
+    return Children(
+        variants=list(product.variants.all()),
+        images=list(product.images.all()),
+        clashes=list(product.identity_clashes.all()),
+    )
+
+
+def product_facts(
+    product: Product, children: Children | None = None
+) -> tuple[ProductFacts, list[VariantFacts], list[ImageFacts]]:
+    children = children or _children_of(product)
     facts = ProductFacts(
         sku=product.sku,
         name=product.name,
@@ -192,31 +231,33 @@ def product_facts(product: Product) -> tuple[ProductFacts, list[VariantFacts], l
             options=v.options or {},
             is_active=v.is_active,
         )
-        for v in product.variants.all()
+        for v in children.variants
     ]
-    images = [ImageFacts(url=i.url, file_name=i.image.name or "") for i in product.images.all()]
+    images = [ImageFacts(url=i.url, file_name=i.image.name or "") for i in children.images]
     return facts, variants, images
 
 
-def clash_reason(product: Product) -> str:
-    clashes = list(product.identity_clashes.all())
+def clash_reason(clashes: list[IdentityClash]) -> str:
     if not clashes:
         return ""
     ids = ", ".join(f"'{c.retailer_id}' (also on {c.held_by})" for c in clashes)
     return f"Held back: SKU {ids}. Give one of them another SKU."
 
 
-def plan_for(product: Product, context: MappingContext) -> ProductPlan:
+def plan_for(
+    product: Product, context: MappingContext, children: Children | None = None
+) -> ProductPlan:
+    children = children or _children_of(product)
     try:
-        reason = clash_reason(product)
+        reason = clash_reason(children.clashes)
         if reason:
             raise HeldBack(reason)
-        items = build_items(*product_facts(product), context)
+        items = build_items(*product_facts(product, children), context)
     except HeldBack as held:
         # What Meta holds for it goes, as for an inactive product: an item that cannot be
         # pushed as it stands must not stay on sale at its old values. An id another item
         # holds (a clash) is that item's, and is never deleted on this one's account.
-        clashing = {c.retailer_id for c in product.identity_clashes.all()}
+        clashing = {c.retailer_id for c in children.clashes}
         pushed = set(product.meta_pushed_ids or [])
         return ProductPlan(
             product=product,
@@ -677,10 +718,9 @@ def push_claim(
     claim: Claim,
     report: FlushReport,
 ) -> None:
-    products = Product.objects.filter(pk__in=claim.product_ids).prefetch_related(
-        "variants", "images", "identity_clashes"
-    )
-    plans = [plan_for(product, context) for product in products]
+    products = list(Product.objects.filter(pk__in=claim.product_ids))
+    children = load_children([product.pk for product in products])
+    plans = [plan_for(product, context, children[product.pk]) for product in products]
     to_send = [plan for plan in plans if needs_sending(plan)]
     record_held([p for p in plans if p.held_reason and not needs_sending(p)], claim, report)
     record_unchanged(
