@@ -20,7 +20,7 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from common.bulk import update_rows
+from common.bulk import ids_in, update_rows
 from meta_integration.alerts import alert_failed_for_good
 from meta_integration.backoff import next_attempt_after
 from meta_integration.client import (
@@ -126,12 +126,12 @@ class Claim:
         if not force and self.renewed_at is not None and now - self.renewed_at < lease() / 3:
             return
         until = now + lease()
-        Product.objects.filter(pk__in=self.product_ids, meta_sync_next_attempt=self.lease).update(
-            meta_sync_next_attempt=until
-        )
-        MetaDeletion.objects.filter(pk__in=self.deletion_ids, next_attempt=self.lease).update(
-            next_attempt=until
-        )
+        Product.objects.filter(
+            pk__in=ids_in(self.product_ids), meta_sync_next_attempt=self.lease
+        ).update(meta_sync_next_attempt=until)
+        MetaDeletion.objects.filter(
+            pk__in=ids_in(self.deletion_ids), next_attempt=self.lease
+        ).update(next_attempt=until)
         self.lease, self.renewed_at = until, now
 
 
@@ -183,11 +183,11 @@ def load_children(product_ids: list[int]) -> dict[int, Children]:
     """Three queries for the claim, grouped by product in each model's own order (the payload
     hash depends on the variants' order), without Django's per-object prefetch managers."""
     children: dict[int, Children] = defaultdict(Children)
-    for variant in ProductVariant.objects.filter(product_id__in=product_ids):
+    for variant in ProductVariant.objects.filter(product_id__in=ids_in(product_ids)):
         children[variant.product_id].variants.append(variant)
-    for image in ProductImage.objects.filter(product_id__in=product_ids):
+    for image in ProductImage.objects.filter(product_id__in=ids_in(product_ids)):
         children[image.product_id].images.append(image)
-    for clash in IdentityClash.objects.filter(product_id__in=product_ids):
+    for clash in IdentityClash.objects.filter(product_id__in=ids_in(product_ids)):
         children[clash.product_id].clashes.append(clash)
     return children
 
@@ -302,7 +302,7 @@ def _claim_ids(
         .values_list("pk", flat=True)[:limit]
     )
     if ids:
-        queryset.model.objects.filter(pk__in=ids).update(**{time_field: lease})
+        queryset.model.objects.filter(pk__in=ids_in(ids)).update(**{time_field: lease})
     return ids
 
 
@@ -535,7 +535,7 @@ def record_products(
         current = {
             pk: (pushed, next_attempt)
             for pk, pushed, next_attempt in Product.objects.select_for_update()
-            .filter(pk__in=[plan.product.pk for plan in sent])
+            .filter(pk__in=ids_in(plan.product.pk for plan in sent))
             .values_list("pk", "meta_pushed_ids", "meta_sync_next_attempt")
         }
         holders: list[Product] = []
@@ -593,12 +593,12 @@ def record_products(
             done + failed,
             ["meta_sync_attempts", "meta_sync_last_error", "meta_sync_next_attempt"],
         )
-        Product.objects.filter(pk__in=released, meta_sync_next_attempt=claim.lease).update(
+        Product.objects.filter(pk__in=ids_in(released), meta_sync_next_attempt=claim.lease).update(
             meta_sync_next_attempt=now
         )
-        Product.objects.filter(pk__in=still_to_delete, meta_sync_next_attempt__isnull=True).update(
-            meta_sync_next_attempt=now
-        )
+        Product.objects.filter(
+            pk__in=ids_in(still_to_delete), meta_sync_next_attempt__isnull=True
+        ).update(meta_sync_next_attempt=now)
         if holders:
             count_pushed(
                 tenant_id=holders[0].tenant_id, day=timezone.localdate(now), products=len(holders)
@@ -644,7 +644,7 @@ def record_held(plans: list[ProductPlan], claim: Claim, report: FlushReport) -> 
     for plan in plans:
         by_reason[plan.held_reason[:ERROR_LIMIT]].append(plan.product.pk)
     for reason, ids in by_reason.items():
-        Product.objects.filter(pk__in=ids, meta_sync_next_attempt=claim.lease).update(
+        Product.objects.filter(pk__in=ids_in(ids), meta_sync_next_attempt=claim.lease).update(
             meta_sync_next_attempt=None, meta_sync_last_error=reason
         )
     report.held += len(plans)
@@ -653,7 +653,7 @@ def record_held(plans: list[ProductPlan], claim: Claim, report: FlushReport) -> 
 def record_unchanged(plans: list[ProductPlan], claim: Claim, report: FlushReport) -> None:
     """Nothing to send (same payload as last time, or nothing Meta should hold)."""
     ids = [plan.product.pk for plan in plans]
-    Product.objects.filter(pk__in=ids, meta_sync_next_attempt=claim.lease).update(
+    Product.objects.filter(pk__in=ids_in(ids), meta_sync_next_attempt=claim.lease).update(
         meta_sync_next_attempt=None, meta_sync_last_error=""
     )
     report.unchanged += len(ids)
@@ -718,7 +718,7 @@ def push_claim(
     claim: Claim,
     report: FlushReport,
 ) -> None:
-    products = list(Product.objects.filter(pk__in=claim.product_ids))
+    products = list(Product.objects.filter(pk__in=ids_in(claim.product_ids)))
     children = load_children([product.pk for product in products])
     plans = [plan_for(product, context, children[product.pk]) for product in products]
     to_send = [plan for plan in plans if needs_sending(plan)]
@@ -728,7 +728,7 @@ def push_claim(
         claim,
         report,
     )
-    tombstones = list(MetaDeletion.objects.filter(pk__in=claim.deletion_ids))
+    tombstones = list(MetaDeletion.objects.filter(pk__in=ids_in(claim.deletion_ids)))
     requests_ = build_requests(to_send, tombstones)
     outcome = send(config, client, requests_, report, claim) if requests_ else SendOutcome()
     record_products(to_send, outcome, claim, report, config.catalog_id)
