@@ -519,6 +519,17 @@ def held_ids(plan: ProductPlan, outcome: SendOutcome, current: Iterable[str]) ->
     return sorted((set(current) | plan.desired_ids) - confirmed_deletes)
 
 
+# Written on every product sent; on success; on the rows still in the claim.
+SENT_FIELDS = ("meta_pushed_ids", "meta_sync_last_attempt")
+SUCCESS_FIELDS = (
+    "meta_sync_last_success",
+    "meta_payload_hash",
+    "meta_retailer_id",
+    "whatsapp_catalog_id",
+)
+STATE_FIELDS = ("meta_sync_attempts", "meta_sync_last_error", "meta_sync_next_attempt")
+
+
 def record_products(
     plans: list[ProductPlan],
     outcome: SendOutcome,
@@ -540,9 +551,10 @@ def record_products(
         }
         holders: list[Product] = []
         failures: list[Product] = []
-        done: list[Product] = []
         failed: list[Product] = []
         still_to_delete: list[int] = []
+        # One UPDATE per set of fields written, so each product row is written once.
+        writes: dict[tuple[str, ...], list[Product]] = defaultdict(list)
         for plan in sent:
             product = plan.product
             if product.pk not in current:
@@ -565,9 +577,11 @@ def record_products(
                     product.meta_sync_attempts = 0
                     product.meta_sync_last_error = plan.held_reason[:ERROR_LIMIT]
                     product.meta_sync_next_attempt = now if leftover else None
-                    done.append(product)
-                elif leftover:
-                    still_to_delete.append(product.pk)
+                    writes[SENT_FIELDS + SUCCESS_FIELDS + STATE_FIELDS].append(product)
+                else:
+                    writes[SENT_FIELDS + SUCCESS_FIELDS].append(product)
+                    if leftover:
+                        still_to_delete.append(product.pk)
                 continue
             failures.append(product)
             if still_claimed:
@@ -575,24 +589,11 @@ def record_products(
                 product.meta_sync_last_error = error
                 product.meta_sync_next_attempt = next_attempt_after(product.meta_sync_attempts, now)
                 failed.append(product)
-        update_rows(
-            Product,
-            holders,
-            [
-                "meta_pushed_ids",
-                "meta_sync_last_attempt",
-                "meta_sync_last_success",
-                "meta_payload_hash",
-                "meta_retailer_id",
-                "whatsapp_catalog_id",
-            ],
-        )
-        update_rows(Product, failures, ["meta_pushed_ids", "meta_sync_last_attempt"])
-        update_rows(
-            Product,
-            done + failed,
-            ["meta_sync_attempts", "meta_sync_last_error", "meta_sync_next_attempt"],
-        )
+                writes[SENT_FIELDS + STATE_FIELDS].append(product)
+            else:
+                writes[SENT_FIELDS].append(product)
+        for fields, products in writes.items():
+            update_rows(Product, products, fields)
         Product.objects.filter(pk__in=ids_in(released), meta_sync_next_attempt=claim.lease).update(
             meta_sync_next_attempt=now
         )
