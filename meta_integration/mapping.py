@@ -103,8 +103,12 @@ class CatalogItem:
 
 
 def plain_text(value: str) -> str:
-    """Strip HTML tags and entities and fold whitespace."""
-    return _SPACES.sub(" ", html.unescape(strip_tags(value or ""))).strip()
+    """Strip HTML tags and entities and fold whitespace (text without "<" has no tags: it
+    skips strip_tags, whose lazy-text wrapper costs more than the check on plain text)."""
+    text = str(value or "")
+    if "<" in text:
+        text = strip_tags(text)
+    return _SPACES.sub(" ", html.unescape(text)).strip()
 
 
 def truncate(text: str, limit: int) -> str:

@@ -175,7 +175,7 @@ class Children:
     """A product's variants, images and identity clashes, loaded for a whole claim at once."""
 
     variants: list[ProductVariant] = field(default_factory=list)
-    images: list[ProductImage] = field(default_factory=list)
+    images: list[ImageFacts] = field(default_factory=list)
     clashes: list[IdentityClash] = field(default_factory=list)
 
 
@@ -185,8 +185,11 @@ def load_children(product_ids: list[int]) -> dict[int, Children]:
     children: dict[int, Children] = defaultdict(Children)
     for variant in ProductVariant.objects.filter(product_id__in=ids_in(product_ids)):
         children[variant.product_id].variants.append(variant)
-    for image in ProductImage.objects.filter(product_id__in=ids_in(product_ids)):
-        children[image.product_id].images.append(image)
+    images = ProductImage.objects.filter(product_id__in=ids_in(product_ids)).values_list(
+        "product_id", "url", "image"
+    )
+    for product_id, url, file_name in images:  # only what the mapping reads: no model objects
+        children[product_id].images.append(ImageFacts(url=url, file_name=file_name or ""))
     for clash in IdentityClash.objects.filter(product_id__in=ids_in(product_ids)):
         children[clash.product_id].clashes.append(clash)
     return children
@@ -195,7 +198,7 @@ def load_children(product_ids: list[int]) -> dict[int, Children]:
 def _children_of(product: Product) -> Children:
     return Children(
         variants=list(product.variants.all()),
-        images=list(product.images.all()),
+        images=[ImageFacts(url=i.url, file_name=i.image.name or "") for i in product.images.all()],
         clashes=list(product.identity_clashes.all()),
     )
 
@@ -233,8 +236,7 @@ def product_facts(
         )
         for v in children.variants
     ]
-    images = [ImageFacts(url=i.url, file_name=i.image.name or "") for i in children.images]
-    return facts, variants, images
+    return facts, variants, children.images
 
 
 def clash_reason(clashes: list[IdentityClash]) -> str:
