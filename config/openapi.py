@@ -46,15 +46,36 @@ def _codes(path: str, operation: dict[str, Any]) -> list[str]:
     return codes
 
 
+def _resolve(schemas: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    ref = schema.get("$ref", "")
+    return schemas.get(ref.rsplit("/", 1)[-1], {}) if ref else schema
+
+
+def _body_is_required(schemas: dict[str, Any], body: dict[str, Any]) -> bool:
+    """A body of one of several shapes, each with required fields, cannot be left out.
+
+    drf-spectacular marks a body required only for a plain serializer with required fields,
+    so the plugin webhook's (one event, or a batch) looked optional, and an empty request,
+    which the view rightly refuses, looked valid.
+    """
+    media = body.get("content", {}).get("application/json", {})
+    options = _resolve(schemas, media.get("schema", {})).get("oneOf", [])
+    return bool(options) and all(_resolve(schemas, option).get("required") for option in options)
+
+
 def document_error_responses(
     result: dict[str, Any], generator: Any, request: Any, public: bool
 ) -> dict[str, Any]:
     """drf-spectacular postprocessing hook (SPECTACULAR_SETTINGS)."""
-    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Error"] = ERROR_SCHEMA
     for path, operations in result.get("paths", {}).items():
         for operation in operations.values():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
+            body = operation.get("requestBody")
+            if body and not body.get("required") and _body_is_required(schemas, body):
+                body["required"] = True
             responses = operation["responses"]
             for code, answer in responses.items():
                 # An error a view documents in words only gets the error body's shape too.

@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.serializer_fields import StrictIntegerField
 from integrations.models import SyncMode, SyncRun, SyncTrigger
 from integrations.providers import PROVIDERS
 from integrations.triggers import trigger_sync
@@ -115,7 +116,7 @@ class SyncRunViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class SyncTriggerRequest(serializers.Serializer):
-    connection_id = serializers.IntegerField(
+    connection_id = StrictIntegerField(
         required=False, min_value=1, help_text="Which connection; optional when the tenant has one."
     )
     mode = serializers.ChoiceField(

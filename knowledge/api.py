@@ -1,6 +1,7 @@
 """`GET /v1/catalog/search`: a thin view over `knowledge.search`."""
 
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from django.core.validators import RegexValidator
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -16,8 +17,16 @@ MAX_QUERY_LENGTH = 500
 
 
 class SearchQuery(serializers.Serializer):
-    q = serializers.CharField(max_length=MAX_QUERY_LENGTH, help_text="What to look for.")
-    limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, default=10)
+    # Not trimmed, so the length and the pattern the schema states are the ones checked.
+    q = serializers.CharField(
+        max_length=MAX_QUERY_LENGTH,
+        trim_whitespace=False,
+        validators=[RegexValidator(r"\S", "This field may not be blank.")],
+        help_text="What to look for.",
+    )
+    limit = serializers.IntegerField(
+        min_value=1, max_value=MAX_LIMIT, default=10, help_text="How many results (default 10)."
+    )
 
 
 class SearchProductSerializer(serializers.ModelSerializer):
@@ -91,10 +100,7 @@ class CatalogSearchView(APIView):
             "when indexing is off or the embeddings service fails, keyword search over name, "
             "SKU and descriptions (`mode: keyword`). Only the caller's tenant is searched."
         ),
-        parameters=[
-            OpenApiParameter("q", str, required=True, description="Search text (1-500 chars)."),
-            OpenApiParameter("limit", int, description=f"Results, 1-{MAX_LIMIT} (default 10)."),
-        ],
+        parameters=[SearchQuery],
         responses={200: SearchResponse},
         tags=["catalog"],
         examples=[SEARCH_EXAMPLE],
@@ -102,7 +108,7 @@ class CatalogSearchView(APIView):
     def get(self, request: Request) -> Response:
         params = SearchQuery(data=request.query_params)
         params.is_valid(raise_exception=True)
-        query = params.validated_data["q"]
+        query = params.validated_data["q"].strip()
         result = search_products(
             tenant=current_tenant(request).tenant,
             query=query,

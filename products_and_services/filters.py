@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import django_filters
 from django import forms
 
+from common.filters import StrictBooleanFilter, StrictFilterSet
 from products_and_services.models import ExternalSource, Product
 
 # Real time zones lie between UTC-12:00 and UTC+14:00; ISO 8601 allows up to ±23:59, which
@@ -31,8 +32,8 @@ class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = UtcIsoDateTimeField
 
 
-class ProductFilter(django_filters.FilterSet):
-    active = django_filters.BooleanFilter(field_name="is_active")
+class ProductFilter(StrictFilterSet):
+    active = StrictBooleanFilter(field_name="is_active")
     source = django_filters.ChoiceFilter(
         field_name="external_source", choices=ExternalSource.choices
     )

@@ -3,9 +3,19 @@
 from typing import Any
 
 from django.db import IntegrityError
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from common.serializer_fields import StrictCharField, StrictIntegerField, StrictModelSerializer
+from products_and_services.currencies import (
+    CODE_MAX_LENGTH,
+    known_currency_codes,
+    validate_currency,
+)
 from products_and_services.models import CATALOG_FIELDS, Product, ProductImage, ProductVariant
+from products_and_services.rules import NEGATIVE_STOCK
 from products_and_services.sale_windows import sale_window_problem
 from products_and_services.services import (
     CatalogRuleError,
@@ -14,9 +24,37 @@ from products_and_services.services import (
     update_product,
 )
 
+# The catalog rule (rules.py), stated where the schema can show it as a minimum.
+NOT_NEGATIVE = {"min_value": 0, "error_messages": {"min_value": NEGATIVE_STOCK}}
 
-class ProductVariantSerializer(serializers.ModelSerializer):
-    id = serializers.IntegerField(required=False, help_text="Send to update; omit to create.")
+
+class CurrencyCodeField(StrictCharField):
+    """A currency code a client may send: one some supported shop uses (see currencies.py)."""
+
+
+class CurrencyCodeFieldSchema(OpenApiSerializerFieldExtension):
+    """Requests list the codes accepted; responses may hold a code a shop made up."""
+
+    target_class = CurrencyCodeField
+    priority = 1  # before StrictCharFieldSchema
+
+    def map_serializer_field(self, auto_schema: AutoSchema, direction: str) -> dict[str, Any]:
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        if direction == "request":
+            schema.pop("minLength", None)
+            schema.pop("maxLength", None)
+            schema["enum"] = sorted(known_currency_codes())
+        return schema
+
+
+@extend_schema_field({"type": "object", "additionalProperties": {"type": "string"}})
+class VariantOptionsField(serializers.JSONField):
+    """Option names to values; checked by ProductVariantSerializer.validate_options."""
+
+
+class ProductVariantSerializer(StrictModelSerializer):
+    options = VariantOptionsField(required=False, help_text='e.g. {"Size": "M"}')
+    id = StrictIntegerField(required=False, help_text="Send to update; omit to create.")
 
     class Meta:
         model = ProductVariant
@@ -34,6 +72,7 @@ class ProductVariantSerializer(serializers.ModelSerializer):
             "is_active",
             "position",
         )
+        extra_kwargs = {"stock_quantity": NOT_NEGATIVE}
 
     def validate_options(self, value: Any) -> dict[str, str]:
         if not isinstance(value, dict) or not all(
@@ -49,8 +88,8 @@ class ProductVariantSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class ProductImageSerializer(serializers.ModelSerializer):
-    id = serializers.IntegerField(required=False, help_text="Send to keep or update; omit to add.")
+class ProductImageSerializer(StrictModelSerializer):
+    id = StrictIntegerField(required=False, help_text="Send to keep or update; omit to add.")
     image = serializers.ImageField(read_only=True, help_text="Uploaded file (upload in the admin).")
     url = serializers.URLField(max_length=1000, required=False, allow_blank=True)
 
@@ -85,11 +124,17 @@ def _validate_string_list(value: Any) -> list[str]:
     return [v.strip() for v in value]
 
 
-class ProductSerializer(serializers.ModelSerializer):
+class ProductSerializer(StrictModelSerializer):
+    currency = CurrencyCodeField(
+        max_length=CODE_MAX_LENGTH,
+        required=False,
+        validators=[validate_currency],
+        help_text="As the shop states it (IRT for tomans); see the Meta config's currency mapping.",
+    )
     variants = ProductVariantSerializer(many=True, required=False)
     images = ProductImageSerializer(many=True, required=False)
-    categories = serializers.ListField(child=serializers.CharField(max_length=200), required=False)
-    tags = serializers.ListField(child=serializers.CharField(max_length=200), required=False)
+    categories = serializers.ListField(child=StrictCharField(max_length=200), required=False)
+    tags = serializers.ListField(child=StrictCharField(max_length=200), required=False)
 
     class Meta:
         model = Product
@@ -111,6 +156,7 @@ class ProductSerializer(serializers.ModelSerializer):
             "variants",
             "images",
         )
+        extra_kwargs = {"stock_quantity": NOT_NEGATIVE}
         read_only_fields = (
             "content_hash",
             "created_at",

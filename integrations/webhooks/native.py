@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from common.jsonb import storable_json
 from integrations.models import Provider, WebhookLog
 from integrations.shopify.mapper import MappingError as ShopifyMappingError
 from integrations.shopify.models import ShopifyStore
@@ -160,7 +161,7 @@ def accept(delivery: Delivery, payload: dict[str, Any]) -> WebhookLog | None:
                 **_log_fields(delivery),
                 dedupe_key=delivery.dedupe_key,
                 status=WebhookLog.Status.QUEUED,
-                payload=payload,
+                payload=storable_json(payload),
             )
     except IntegrityError:
         WebhookLog.objects.create(**_log_fields(delivery), status=WebhookLog.Status.DUPLICATE)

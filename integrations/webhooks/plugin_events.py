@@ -8,6 +8,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from common.jsonb import storable_json
 from integrations.webhooks.apply import (
     Applied,
     Outcome,
@@ -47,7 +48,7 @@ def record_event(
                 event_type=data["event_type"],
                 woo_product_id=data["product"]["id"],
                 occurred_at=data.get("occurred_at"),
-                payload=payload,
+                payload=storable_json(payload),
             )
     except IntegrityError:
         return None

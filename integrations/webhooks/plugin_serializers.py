@@ -9,6 +9,7 @@ from django.core.validators import URLValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from common.serializer_fields import StrictCharField, StrictIntegerField, StrictSlugField
 from integrations.webhooks.models import WooEventType
 from products_and_services.currencies import is_currency_code
 
@@ -61,8 +62,9 @@ class GmtDateTimeField(serializers.DateTimeField):
         return super().to_internal_value(value)
 
 
-@extend_schema_field({"type": "string", "format": "uri", "nullable": True})
-class ShopUrlField(serializers.CharField):
+# Any string: one that is not a URL is dropped, not refused, so the schema cannot say `uri`.
+@extend_schema_field({"type": "string", "nullable": True})
+class ShopUrlField(StrictCharField):
     """A URL the shop sent: kept when it is one, dropped (not refused) when it is not.
 
     The shop produced it (the product notes' own sample has `"https://..."`), so a bad one
@@ -73,7 +75,11 @@ class ShopUrlField(serializers.CharField):
         super().__init__(allow_blank=True, allow_null=True, max_length=10_000, **kwargs)
 
     def to_internal_value(self, data: Any) -> str:
-        url = super().to_internal_value(data).strip()
+        url = super().to_internal_value(data)
+        # Checked here: DRF checks max_length after conversion, which drops a bad URL to "".
+        if self.max_length is not None and len(url) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
+        url = url.strip()
         try:
             URLValidator()(url)
         except DjangoValidationError:
@@ -81,6 +87,12 @@ class ShopUrlField(serializers.CharField):
         return url if len(url) <= 1000 else ""
 
 
+@extend_schema_field(
+    {
+        "oneOf": [{"type": "string", "format": "date-time"}, {"type": "string", "maxLength": 0}],
+        "nullable": True,
+    }
+)
 class OptionalGmtDateTimeField(GmtDateTimeField):
     """A `*_gmt` stamp where WooCommerce writes "" (or null) for "no date"."""
 
@@ -90,38 +102,52 @@ class OptionalGmtDateTimeField(GmtDateTimeField):
         return super().to_internal_value(value)
 
 
+# Blank, or a code in any case with any whitespace around it: exactly what the field takes.
+@extend_schema_field({"type": "string", "pattern": r"^\s*(?:[A-Za-z0-9]{3,10})?\s*$"})
+class ShopCurrencyField(StrictCharField):
+    """Any code the shop states is kept (IRT, a custom one); Meta's boundary decides."""
+
+    def to_internal_value(self, data: Any) -> str:
+        value = super().to_internal_value(data)
+        code = value.upper()
+        if code and not is_currency_code(code):
+            raise serializers.ValidationError(
+                f"'{value}' is not a currency code (3 to 10 letters or digits)."
+            )
+        return code
+
+
 def _text(**options: Any) -> serializers.CharField:
-    return serializers.CharField(
+    return StrictCharField(
         required=False, allow_blank=True, trim_whitespace=False, max_length=MAX_TEXT, **options
     )
 
 
 class PluginProductSerializer(serializers.Serializer):
-    id = serializers.IntegerField(min_value=1, max_value=MAX_EXTERNAL_ID)
-    sku = serializers.CharField(required=False, allow_blank=True, max_length=100)
-    name = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    id = StrictIntegerField(min_value=1, max_value=MAX_EXTERNAL_ID)
+    sku = StrictCharField(required=False, allow_blank=True, max_length=100)
+    name = StrictCharField(required=False, allow_blank=True, max_length=500)
     short_description = _text()
     description = _text()
     price = MoneyField(required=False, allow_null=True)
     sale_price = MoneyField(required=False, allow_null=True)
-    currency = serializers.CharField(
+    currency = ShopCurrencyField(
         required=False,
         allow_blank=True,
-        max_length=100,
         help_text="As the shop states it (`get_woocommerce_currency()`), e.g. EUR or IRT.",
     )
-    stock_quantity = serializers.IntegerField(
+    stock_quantity = StrictIntegerField(
         required=False, allow_null=True, min_value=-(10**9), max_value=MAX_STOCK
     )
     # Other plugins add stock and post statuses of their own: never a reason to lose the event.
-    stock_status = serializers.SlugField(
+    stock_status = StrictSlugField(
         required=False,
         allow_blank=True,
         max_length=50,
         help_text="instock, outofstock, onbackorder, or a status another plugin adds "
         "(counted as in stock when stock is not managed).",
     )
-    status = serializers.SlugField(
+    status = StrictSlugField(
         required=False,
         allow_blank=True,
         max_length=50,
@@ -129,10 +155,10 @@ class PluginProductSerializer(serializers.Serializer):
         "private, trash, or a status another plugin adds (stored inactive).",
     )
     categories = serializers.ListField(
-        child=serializers.CharField(max_length=200), required=False, max_length=200
+        child=StrictCharField(max_length=200), required=False, max_length=200
     )
     tags = serializers.ListField(
-        child=serializers.CharField(max_length=200), required=False, max_length=200
+        child=StrictCharField(max_length=200), required=False, max_length=200
     )
     image = ShopUrlField(required=False)
     images = serializers.ListField(child=ShopUrlField(), required=False, max_length=100)
@@ -145,21 +171,12 @@ class PluginProductSerializer(serializers.Serializer):
         required=False, allow_null=True, help_text="Sale ends (UTC); empty: no end date."
     )
 
-    def validate_currency(self, value: str) -> str:
-        """Any code the shop states is kept (IRT, a custom one); Meta's boundary decides."""
-        code = value.strip().upper()
-        if code and not is_currency_code(code):
-            raise serializers.ValidationError(
-                f"'{value}' is not a currency code (3 to 10 letters or digits)."
-            )
-        return code
-
     def validate_images(self, value: list[str]) -> list[str]:
         return [url for url in value if url]
 
 
 class PluginEventSerializer(serializers.Serializer):
-    event_id = serializers.CharField(max_length=255)
+    event_id = StrictCharField(max_length=255)
     event_type = serializers.ChoiceField(choices=WooEventType.choices)
     occurred_at = GmtDateTimeField(required=False, allow_null=True)
     product = PluginProductSerializer()
@@ -171,6 +188,27 @@ class PluginEventSerializer(serializers.Serializer):
                 {"product": {"name": ["This field is required for created and updated."]}}
             )
         return attrs
+
+
+class _NamedPluginProductSerializer(PluginProductSerializer):
+    name = StrictCharField(max_length=500)
+
+
+class PluginUpsertEventSerializer(PluginEventSerializer):
+    """The schema of a created or updated event: its product needs a name.
+
+    OpenAPI 3.0 cannot make one field required depending on another, so the webhook's body is
+    documented as one of this, a delete event, or a batch; PluginEventSerializer checks them.
+    """
+
+    event_type = serializers.ChoiceField(choices=[WooEventType.CREATED, WooEventType.UPDATED])
+    product = _NamedPluginProductSerializer()
+
+
+class PluginDeleteEventSerializer(PluginEventSerializer):
+    """The schema of a delete event: the product's id is enough."""
+
+    event_type = serializers.ChoiceField(choices=[WooEventType.DELETED])
 
 
 MAX_BATCH_EVENTS = 100

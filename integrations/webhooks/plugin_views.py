@@ -25,8 +25,9 @@ from integrations.webhooks.plugin_serializers import (
     PluginAcceptedSerializer,
     PluginBatchResultSerializer,
     PluginBatchSerializer,
-    PluginEventSerializer,
+    PluginDeleteEventSerializer,
     PluginHealthSerializer,
+    PluginUpsertEventSerializer,
     PluginValidateResultSerializer,
     PluginValidateSerializer,
 )
@@ -36,7 +37,7 @@ ERROR = OpenApiResponse(description='JSON error body, e.g. {"detail": "..."} or 
 
 WEBHOOK_BODY = PolymorphicProxySerializer(
     component_name="PluginWebhookBody",
-    serializers=[PluginEventSerializer, PluginBatchSerializer],
+    serializers=[PluginUpsertEventSerializer, PluginDeleteEventSerializer, PluginBatchSerializer],
     resource_type_field_name=None,
 )
 WEBHOOK_OK = PolymorphicProxySerializer(

@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
+from common.serializer_fields import StrictCharField
 from integrations.webhooks.models import (
     IntegrationToken,
     IntegrationType,
@@ -60,6 +61,12 @@ class TenantStoreField(serializers.PrimaryKeyRelatedField):
         tenant = current_tenant(self.context["request"]).tenant
         return WooCommerceStore.objects.filter(tenant=tenant)
 
+    def to_internal_value(self, data: Any) -> WooCommerceStore:
+        # An id, as the schema says: DRF would also look up "3" or 3.0.
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        return super().to_internal_value(data)
+
 
 STORE_HELP = (
     "The WooCommerce store whose products the plugin's events are. Omitted on generate: the "
@@ -69,7 +76,7 @@ STORE_HELP = (
 
 class GenerateTokenRequest(serializers.Serializer):
     integration_type = serializers.ChoiceField(choices=IntegrationType.choices)
-    name = serializers.CharField(max_length=100)
+    name = StrictCharField(max_length=100)
     environment = serializers.ChoiceField(
         choices=TokenEnvironment.choices, default=TokenEnvironment.LIVE
     )

@@ -74,7 +74,7 @@ def test_an_invalid_event_is_refused_and_the_others_stored(
     assert results[0] == {"event_id": "ok", "status": "accepted"}
     assert results[1]["event_id"] == ""  # not a string: not echoed
     assert results[1]["status"] == "refused"
-    assert set(results[1]["errors"]) == {"event_type", "product"}
+    assert set(results[1]["errors"]) == {"event_id", "event_type", "product"}
     assert WooCommerceEventLog.objects.count() == 1
 
 
