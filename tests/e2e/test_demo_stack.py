@@ -2,8 +2,9 @@
 
 One demo is started (scripts/run_demo.py, as `make run` does) with a saved admin password
 that starts with `-`. Against it: the login works, the README's management commands work
-beside it, and three syncs, a Meta push and 20 admin saves fired at once all succeed with no
-"database is locked" anywhere in the logs.
+beside it, three syncs, a Meta push and 20 admin saves fired at once all succeed with no
+"database is locked" anywhere in the logs, and a worker killed with SIGKILL is started again
+and executes tasks.
 """
 
 import json
@@ -54,6 +55,7 @@ class Demo:
     var: Path
     env: dict[str, str]
     banner: str
+    pid: int
 
     def logs(self) -> dict[str, str]:
         return {p.name: p.read_text(errors="replace") for p in (self.var / "demo-logs").glob("*")}
@@ -93,7 +95,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
                 break
             time.sleep(0.5)
         assert "Catalog Sync is running." in banner, banner
-        yield Demo(f"http://127.0.0.1:{ports['PORT']}", var, env, banner)
+        yield Demo(f"http://127.0.0.1:{ports['PORT']}", var, env, banner, process.pid)
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:
@@ -288,3 +290,36 @@ def test_three_syncs_a_push_and_twenty_admin_saves_at_once_never_lock(demo: Demo
     locked = {name: text.count("database is locked") for name, text in logs.items()}
     assert sum(locked.values()) == 0, locked
     assert "Traceback" not in logs["web.log"] + logs["worker.log"]
+
+
+def worker_pids(demo: Demo) -> set[int]:
+    """The demo's `celery worker` main processes: run_demo.py's children running a worker."""
+    pids = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:  # it exited meanwhile
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        if parent == demo.pid and b"celery" in command and b"worker" in command:
+            pids.add(int(entry.name))
+    return pids
+
+
+def test_a_worker_that_exits_is_started_again(demo: Demo) -> None:
+    (before,) = worker_pids(demo)
+    os.kill(before, signal.SIGKILL)
+    after: set[int] = set()
+    for _ in range(120):  # run_demo.py looks every second
+        after = worker_pids(demo)
+        if after and before not in after:
+            break
+        time.sleep(0.5)
+    assert len(after) == 1 and before not in after, (before, after)
+    # The new worker consumes: the ping task answers through it (nothing else consumes).
+    code = "from config.tasks import ping; print(ping.delay().get(timeout=120, interval=0.5))"
+    assert manage(demo, "shell", "-v", "0", "-c", code).strip() == "pong"
+    assert "worker exited; starting it again" in (demo.var / "run-demo.out").read_text()
