@@ -34,7 +34,8 @@ class StrictCharField(_StringOnly, serializers.CharField):
 
 
 class StrictCharFieldSchema(OpenApiSerializerFieldExtension):
-    """A required text that is trimmed must hold more than whitespace: say so (`pattern`)."""
+    """What DRF refuses in a text, stated as a `pattern`: the NUL character (always), and a
+    required text that is trimmed must hold more than whitespace."""
 
     target_class = StrictCharField
     match_subclasses = True
@@ -45,11 +46,11 @@ class StrictCharFieldSchema(OpenApiSerializerFieldExtension):
         if (
             direction == "request"
             and schema.get("type") == "string"
-            and field.trim_whitespace
-            and not field.allow_blank
             and "pattern" not in schema
+            and "format" not in schema
         ):
-            schema["pattern"] = r"\S"
+            needs_text = field.trim_whitespace and not field.allow_blank
+            schema["pattern"] = r"^[^\x00]*[^\s\x00][^\x00]*$" if needs_text else r"^[^\x00]*$"
         return schema
 
 

@@ -63,6 +63,23 @@ def _body_is_required(schemas: dict[str, Any], body: dict[str, Any]) -> bool:
     return bool(options) and all(_resolve(schemas, option).get("required") for option in options)
 
 
+# Django's form fields and DRF's text fields refuse the NUL character (400); say so for the
+# free-text query parameters (filters, `search`). `ordering` ignores what it does not know.
+NO_NUL = r"^[^\x00]*$"
+
+
+def _state_no_nul(operation: dict[str, Any]) -> None:
+    for parameter in operation.get("parameters", []):
+        schema = parameter.get("schema", {})
+        if (
+            parameter.get("in") == "query"
+            and parameter.get("name") != "ordering"
+            and schema.get("type") == "string"
+            and not {"pattern", "enum", "format"} & schema.keys()
+        ):
+            schema["pattern"] = NO_NUL
+
+
 def document_error_responses(
     result: dict[str, Any], generator: Any, request: Any, public: bool
 ) -> dict[str, Any]:
@@ -73,6 +90,7 @@ def document_error_responses(
         for operation in operations.values():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
+            _state_no_nul(operation)
             body = operation.get("requestBody")
             if body and not body.get("required") and _body_is_required(schemas, body):
                 body["required"] = True

@@ -18,11 +18,19 @@ class StandardPagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
 
+    def get_page_number(self, request: Request, paginator: Any) -> Any:
+        if request.query_params.get(self.page_query_param) == "":
+            raise ValidationError(
+                {self.page_query_param: ["Give a value, or leave the parameter out."]}
+            )
+        return super().get_page_number(request, paginator)
+
     def get_page_size(self, request: Request) -> int:
         raw = request.query_params.get(self.page_size_query_param)
-        if raw is None or raw == "":
+        if raw is None:
             return self.page_size
-        if not raw.isdigit() or int(raw) < 1:
+        # An empty value is refused too, as for the filters (common/filters.py).
+        if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
             raise ValidationError(
                 {
                     self.page_size_query_param: [

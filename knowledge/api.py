@@ -21,7 +21,7 @@ class SearchQuery(serializers.Serializer):
     q = serializers.CharField(
         max_length=MAX_QUERY_LENGTH,
         trim_whitespace=False,
-        validators=[RegexValidator(r"\S", "This field may not be blank.")],
+        validators=[RegexValidator(r"^[^\x00]*[^\s\x00][^\x00]*$", "This field may not be blank.")],
         help_text="What to look for.",
     )
     limit = serializers.IntegerField(
@@ -106,7 +106,8 @@ class CatalogSearchView(APIView):
         examples=[SEARCH_EXAMPLE],
     )
     def get(self, request: Request) -> Response:
-        params = SearchQuery(data=request.query_params)
+        # A plain dict: from a QueryDict DRF reads `limit=` as "not given" and uses the default.
+        params = SearchQuery(data=request.query_params.dict())
         params.is_valid(raise_exception=True)
         query = params.validated_data["q"].strip()
         result = search_products(

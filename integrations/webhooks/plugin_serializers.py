@@ -1,5 +1,6 @@
 """The plugin's event body, validated field by field so a bad one gets precise errors."""
 
+import re
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -21,8 +22,18 @@ MAX_EXTERNAL_ID = 2**63 - 1
 MAX_STOCK = 2**31 - 1
 
 
+# A plain decimal as WooCommerce writes it, spaces around allowed; "" means no price.
+PRICE_TEXT = r"^\s*(?:0*\d{1,12}(?:\.\d*)?|\.\d+)?\s*$"
+
+
 @extend_schema_field(
-    {"oneOf": [{"type": "string", "example": "12.50"}, {"type": "number"}], "nullable": True}
+    {
+        "oneOf": [
+            {"type": "string", "pattern": PRICE_TEXT, "example": "12.50"},
+            {"type": "number", "minimum": 0, "maximum": PRICE_LIMIT, "exclusiveMaximum": True},
+        ],
+        "nullable": True,
+    }
 )
 class MoneyField(serializers.Field):
     """A price as the plugin sends it: a string ("12.50", "" for none) or a number."""
@@ -30,7 +41,7 @@ class MoneyField(serializers.Field):
     default_error_messages = {"invalid": "Enter a price as a number or a numeric string."}
 
     def to_internal_value(self, data: Any) -> Decimal | None:
-        if data is None or data == "":
+        if data is None or (isinstance(data, str) and not data.strip()):
             return None
         if isinstance(data, bool) or not isinstance(data, str | int | float):
             self.fail("invalid")
@@ -42,6 +53,8 @@ class MoneyField(serializers.Field):
             raise serializers.ValidationError("Enter a price of zero or more.")
         if amount >= PRICE_LIMIT:
             raise serializers.ValidationError(f"Enter a price below {PRICE_LIMIT:,}.")
+        if isinstance(data, str) and not re.match(PRICE_TEXT, data):
+            self.fail("invalid")  # "1e2", "+5": numbers, but not as the schema writes them
         return amount.quantize(Decimal("0.01"))
 
     def to_representation(self, value: Decimal | None) -> str | None:

@@ -126,7 +126,20 @@ class WooPluginWebhookView(PluginView):
             ),
             OpenApiExample(
                 "A batch",
-                value={"events": ["<event object>", "<event object>"]},
+                value={
+                    "events": [
+                        {
+                            "event_id": "wc_2026_11_23_54322",
+                            "event_type": "product.updated",
+                            "product": {"id": 414, "name": "Trail shoe", "price": "79.00"},
+                        },
+                        {
+                            "event_id": "wc_2026_11_23_54323",
+                            "event_type": "product.deleted",
+                            "product": {"id": 415},
+                        },
+                    ]
+                },
                 request_only=True,
             ),
             OpenApiExample(

@@ -7,8 +7,9 @@ are bounded (`SCHEMATHESIS_MAX_EXAMPLES`, 10 by default) to keep CI short; set i
 deeper run.
 
 One exception, and only it: a valid-looking request the API refuses (400) for a rule that
-depends on the data rather than the request's shape, which OpenAPI 3.0 cannot state. Those are
-listed in `STATE_RULES` below; any other refusal of schema-valid data still fails.
+OpenAPI 3.0 cannot state: one that depends on stored data or on two fields together
+(`STATE_RULES`), a link that is not a web link, and a time-zone offset past ±14:00 (see
+`_rules_for`). Any other refusal of schema-valid data still fails.
 """
 
 import os
@@ -47,10 +48,14 @@ STATE_RULES = (
 )
 
 
-# Django's URLValidator refuses a host name longer than DNS allows (253 characters), which the
-# schema's `format: uri` (RFC 3986) does not limit; such a URL's refusal is right.
+# `format: uri` (RFC 3986) takes any scheme ("admin:index") and any host length; a product's
+# links must be web links (Django's URLValidator: http, https, ftp, ftps, a host DNS allows).
 BAD_URL = "Enter a valid URL."
+WEB_SCHEMES = {"http", "https", "ftp", "ftps"}
 MAX_HOST = 253
+# `format: date-time` (RFC 3339) allows offsets to ±23:59; no time zone is past ±14:00, and
+# PostgreSQL refuses past ±15:59 (that was a 500), so `updated_since` refuses them.
+BAD_OFFSET = "The time-zone offset must be between -14:00 and +14:00."
 
 
 def _strings(body: Any) -> list[str]:
@@ -61,15 +66,27 @@ def _strings(body: Any) -> list[str]:
     return [body] if isinstance(body, str) else []
 
 
-def _has_overlong_host(body: Any) -> bool:
-    return any(len(urlsplit(s).hostname or "") > MAX_HOST for s in _strings(body) if "://" in s)
+def _not_a_web_url(text: str) -> bool:
+    parts = urlsplit(text)
+    return ":" in text and (
+        parts.scheme.lower() not in WEB_SCHEMES or len(parts.hostname or "") > MAX_HOST
+    )
+
+
+def _rules_for(case: Any) -> tuple[str, ...]:
+    """STATE_RULES, plus the URL and offset refusals when the request holds such a value."""
+    rules = STATE_RULES
+    if any(_not_a_web_url(s) for s in _strings(case.body)):
+        rules += (BAD_URL,)
+    if case.query and "updated_since" in case.query:
+        rules += (BAD_OFFSET,)
+    return rules
 
 
 def positive_data_acceptance_but_state_rules(ctx: CheckContext, response: Any, case: Any) -> Any:
-    """positive_data_acceptance, except a 400 whose every message is one of STATE_RULES (or a
-    URL refusal for a request that holds a URL with an overlong host)."""
+    """positive_data_acceptance, except a 400 whose every message is one of `_rules_for`."""
     if response.status_code == 400:
-        rules = STATE_RULES + ((BAD_URL,) if _has_overlong_host(case.body) else ())
+        rules = _rules_for(case)
         messages = _strings(response.json())
         if messages and all(any(rule in m for rule in rules) for m in messages):
             return None

@@ -32,3 +32,15 @@ def test_a_nul_character_in_an_ignored_field_is_dropped_not_a_500(
 def test_a_plugin_event_with_no_body_is_refused(plugin_client: APIClient) -> None:
     response = plugin_client.post(PLUGIN_WEBHOOK)
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("price", "status"),
+    [(" 12.50 ", 202), (" ", 202), (12.5, 202), ("1e2", 400), ("twelve", 400), ("-1", 400)],
+)
+def test_a_plugin_price_is_a_plain_decimal_string_or_a_number(
+    plugin_client: APIClient, price: object, status: int
+) -> None:
+    response = plugin_client.post(PLUGIN_WEBHOOK, plugin_event(price=price), format="json")
+    assert response.status_code == status
+    assert WooCommerceEventLog.objects.count() == (status == 202)
