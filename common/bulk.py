@@ -93,8 +93,8 @@ def _json_cell(value: Any) -> Any:
 def _as_json(rows: list[list[Any]]) -> str | None:
     latest = list({row[-1]: row for row in rows}.values())  # the later copy of a row wins
     try:
-        return json.dumps(latest, default=_json_cell, allow_nan=True)
-    except _Unsupported:
+        return json.dumps(latest, default=_json_cell, allow_nan=False)
+    except (_Unsupported, ValueError):  # a type JSON cannot carry, or NaN/Infinity
         return None
 
 
