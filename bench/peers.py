@@ -169,6 +169,20 @@ def expected_variations() -> int:
 
 
 def our_pull(url: str, ca: str) -> Figures:
+    previous_bundle = os.environ.get("REQUESTS_CA_BUNDLE")
+    os.environ["REQUESTS_CA_BUNDLE"] = ca
+    try:
+        return _our_pull(url, ca)
+    finally:
+        # Only our pull trusts the run's CA: pip installing the next connector from PyPI
+        # inherits this environment and would refuse PyPI's certificate.
+        if previous_bundle is None:
+            os.environ.pop("REQUESTS_CA_BUNDLE", None)
+        else:
+            os.environ["REQUESTS_CA_BUNDLE"] = previous_bundle
+
+
+def _our_pull(url: str, ca: str) -> Figures:
     from django.db.models import F
 
     from integrations.engine.runs import execute_run, start_run
@@ -177,7 +191,6 @@ def our_pull(url: str, ca: str) -> Figures:
     from products_and_services.models import Product, ProductVariant
     from tenants.models import Tenant
 
-    os.environ["REQUESTS_CA_BUNDLE"] = ca
     reset(url, ca)
     tenant = Tenant.objects.create(name="Bench peers", slug="bench-peers")
     store = WooCommerceStore.objects.create(
