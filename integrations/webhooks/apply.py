@@ -7,7 +7,7 @@ SKU adoption, hashing and the Meta-pending mark behave as they do for pulls.
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from integrations.engine.records import ProductRecord
@@ -58,33 +58,66 @@ def apply_record(
     record: ProductRecord,
     default_currency: str,
 ) -> Applied:
-    """Upsert one record; a stale one is reported as such (the engine would skip it too)."""
+    """Upsert one record; a stale one is reported as such (the engine would skip it too).
+
+    Two deliveries of one new product can run at once: the one that finds no product and then
+    loses the creation to the other (its identity check sees the new product's SKU, or its
+    insert meets the new row) applies again, now as an update of that product, instead of
+    failing and losing its edit.
+    """
     record = clamped(record)
-    held = (
-        Product.objects.filter(
-            tenant=tenant,
-            external_source=source,
-            external_connection=connection_key,
-            external_id=record.external_id,
-        )
-        .values_list("pk", "external_updated_at")
-        .first()
-    )
+    held = _held(tenant, source, connection_key, record.external_id)
     if held is not None and is_older(record.external_updated_at, held[1]):
         return Applied(Outcome.STALE, held[0])
-    result = upsert_page(
-        tenant=tenant,
-        source=source,
-        connection_key=connection_key,
-        records=[record],
-        default_currency=default_currency,
-    )
+
+    def lost_the_creation() -> bool:
+        return (
+            held is None and _held(tenant, source, connection_key, record.external_id) is not None
+        )
+
+    again = {
+        "tenant": tenant,
+        "source": source,
+        "connection_key": connection_key,
+        "record": record,
+        "default_currency": default_currency,
+    }
+    try:
+        result = upsert_page(
+            tenant=tenant,
+            source=source,
+            connection_key=connection_key,
+            records=[record],
+            default_currency=default_currency,
+        )
+    except IntegrityError:
+        if lost_the_creation():  # the other delivery's row arrived under our insert
+            return apply_record(**again)
+        raise
+    if result.failed and lost_the_creation():  # the other delivery created it after we looked
+        return apply_record(**again)
     if result.failed:
         return Applied(Outcome.FAILED, held[0] if held else None, result.errors[0])
     if result.created or result.updated:
         outcome = Outcome.CREATED if result.created else Outcome.UPDATED
         return Applied(outcome, result.changed_ids[0])
     return Applied(Outcome.UNCHANGED, held[0] if held else None)
+
+
+def _held(
+    tenant: Tenant, source: str, connection_key: str, external_id: str
+) -> tuple[int, datetime | None] | None:
+    """The stored product for this upstream item: its id and upstream modification time."""
+    return (
+        Product.objects.filter(
+            tenant=tenant,
+            external_source=source,
+            external_connection=connection_key,
+            external_id=external_id,
+        )
+        .values_list("pk", "external_updated_at")
+        .first()
+    )
 
 
 def deactivate_product(
