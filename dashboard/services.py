@@ -19,6 +19,7 @@ from django.utils import timezone
 from integrations.models import Provider, SyncRun, SyncStatus, WebhookLog
 from integrations.providers import PROVIDERS
 from integrations.schedule import next_scheduled_sync
+from integrations.selectors import with_last_run
 from meta_integration.models import MetaAppConfig, MetaConfigStatus, MetaPushDay
 from meta_integration.status import STATE_FILTERS, MetaSyncState
 from products_and_services.models import IdentityClash, Product
@@ -147,12 +148,13 @@ def connection_rows(*, tenant: Tenant, now: datetime) -> list[ConnectionRow]:
         model = spec.connection_model
         info = model._meta
         upcoming = next_scheduled_sync(provider=provider, now=now)
-        for connection in model.objects.filter(tenant=tenant).order_by("pk"):
-            run = (
-                SyncRun.objects.filter(provider=provider, connection_id=connection.pk)
-                .order_by("-created_at", "-pk")
-                .first()
-            )
+        connections = list(
+            with_last_run(model.objects.filter(tenant=tenant), provider=provider).order_by("pk")
+        )
+        # Two queries a provider whatever the number of connections: the list, then its runs.
+        runs = SyncRun.objects.in_bulk([c.last_run_pk for c in connections if c.last_run_pk])
+        for connection in connections:
+            run = runs.get(connection.last_run_pk)
             active = bool(connection.is_active)
             rows.append(
                 ConnectionRow(

@@ -6,9 +6,11 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
-from dashboard.services import build_dashboard, failure_reason
+from dashboard.services import build_dashboard, connection_rows, failure_reason
 from integrations.models import SyncRun, WebhookLog
 from integrations.schedule import next_scheduled_sync
 from integrations.woocommerce.models import WooCommerceStore
@@ -136,6 +138,36 @@ def test_each_connection_with_last_run_and_next_schedule(
         ),
     ]
     assert rows[1].sync_url == f"/admin/integrations/woocommercestore/{shop['store'].pk}/sync-now/"
+
+
+def test_connection_rows_take_the_same_queries_for_one_or_many_connections(
+    tenant: Tenant, shop: dict[str, object]
+) -> None:
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            connection_rows(tenant=tenant, now=NOW)
+        return len(captured)
+
+    def add_store_with_a_run(n: int) -> None:
+        store = WooCommerceStore.objects.create(
+            tenant=tenant,
+            name=f"Shop {n}",
+            store_url=f"https://shop{n}.test",
+            consumer_key="k",
+            consumer_secret="s",
+        )
+        SyncRun.objects.create(
+            tenant=tenant, provider="woocommerce", connection_id=store.pk, trigger="api"
+        )
+
+    add_store_with_a_run(0)
+    few = queries()
+    for n in range(1, 10):
+        add_store_with_a_run(n)
+    rows = connection_rows(tenant=tenant, now=NOW)
+    assert len(rows) == 12
+    assert sum(1 for r in rows if r.last_run is not None) == 11
+    assert queries() == few
 
 
 def test_attention_lists_failed_items_runs_and_deliveries(
