@@ -57,6 +57,20 @@ def apply(tenant: Tenant, item: ProductRecord) -> Applied:
     )
 
 
+def second_updated_the_first(
+    first: Applied, outcome: list[Applied], errors: list[BaseException]
+) -> None:
+    """One product, created by the first delivery and updated by the second, with no clash."""
+    assert errors == []
+    assert first.outcome == Outcome.CREATED
+    assert [a.outcome for a in outcome] == [Outcome.UPDATED]
+    assert outcome[0].product_id == first.product_id
+    assert list(Product.objects.values_list("sku", "price", "external_id")) == [
+        ("LOAD-22", Decimal("2.00"), "22")
+    ]
+    assert IdentityClash.objects.count() == 0
+
+
 def test_a_delivery_that_loses_the_creation_race_updates_the_new_product(tenant: Tenant) -> None:
     needs_postgresql()
     reached_identity_read = threading.Event()
@@ -88,14 +102,7 @@ def test_a_delivery_that_loses_the_creation_race_updates_the_new_product(tenant:
     first_committed.set()
     worker.join(timeout=60)
 
-    assert errors == []
-    assert first.outcome == Outcome.CREATED
-    assert [a.outcome for a in outcome] == [Outcome.UPDATED]
-    assert list(Product.objects.values_list("sku", "price", "external_id")) == [
-        ("LOAD-22", Decimal("2.00"), "22")
-    ]
-    assert outcome[0].product_id == first.product_id
-    assert IdentityClash.objects.count() == 0
+    second_updated_the_first(first, outcome, errors)
 
 
 def test_a_delivery_whose_insert_meets_the_other_creation_updates_the_new_product(
@@ -132,10 +139,4 @@ def test_a_delivery_whose_insert_meets_the_other_creation_updates_the_new_produc
         wait_until(second_waits_on_a_lock, timeout=30)  # its insert waits on the unique key
     worker.join(timeout=60)
 
-    assert errors == []
-    assert first.outcome == Outcome.CREATED
-    assert [a.outcome for a in outcome] == [Outcome.UPDATED]
-    assert list(Product.objects.values_list("sku", "price", "external_id")) == [
-        ("LOAD-22", Decimal("2.00"), "22")
-    ]
-    assert IdentityClash.objects.count() == 0
+    second_updated_the_first(first, outcome, errors)
