@@ -161,12 +161,12 @@ def sync_identities(*, tenant_id: int, product_ids: Iterable[int], strict: bool)
     existing = CatalogIdentity.objects.filter(tenant_id=tenant_id, product_id__in=ids)
     have: set[tuple[str, int | None, object]] = set()
     stale: list[int] = []
-    for row in existing:
-        key = (row.retailer_id, row.product_id, row.variant_id)
+    for pk, *fields in existing.values_list("pk", "retailer_id", "product_id", "variant_id"):
+        key = tuple(fields)
         if key in wanted:
             have.add(key)
         else:
-            stale.append(row.pk)
+            stale.append(pk)
     if stale:
         CatalogIdentity.objects.filter(pk__in=stale).delete()
     new = [c for c in claims if _key(c) not in have]
@@ -208,15 +208,21 @@ def _insert(tenant_id: int, rows: list[CatalogIdentity], *, strict: bool) -> lis
         return []
     CatalogIdentity.objects.bulk_create(rows, ignore_conflicts=True)
     mine = {(row.retailer_id, row.product_id, row.variant_id) for row in rows}
-    lost = CatalogIdentity.objects.filter(
-        tenant_id=tenant_id, retailer_id__in=[row.retailer_id for row in rows]
-    ).select_related("product")
+    wanted: dict[str, list[CatalogIdentity]] = {}
+    for row in rows:
+        wanted.setdefault(row.retailer_id, []).append(row)
+    # Narrow first: a page of thousands of new ids usually lost none, and full rows with their
+    # products would cost more than the insert.
+    held = CatalogIdentity.objects.filter(
+        tenant_id=tenant_id, retailer_id__in=list(wanted)
+    ).values_list("pk", "retailer_id", "product_id", "variant_id")
+    lost = [pk for pk, *key in held if tuple(key) not in mine]
+    if not lost:
+        return []
     return [
-        Clash(Claim(row.retailer_id, row.product_id, row.variant_id), describe(held))
-        for held in lost
-        for row in rows
-        if held.retailer_id == row.retailer_id
-        and (held.retailer_id, held.product_id, held.variant_id) not in mine
+        Clash(Claim(row.retailer_id, row.product_id, row.variant_id), describe(holder))
+        for holder in CatalogIdentity.objects.filter(pk__in=lost).select_related("product")
+        for row in wanted[holder.retailer_id]
     ]
 
 

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
+from common.bulk import insert_rows
 from integrations.engine.prefetch import prefetched
 from integrations.engine.records import ProductRecord
 from integrations.engine.upsert import PageResult, upsert_page
@@ -200,9 +201,7 @@ def _store_page(run: SyncRun, source: PullSource, page: Page, bookmark: str) -> 
         # Listed upstream is seen, whether or not it could be mapped or stored: a record
         # that failed is reported, never taken for a removal.
         refs = {r.external_id for r in page.records} | {ref for ref, _ in page.failed_refs}
-        SyncSeen.objects.bulk_create(
-            [SyncSeen(run=run, external_id=ref) for ref in sorted(refs)], batch_size=None
-        )
+        insert_rows(SyncSeen, [SyncSeen(run=run, external_id=ref) for ref in sorted(refs)])
     _record_page(run, result, page.total, bookmark)
 
 

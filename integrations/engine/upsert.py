@@ -8,14 +8,15 @@ The number of queries per page does not depend on the page size.
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from common.bulk import update_rows
+from common.bulk import insert_rows, update_rows
 from integrations.engine.records import ProductRecord, VariantRecord, record_hash
 from products_and_services.currencies import is_currency_code
 from products_and_services.identity import (
@@ -122,13 +123,25 @@ def _field_values(record: ProductRecord, default_currency: str) -> dict[str, Any
     }
 
 
+class Stored(NamedTuple):
+    """What deciding "unchanged?" needs of a stored product, read without building the model."""
+
+    pk: int
+    external_source: str
+    external_connection: str
+    external_id: str
+    external_hash: str
+    external_updated_at: datetime | None
+    sku: str
+
+
 @dataclass
 class _Lookup:
     """Existing rows for a page: by external id, manual products by SKU (for adoption), and
     who holds each retailer id the page wants (products and variants alike)."""
 
-    by_ref: dict[str, Product]
-    sku_owner: dict[str, Product]
+    by_ref: dict[str, Stored]
+    sku_owner: dict[str, Stored]
     wanted: set[str]
     tenant_id: int
     _held: dict[str, CatalogIdentity] | None = None
@@ -145,16 +158,20 @@ def _load(
     tenant: Tenant, source: str, connection_key: str, records: Sequence[ProductRecord]
 ) -> _Lookup:
     """An item's key is (tenant, source, connection, external id): another store's row with
-    the same upstream id is a different item."""
+    the same upstream id is a different item. Only the columns that decide whether a record
+    changed are read; full rows are loaded later, for the records that did."""
     refs = [r.external_id for r in records]
     skus = [r.sku.strip() for r in records if r.sku.strip()]
     by_sku = Q(sku__in=skus) if skus else Q(pk__in=[])
-    rows = list(
-        Product.objects.filter(tenant=tenant).filter(
+    rows = [
+        Stored(*row)
+        for row in Product.objects.filter(tenant=tenant)
+        .filter(
             Q(external_source=source, external_connection=connection_key, external_id__in=refs)
             | by_sku
         )
-    )
+        .values_list(*Stored._fields)
+    ]
     wanted = set(refs)
     by_ref = {
         p.external_id: p
@@ -190,9 +207,7 @@ def upsert_page(
     now = timezone.now()
     with transaction.atomic():
         lookup = _load(tenant, source, connection_key, records)
-        to_create: list[tuple[Product, ProductRecord]] = []
-        to_update: list[tuple[Product, ProductRecord]] = []
-        page_claims: dict[str, Claim] = {}
+        changing: list[tuple[ProductRecord, str, Stored | None]] = []
         seen_refs: set[str] = set()
         for record in records:
             problem = record_problem(record)
@@ -203,15 +218,22 @@ def upsert_page(
                 continue
             seen_refs.add(record.external_id)
             digest = record_hash(record)
-            product = lookup.by_ref.get(record.external_id)
+            stored = lookup.by_ref.get(record.external_id)
             sku = record.sku.strip()
-            if product is None and sku:
+            if stored is None and sku:
                 owner = lookup.sku_owner.get(sku)
                 if owner is not None and owner.external_source == ExternalSource.MANUAL:
-                    product = owner  # adopt the merchant's manual product instead of duplicating it
-            if product is not None and _is_current(product, record, digest, connection_key):
+                    stored = owner  # adopt the merchant's manual product instead of duplicating it
+            if stored is not None and _is_current(stored, record, digest, connection_key):
                 result.unchanged += 1
                 continue
+            changing.append((record, digest, stored))
+        full = Product.objects.in_bulk([s.pk for _, _, s in changing if s is not None])
+        to_create: list[tuple[Product, ProductRecord]] = []
+        to_update: list[tuple[Product, ProductRecord]] = []
+        page_claims: dict[str, Claim] = {}
+        for record, digest, stored in changing:
+            product = full[stored.pk] if stored is not None else None
             claims = _record_claims(record, product)
             clashes = find_clashes(
                 tenant_id=tenant.pk, claims=claims, held=lookup.held, first=page_claims
@@ -239,7 +261,7 @@ def upsert_page(
             product.updated_at = now
             product.refresh_content_hash()
         if to_create:
-            Product.objects.bulk_create([p for p, _ in to_create], batch_size=None)
+            insert_rows(Product, [p for p, _ in to_create])
         if to_update:
             update_rows(Product, [p for p, _ in to_update], UPDATE_FIELDS)
         changed = to_create + to_update
@@ -252,7 +274,7 @@ def upsert_page(
     return result
 
 
-def _is_current(product: Product, record: ProductRecord, digest: str, connection_key: str) -> bool:
+def _is_current(product: Stored, record: ProductRecord, digest: str, connection_key: str) -> bool:
     """Unchanged, or older than what we hold (a replayed or late event)."""
     if product.external_source == ExternalSource.MANUAL:
         return False
@@ -319,7 +341,7 @@ def _sync_variants(changed: list[tuple[Product, ProductRecord]]) -> list[str]:
     if to_update:
         update_rows(ProductVariant, to_update, VARIANT_FIELDS)
     if to_create:
-        ProductVariant.objects.bulk_create(to_create, batch_size=None)
+        insert_rows(ProductVariant, to_create)
     return warnings
 
 
@@ -335,4 +357,4 @@ def _sync_images(changed: list[tuple[Product, ProductRecord]]) -> None:
         if url
     ]
     if new:
-        ProductImage.objects.bulk_create(new, batch_size=None)
+        insert_rows(ProductImage, new)

@@ -157,6 +157,8 @@ def test_query_count_is_constant_whatever_the_page_size(tenant: Tenant) -> None:
             upsert(tenant, changed)
         counts.append((len(created), len(updated), len(unchanged)))
     assert counts[0] == counts[1]
-    # Created: 8 for the rows, 8 for the identities (claims 2, current rows 1, holders 2,
-    # listed clashes 1, insert and its check 2). Updated: 8 + 5. Unchanged: nothing to claim.
-    assert counts[0] == (16, 13, 3)
+    # Created: 10 for the rows (products and variants each take their keys, then one INSERT),
+    # 8 for the identities (claims 2, current rows 1, holders 2, listed clashes 1, insert and
+    # its check 2). Updated: 8 + 5 + 1 (the changed products' full rows, read after the narrow
+    # comparison). Unchanged: nothing to claim, no full row read.
+    assert counts[0] == (18, 14, 3)
