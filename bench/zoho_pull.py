@@ -27,13 +27,6 @@ LATENCY_MS = 50
 PAGE = 200  # Zoho's largest page
 
 
-def count_queries() -> Any:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    return CaptureQueriesContext(connection)
-
-
 def baseline(credential: Any, *, per_page: bool = False) -> int:
     """The naive approach: one update_or_create per item (what the notes describe), each in
     its own transaction, or (`per_page`) in one transaction per page of 200, the stronger
@@ -146,15 +139,15 @@ def main() -> None:
             ("unchanged re-run", {"created": 0, "updated": 0, "unchanged": ITEMS}),
         ):
             figures = harness.Figures(f"engine: {label} ({ITEMS:,} items, {LATENCY_MS} ms latency)")
-            with count_queries() as queries, harness.measured(figures):
+            with harness.counted_queries() as queries, harness.measured(figures):
                 summary = run_engine(credential)
             figures.values.update(
                 {
                     "created": summary["created"],
                     "updated": summary["updated"],
                     "unchanged": summary["unchanged"],
-                    "queries": len(queries),
-                    "queries per page": round(len(queries) / pages, 1),
+                    "queries": queries.queries,
+                    "queries per page": round(queries.queries / pages, 1),
                     "pages in flight": settings.ZOHO_PAGE_CONCURRENCY,
                 }
             )
@@ -168,9 +161,9 @@ def main() -> None:
             Product.objects.filter(tenant=tenant).delete()
             how = "one transaction per page" if per_page else "one transaction per item"
             base = harness.Figures(f"baseline: update_or_create per item, {how} ({ITEMS:,} items)")
-            with count_queries() as queries, harness.measured(base):
+            with harness.counted_queries() as queries, harness.measured(base):
                 writes = baseline(credential, per_page=per_page)
-            base.values.update({"rows written": writes, "queries": len(queries)})
+            base.values.update({"rows written": writes, "queries": queries.queries})
             base.check("every item written", writes == ITEMS, f"{writes}")
             bases.append(base.values["wall time (s)"])
             base.print()

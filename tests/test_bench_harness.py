@@ -52,3 +52,15 @@ def test_compare_prints_both_ratios() -> None:
         "ratio to baseline": 0.1,
         "ratio to floor": 2.0,
     }
+
+
+@pytest.mark.django_db
+def test_counted_queries_counts_past_the_debug_cursor_limit() -> None:
+    """CaptureQueriesContext keeps only 9,000 queries; a benchmark's count must not stop there."""
+    with harness.counted_queries() as counted, connection.cursor() as cursor:
+        for _ in range(9_005):
+            cursor.execute("SELECT 1")
+    assert counted.queries == 9_005
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    assert counted.queries == 9_005  # nothing is counted once the block ends

@@ -1,4 +1,5 @@
-"""update_rows stores values exactly as the ORM would, in one statement, without signals."""
+"""update_rows and insert_rows store values exactly as the ORM would, in one statement, without
+signals."""
 
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -8,7 +9,7 @@ import pytest
 from django.db import DataError, connection
 from django.test.utils import CaptureQueriesContext
 
-from common.bulk import ids_in, update_rows
+from common.bulk import ids_in, insert_rows, update_rows
 from products_and_services.models import Product
 from tenants.models import Tenant
 
@@ -80,3 +81,51 @@ def test_ids_in_selects_exactly_the_listed_rows(
         assert "jsonb_array_elements_text" in queries[0]["sql"]
         assert queries[0]["sql"].count(str(10**9 + 499)) == 1
     assert ids_in([3, 1]) == [3, 1]
+
+
+def test_insert_rows_gives_each_object_its_own_row(tenant: Tenant) -> None:
+    """Each object learns the key of the row that holds its values, in two queries on
+    PostgreSQL (the keys, then one INSERT), with the ORM's defaults and timestamps."""
+    when = datetime(2026, 5, 1, 12, 30, tzinfo=UTC)
+    products = [
+        Product(
+            tenant=tenant,
+            name=f"Item {n}",
+            sku=f"INS-{n}",
+            price=Decimal(f"{n}.25"),
+            categories=[f"Cat {n}", "Shared"],
+            external_updated_at=when if n % 2 else None,
+        )
+        for n in range(5)
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        assert insert_rows(Product, products) == 5
+    if connection.vendor == "postgresql":
+        assert len(queries) == 2
+    assert all(product.pk is not None and not product._state.adding for product in products)
+    stored = {
+        row[0]: row[1:]
+        for row in Product.objects.values_list(
+            "pk", "name", "sku", "price", "categories", "external_updated_at", "currency"
+        )
+    }
+    assert stored == {
+        product.pk: (
+            f"Item {n}",
+            f"INS-{n}",
+            Decimal(f"{n}.25"),
+            [f"Cat {n}", "Shared"],
+            when if n % 2 else None,
+            "USD",
+        )
+        for n, product in enumerate(products)
+    }
+    created = set(Product.objects.values_list("created_at", flat=True))
+    assert None not in created and created == {product.created_at for product in products}
+    assert Product.objects.filter(meta_sync_next_attempt__isnull=False).count() == 0  # no signals
+
+
+def test_insert_rows_with_nothing_to_insert() -> None:
+    with CaptureQueriesContext(connection) as queries:
+        assert insert_rows(Product, []) == 0
+    assert len(queries) == 0
