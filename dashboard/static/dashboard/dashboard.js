@@ -22,7 +22,10 @@
     return label.length > 26 ? label.slice(0, 25) + "\u2026" : label;
   }
   if (data.reasons.length) {
+    // Chart.js measures the longest label a little short, so its first letter was cut off at
+    // the card's edge: room on the left keeps it whole.
     draw("cs-chart-reasons", { type: "bar", options: Object.assign({}, common, { indexAxis: "y",
+      layout: { padding: { left: 12 } },
       scales: { x: { beginAtZero: true, ticks: { precision: 0 } },
                 y: { ticks: { callback: shortLabel } } } }),
       data: { labels: data.reasons, datasets: [{ label: "Items", data: data.reason_counts, backgroundColor: "#ef6c00" }] } });
