@@ -1,7 +1,17 @@
-"""WooCommerce as a pull source: pages of 100, variations fetched with bounded concurrency."""
+"""WooCommerce as a pull source: pages of 100, variations fetched with bounded concurrency.
 
+A listing keeps `WOO_VARIATION_CONCURRENCY` requests in flight from its second request to its
+last. The first page says how many pages there are; after it, product pages and variation
+requests share one window of that many requests, so the count does not drop at every page
+boundary. Pages still reach the engine in order, each with all its variations, and at most
+`LOOKAHEAD_PAGES` pages wait behind the one being finished, so memory stays bounded whatever
+the catalog size.
+"""
+
+from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -10,10 +20,129 @@ from django.conf import settings
 from integrations.engine.runs import Page
 from integrations.http import ApiError
 from integrations.models import Provider, SyncMode
-from integrations.woocommerce.client import WooClient
+from integrations.woocommerce.client import ProductPage, WooClient
 from integrations.woocommerce.mapper import MappingError, transform_product, woo_external_id
 from integrations.woocommerce.models import WooCommerceStore
 from tenants.models import Tenant
+
+# Product pages listed ahead of the one being finished: enough for the next pages' variation
+# requests to be known before the current page's last ones answer.
+LOOKAHEAD_PAGES = 2
+POOL_NAME = "woo-pull"
+
+Product = dict[str, Any]
+
+
+@dataclass
+class _Listed:
+    """One product page of a listing: its request, then its products' variation requests."""
+
+    number: int
+    listing: Future[ProductPage]
+    products: list[Product] | None = None  # set when the page is opened
+    total: int | None = None
+    waiting: deque[int] = field(default_factory=deque)  # variable products not yet asked
+    variations: dict[int, Future[list[Product]]] = field(default_factory=dict)
+    dropped: bool = False
+
+    def failed(self) -> bool:
+        return self.listing.done() and self.listing.exception() is not None
+
+
+class _Window:
+    """The requests of one listing in flight, and the pages they belong to, in page order."""
+
+    def __init__(
+        self,
+        client: WooClient,
+        pool: ThreadPoolExecutor,
+        size: int,
+        first: ProductPage,
+        seen: set[int],
+        filters: dict[str, datetime | None],
+    ) -> None:
+        self.client, self.pool, self.size = client, pool, size
+        self.seen, self.filters = seen, filters
+        # The second listing's total would overwrite the first's; the run sums up at the end.
+        self.keep_total = filters.get("published_after") is None
+        answered: Future[ProductPage] = Future()
+        answered.set_result(first)
+        self.pages: deque[_Listed] = deque([_Listed(1, answered)])
+        self.running: dict[Future[Any], _Listed] = {}
+        self.total_pages = first.total_pages
+        self.next_number = 2
+        self.blocked_from: int | None = None  # the first page with a failed request
+
+    def harvest(self) -> None:
+        """Forget answered requests; a failure stops new requests from its page on."""
+        for future in [f for f in self.running if f.done()]:
+            listed = self.running.pop(future)
+            if future.exception() is not None and not listed.dropped:
+                self.blocked_from = min(self.blocked_from or listed.number, listed.number)
+
+    def open(self) -> None:
+        """Open listed pages in page order: filter out what earlier pages brought, queue the
+        variable products, read the page count (as one page at a time would)."""
+        for listed in list(self.pages):
+            if listed.products is not None:
+                continue
+            if not listed.listing.done() or listed.failed():
+                return
+            if listed.number > self.total_pages:
+                # An earlier page said the listing got shorter: this page is past its end.
+                for later in self.pages:
+                    later.dropped = later.number >= listed.number
+                self.pages = deque(p for p in self.pages if not p.dropped)
+                return
+            batch = listed.listing.result()
+            self.total_pages = batch.total_pages
+            listed.products = [p for p in batch.items if p.get("id") not in self.seen]
+            self.seen.update(p.get("id") for p in batch.items)
+            listed.total = batch.total if self.keep_total else None
+            for product in listed.products:
+                if product.get("type") == "variable" and product["id"] not in listed.waiting:
+                    listed.waiting.append(product["id"])
+
+    def fill(self) -> None:
+        """Send requests while there is room: the next page first, then variations, earliest
+        page first. Nothing new goes out for or after a page with a failed request."""
+        while len(self.running) < self.size:
+            if (
+                self.blocked_from is None
+                and len(self.pages) <= LOOKAHEAD_PAGES
+                and self.next_number <= self.total_pages
+            ):
+                future = self.pool.submit(
+                    self.client.fetch_products_batch, self.next_number, **self.filters
+                )
+                listed = _Listed(self.next_number, future)
+                self.pages.append(listed)
+                self.running[future] = listed
+                self.next_number += 1
+                continue
+            target = next((p for p in self.pages if p.waiting and self._may_send(p)), None)
+            if target is None:
+                return
+            product_id = target.waiting.popleft()
+            future = self.pool.submit(self.client.fetch_variations, product_id)
+            target.variations[product_id] = future
+            self.running[future] = target
+
+    def _may_send(self, listed: _Listed) -> bool:
+        return self.blocked_from is None or listed.number < self.blocked_from
+
+    def pop_finished(self) -> _Listed | None:
+        """The first page once every request it still needs has answered."""
+        if not self.pages:
+            return None
+        head = self.pages[0]
+        if head.products is None:
+            ready = head.failed()
+        else:
+            ready = (not head.waiting or not self._may_send(head)) and all(
+                f.done() for f in head.variations.values()
+            )
+        return self.pages.popleft() if ready else None
 
 
 class WooSource:
@@ -31,18 +160,21 @@ class WooSource:
     def connection_key(self) -> str:
         return self.store.connection_key
 
-    def _variations(self, products: list[dict[str, Any]]) -> dict[int, list[dict[str, Any]]]:
-        """Variations of every variable product on the page, several requests at a time."""
+    def _variations(self, products: list[Product]) -> dict[int, list[Product]]:
+        """Variations of every variable product given, several requests at a time."""
         variable = [p["id"] for p in products if p.get("type") == "variable"]
         if not variable:
             return {}
-        with ThreadPoolExecutor(max_workers=min(self.concurrency, len(variable))) as pool:
+        with ThreadPoolExecutor(
+            max_workers=min(self.concurrency, len(variable)), thread_name_prefix=POOL_NAME
+        ) as pool:
             return dict(
                 zip(variable, pool.map(self.client.fetch_variations, variable), strict=True)
             )
 
-    def _page(self, products: list[dict[str, Any]], total: int | None) -> Page:
-        variations = self._variations(products)
+    def _page(
+        self, products: list[Product], variations: dict[int, list[Product]], total: int | None
+    ) -> Page:
         page = Page(records=[], total=total)
         for product in products:
             ref = woo_external_id(product.get("id"))
@@ -71,16 +203,33 @@ class WooSource:
             yield from self._listing(seen, published_after=since)
 
     def _listing(self, seen: set[int], **filters: datetime | None) -> Iterator[Page]:
-        page_number, total_pages = 1, 1
-        while page_number <= total_pages:
-            batch = self.client.fetch_products_batch(page_number, **filters)
-            total_pages = batch.total_pages
-            fresh = [p for p in batch.items if p.get("id") not in seen]
-            seen.update(p.get("id") for p in batch.items)
-            # The second listing's total would overwrite the first's; the run sums up at the end.
-            total = None if filters.get("published_after") else batch.total
-            yield self._page(fresh, total)
-            page_number += 1
+        """Every page of one listing, in order, each with all its variations.
+
+        A failed request's error is raised when its page's turn comes, after the pages before
+        it were yielded, as when pages were fetched one at a time. Closing the generator early
+        cancels what has not started and waits for what has (each request is bounded by the
+        client's timeouts and retries), so no pool thread outlives it.
+        """
+        first = self.client.fetch_products_batch(1, **filters)
+        pool = ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix=POOL_NAME)
+        window = _Window(self.client, pool, self.concurrency, first, seen, filters)
+        try:
+            while True:
+                window.harvest()
+                window.open()
+                window.fill()
+                head = window.pop_finished()
+                if head is not None:
+                    if head.products is None:
+                        head.listing.result()  # raises the page's error
+                    variations = {pid: f.result() for pid, f in head.variations.items()}
+                    yield self._page(head.products or [], variations, head.total)
+                elif not window.pages:
+                    return
+                else:
+                    wait(window.running, return_when=FIRST_COMPLETED)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def _selected(self, refs: list[str]) -> Iterator[Page]:
         products = []
@@ -90,4 +239,4 @@ class WooSource:
             except ApiError as exc:
                 if exc.retryable:
                     raise
-        yield self._page(products, len(refs))
+        yield self._page(products, self._variations(products), len(refs))

@@ -1,0 +1,271 @@
+"""The WooCommerce listing's shared request window (issue 15): product pages and variation
+requests in flight together across page boundaries, pages still handed over in order with all
+their variations, the look-ahead bounded, errors raised at their page's turn, no pool thread
+left behind. A store answered through `responses` callbacks, which run in the pool's threads."""
+
+import json
+import re
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import responses
+
+from integrations.engine.runs import Page
+from integrations.http import RetryableError, TerminalError
+from integrations.woocommerce.client import WooClient
+from integrations.woocommerce.models import WooCommerceStore
+from integrations.woocommerce.source import LOOKAHEAD_PAGES, POOL_NAME, WooSource
+from tenants.models import Tenant
+
+API = "https://shop.example.com/wp-json/wc/v3/products"
+VARIATIONS = re.compile(re.escape(API) + r"/(\d+)/variations")
+Answer = tuple[int, dict[str, str], str]
+
+
+def product(pid: int, variable: bool) -> dict[str, Any]:
+    return {
+        "id": pid,
+        "name": f"Lamp {pid}",
+        "type": "variable" if variable else "simple",
+        "status": "publish",
+        "sku": f"LAMP-{pid}",
+        "price": "" if variable else "40.00",
+        "regular_price": "" if variable else "40.00",
+        "manage_stock": False,
+        "stock_status": "instock",
+    }
+
+
+def variation(pid: int, size: str) -> dict[str, Any]:
+    return {
+        "id": pid * 10 + len(size),
+        "sku": f"LAMP-{pid}-{size}",
+        "regular_price": f"{pid}.00",
+        "attributes": [{"name": "Size", "option": size}],
+    }
+
+
+class Shop:
+    """Pages of products (`variable_every`-th product variable, two sizes each) served by
+    callbacks, with hooks that run inside a request before it is answered."""
+
+    def __init__(self, pages: int, per_page: int, variable: Callable[[int], bool]) -> None:
+        self.pages = [
+            [product(n * per_page + i + 1, variable(n * per_page + i + 1)) for i in range(per_page)]
+            for n in range(pages)
+        ]
+        self.listing_hooks: dict[int, Callable[[], Answer | None]] = {}
+        self.variation_hooks: dict[int, Callable[[], Answer | None]] = {}
+        self.lock = threading.Lock()
+        self.in_flight = self.most_in_flight = 0
+        self.total_pages = pages
+        self.says_total_pages: dict[int, int] = {}  # page -> the X-WP-TotalPages it answers
+        responses.add_callback(responses.GET, API, callback=self.listing)
+        responses.add_callback(responses.GET, VARIATIONS, callback=self.variations)
+
+    def _enter(self) -> None:
+        with self.lock:
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+
+    def _leave(self) -> None:
+        with self.lock:
+            self.in_flight -= 1
+
+    def listing(self, request: Any) -> Answer:
+        number = int(parse_qs(urlsplit(request.url).query)["page"][0])
+        self._enter()
+        try:
+            hooked = self.listing_hooks.get(number, lambda: None)()
+            if hooked:
+                return hooked
+            headers = {
+                "X-WP-Total": str(sum(len(p) for p in self.pages)),
+                "X-WP-TotalPages": str(self.says_total_pages.get(number, self.total_pages)),
+            }
+            items = self.pages[number - 1] if number <= len(self.pages) else []
+            return 200, headers, json.dumps(items)
+        finally:
+            self._leave()
+
+    def variations(self, request: Any) -> Answer:
+        pid = int(VARIATIONS.match(request.url.split("?")[0]).group(1))  # type: ignore[union-attr]
+        self._enter()
+        try:
+            hooked = self.variation_hooks.get(pid, lambda: None)()
+            if hooked:
+                return hooked
+            return (
+                200,
+                {"X-WP-TotalPages": "1"},
+                json.dumps([variation(pid, s) for s in ("S", "M")]),
+            )
+        finally:
+            self._leave()
+
+    def listed_pages(self) -> list[int]:
+        return [
+            int(parse_qs(urlsplit(c.request.url).query)["page"][0])
+            for c in responses.calls
+            if c.request.url.split("?")[0] == API
+        ]
+
+    def varied(self) -> list[int]:
+        return sorted(
+            int(m.group(1)) for c in responses.calls if (m := VARIATIONS.match(c.request.url))
+        )
+
+
+def summary(pages: list[Page]) -> list[list[tuple[str, list[str]]]]:
+    """Each page's products in order, each with its variants' SKUs."""
+    return [
+        [(r.external_id, sorted(v.sku for v in r.variants)) for r in page.records] for page in pages
+    ]
+
+
+def expected(shop: Shop) -> list[list[tuple[str, list[str]]]]:
+    return [
+        [
+            (
+                f"woo_{p['id']}",
+                [f"LAMP-{p['id']}-M", f"LAMP-{p['id']}-S"]
+                if p["type"] == "variable"
+                else [f"LAMP-{p['id']}"],
+            )
+            for p in page
+        ]
+        for page in shop.pages
+    ]
+
+
+def pool_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith(POOL_NAME)]
+
+
+@pytest.fixture
+def store(tenant: Tenant) -> WooCommerceStore:
+    return WooCommerceStore.objects.create(
+        tenant=tenant,
+        store_url="https://shop.example.com",
+        consumer_key="ck_x",
+        consumer_secret="cs_x",
+    )
+
+
+def source(store: WooCommerceStore) -> WooSource:
+    return WooSource(store, client=WooClient(store, sleep=lambda s: None, max_retries=0))
+
+
+@pytest.fixture(autouse=True)
+def window_of_eight(settings: Any) -> None:
+    settings.WOO_VARIATION_CONCURRENCY = 8
+
+
+@responses.activate
+def test_pages_come_in_order_each_with_its_variations_one_call_a_page_and_a_product(
+    store: WooCommerceStore,
+) -> None:
+    shop = Shop(pages=6, per_page=10, variable=lambda pid: pid % 3 != 0)
+    pages = list(source(store).pages("full", None, []))
+    assert summary(pages) == expected(shop)
+    assert [p.total for p in pages] == [60] * 6
+    variable = sorted(p["id"] for page in shop.pages for p in page if p["type"] == "variable")
+    assert (sorted(shop.listed_pages()), shop.varied()) == (list(range(1, 7)), variable)
+    assert len(responses.calls) == 6 + 40
+    assert shop.most_in_flight <= 8
+    assert pool_threads() == []
+
+
+@responses.activate
+def test_the_next_page_and_this_pages_variations_are_in_flight_together(
+    store: WooCommerceStore,
+) -> None:
+    """Page 1 has 7 variable products: its 7 variation requests and the request for page 2
+    must be in flight at once (8, the window), or the barrier breaks. One page at a time, page
+    2 was asked for only after page 1's variations had all answered."""
+    shop = Shop(pages=2, per_page=10, variable=lambda pid: pid <= 7)
+    barrier = threading.Barrier(8, timeout=10)
+
+    def meet() -> Answer | None:
+        barrier.wait()
+        return None
+
+    shop.listing_hooks[2] = meet
+    for pid in range(1, 8):
+        shop.variation_hooks[pid] = meet
+    pages = list(source(store).pages("full", None, []))
+    assert summary(pages) == expected(shop)
+    assert shop.most_in_flight == 8
+    assert len(responses.calls) == 2 + 7
+
+
+@responses.activate
+def test_the_look_ahead_is_bounded_and_closing_early_leaves_no_thread(
+    store: WooCommerceStore,
+) -> None:
+    shop = Shop(pages=10, per_page=5, variable=lambda pid: pid % 2 == 0)
+    pages = source(store).pages("full", None, [])
+    first = next(pages)
+    assert summary([first]) == expected(shop)[:1]
+    pages.close()  # what was sent is waited for; nothing else goes out
+    assert sorted(shop.listed_pages()) == list(range(1, 2 + LOOKAHEAD_PAGES))
+    assert pool_threads() == []
+    assert shop.in_flight == 0
+
+
+@responses.activate
+def test_a_failed_page_is_raised_after_the_pages_before_it(store: WooCommerceStore) -> None:
+    shop = Shop(pages=5, per_page=4, variable=lambda pid: pid % 2 == 1)
+    shop.listing_hooks[3] = lambda: (500, {}, "down")
+    pages = source(store).pages("full", None, [])
+    got = [next(pages), next(pages)]
+    with pytest.raises(RetryableError) as failure:
+        next(pages)
+    assert (failure.value.status, summary(got)) == (500, expected(shop)[:2])
+    assert pool_threads() == []
+
+
+@responses.activate
+def test_a_later_pages_failure_waits_for_the_earlier_page(store: WooCommerceStore) -> None:
+    """Page 2's variation request is refused (404) while page 1's is still held: page 1 is
+    still handed over complete, then the refusal is raised."""
+    shop = Shop(pages=2, per_page=2, variable=lambda pid: pid in (1, 3))
+    refused = threading.Event()
+
+    def refuse() -> Answer:
+        refused.set()
+        return 404, {}, '{"code": "woocommerce_rest_product_invalid_id"}'
+
+    shop.variation_hooks[1] = lambda: None if refused.wait(timeout=10) else (500, {}, "late")
+    shop.variation_hooks[3] = refuse
+    pages = source(store).pages("full", None, [])
+    assert summary([next(pages)]) == expected(shop)[:1]
+    with pytest.raises(TerminalError, match="HTTP 404"):
+        next(pages)
+    assert len(responses.calls) == 2 + 2
+
+
+@responses.activate
+def test_a_listing_that_got_shorter_ends_where_its_pages_say(store: WooCommerceStore) -> None:
+    """Page 1 says 3 pages and page 2 says 2 (products were deleted meanwhile): page 3, asked
+    for ahead of time, is not handed over, as one page at a time would not have asked for it."""
+    shop = Shop(pages=3, per_page=2, variable=lambda pid: False)
+    shop.says_total_pages.update({2: 2, 3: 2})
+    pages = list(source(store).pages("full", None, []))
+    assert summary(pages) == expected(shop)[:2]
+
+
+@responses.activate
+def test_the_published_listing_skips_what_the_modified_one_brought(
+    store: WooCommerceStore,
+) -> None:
+    shop = Shop(pages=3, per_page=2, variable=lambda pid: pid == 2)
+    pages = list(source(store).pages("incremental", datetime(2026, 11, 1, tzinfo=UTC), []))
+    # The stand-in answers both listings with the same pages: the second brings nothing new.
+    assert summary(pages) == [*expected(shop), [], [], []]
+    assert [p.total for p in pages] == [6, 6, 6, None, None, None]
+    assert (len(shop.listed_pages()), shop.varied()) == (6, [2])
