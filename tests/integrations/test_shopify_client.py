@@ -164,6 +164,39 @@ def test_failed_bulk_operation_names_shopifys_error_code(store: ShopifyStore) ->
         client(store, FrozenClock()).run_bulk_export(poll_seconds=0)
 
 
+def serve_bulk_polls(running: int, outcome: dict[str, Any] | None) -> None:
+    """A started export answered RUNNING `running` times, then `outcome` (if any)."""
+    operation = "gid://shopify/BulkOperation/9"
+    started = {"bulkOperation": {"id": operation, "status": "CREATED"}}
+    responses.post(URL, json=answer({"bulkOperationRunQuery": {**started, "userErrors": []}}))
+    for _ in range(running):
+        responses.post(URL, json=answer({"node": {"id": operation, "status": "RUNNING"}}))
+    if outcome:
+        responses.post(URL, json=answer({"node": {"id": operation, **outcome}}))
+
+
+@responses.activate
+def test_bulk_status_is_polled_early_then_less_often(store: ShopifyStore) -> None:
+    """First poll after 50 ms, each wait twice the last, up to `poll_seconds`: an export that
+    is done at once costs a twentieth of a second, a long one a poll every 2 s."""
+    clock = FrozenClock()
+    serve_bulk_polls(7, {"status": "COMPLETED", "url": "https://storage.test/export.jsonl"})
+    url = client(store, clock).run_bulk_export(poll_seconds=2)
+    assert url == "https://storage.test/export.jsonl"
+    assert clock.slept == [0.05, 0.1, 0.2, 0.4, 0.8, 1.6, 2.0, 2.0]
+    assert len(responses.calls) == 1 + 8
+
+
+@responses.activate
+def test_bulk_wait_gives_up_at_its_deadline(store: ShopifyStore) -> None:
+    clock = FrozenClock()
+    serve_bulk_polls(20, None)
+    with pytest.raises(RetryableError, match="did not finish in time"):
+        client(store, clock).run_bulk_export(poll_seconds=2, timeout_seconds=5)
+    assert clock.slept == [0.05, 0.1, 0.2, 0.4, 0.8, 1.6, 2.0]  # 5.15 s: past the deadline
+    assert len(responses.calls) == 1 + 7
+
+
 @responses.activate
 def test_errors_never_carry_the_token(store: ShopifyStore) -> None:
     responses.post(
