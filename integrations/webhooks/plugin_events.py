@@ -1,12 +1,13 @@
 """Plugin events: record once per event id, then apply through the engine in a task."""
 
-from contextlib import nullcontext
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db import connection
+from django.db.models import F, Field
 from django.utils import timezone
+from rest_framework.exceptions import ValidationError
 
 from common.jsonb import storable_json
 from integrations.webhooks.apply import (
@@ -17,7 +18,7 @@ from integrations.webhooks.apply import (
 )
 from integrations.webhooks.models import IntegrationToken, WooCommerceEventLog, WooEventType
 from integrations.webhooks.plugin_mapper import plugin_record
-from integrations.webhooks.plugin_serializers import PluginEventSerializer
+from integrations.webhooks.plugin_serializers import event_to_store, validated_event
 from integrations.webhooks.tokens import record_use
 from integrations.woocommerce.mapper import MappingError, woo_external_id
 from integrations.woocommerce.models import WooCommerceStore
@@ -31,27 +32,47 @@ NOT_BOUND = (
 
 def record_event(
     *, token: IntegrationToken, data: dict[str, Any], payload: dict[str, Any]
-) -> WooCommerceEventLog | None:
-    """Store the event; None when this tenant already has one with that event id.
+) -> int | None:
+    """Store the event and return its pk; None when this tenant already has that event id.
 
-    The unique constraint decides, so two concurrent deliveries of one event store one row.
-    A savepoint is only needed inside an outer transaction; in autocommit (a normal request)
-    the INSERT stands alone, which keeps two round trips off the webhook's hot path.
+    One statement, `INSERT … ON CONFLICT DO NOTHING RETURNING id`: the unique constraint
+    decides, so two concurrent deliveries of one event store one row, and a duplicate costs
+    no error, no savepoint inside an outer transaction and no second query. The values are
+    prepared by the model's own fields, as `objects.create()` would prepare them.
     """
-    guard = transaction.atomic() if connection.in_atomic_block else nullcontext()
-    try:
-        with guard:
-            return WooCommerceEventLog.objects.create(
-                tenant_id=token.tenant_id,
-                token=token,
-                event_id=data["event_id"],
-                event_type=data["event_type"],
-                woo_product_id=data["product"]["id"],
-                occurred_at=data.get("occurred_at"),
-                payload=storable_json(payload),
-            )
-    except IntegrityError:
-        return None
+    event = WooCommerceEventLog(
+        tenant_id=token.tenant_id,
+        token=token,
+        event_id=data["event_id"],
+        event_type=data["event_type"],
+        woo_product_id=data["product"]["id"],
+        occurred_at=data.get("occurred_at"),
+        payload=storable_json(payload),
+    )
+    sql, fields = _insert_statement(connection.vendor)
+    params = [
+        field.get_db_prep_save(field.pre_save(event, add=True), connection) for field in fields
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+@cache
+def _insert_statement(vendor: str) -> tuple[str, tuple[Field, ...]]:
+    """The event log's INSERT (every column but the id), built once from the model."""
+    meta = WooCommerceEventLog._meta
+    fields = tuple(field for field in meta.concrete_fields if not field.primary_key)
+    quote = connection.ops.quote_name
+    key = ", ".join(quote(meta.get_field(name).column) for name in ("tenant", "event_id"))
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} "
+        f"({', '.join(quote(field.column) for field in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))}) "
+        f"ON CONFLICT ({key}) DO NOTHING RETURNING {quote(meta.pk.column)}"
+    )
+    return sql, fields
 
 
 @dataclass(frozen=True)
@@ -77,13 +98,14 @@ def receive_event(*, token: IntegrationToken, payload: Any) -> Received:
         return Received("", "refused", errors={"detail": ["An event must be a JSON object."]})
     event_id = payload.get("event_id")
     event_id = event_id[:255] if isinstance(event_id, str) else ""
-    serializer = PluginEventSerializer(data=payload)
-    if not serializer.is_valid():
-        return Received(event_id, "refused", errors=serializer.errors)
-    event = record_event(token=token, data=serializer.validated_data, payload=payload)
-    if event is None:
+    try:
+        data = event_to_store(payload)
+    except ValidationError as exc:
+        return Received(event_id, "refused", errors=exc.detail)
+    event_pk = record_event(token=token, data=data, payload=payload)
+    if event_pk is None:
         return Received(event_id, "duplicate")
-    return Received(event_id, "accepted", event_pk=event.pk)
+    return Received(event_id, "accepted", event_pk=event_pk)
 
 
 def check_product(*, token: IntegrationToken, product: Any) -> dict[str, Any]:
@@ -91,15 +113,14 @@ def check_product(*, token: IntegrationToken, product: Any) -> dict[str, Any]:
     so the plugin's Test connection can show a misconfiguration before any event is lost."""
     product_id = product.get("id") if isinstance(product, dict) else None
     body = {"event_id": "check", "event_type": WooEventType.UPDATED, "product": product}
-    serializer = PluginEventSerializer(data=body)
-    if not serializer.is_valid():
-        errors = serializer.errors
+    try:
+        data = validated_event(body)
+    except ValidationError as exc:
+        errors = exc.detail
         return {"id": product_id, "valid": False, "errors": errors.get("product", errors)}
     store = token.store  # the view has refused a token without a store
     try:
-        plugin_record(
-            serializer.validated_data["product"], currency=store.currency, modified_at=None
-        )
+        plugin_record(data["product"], currency=store.currency, modified_at=None)
     except MappingError as exc:
         return {"id": product_id, "valid": False, "errors": {"detail": [str(exc)]}}
     return {"id": product_id, "valid": True}
@@ -119,10 +140,10 @@ def _target_store(event: WooCommerceEventLog) -> WooCommerceStore | None:
 
 
 def _apply(event: WooCommerceEventLog) -> Applied:
-    serializer = PluginEventSerializer(data=event.payload)
-    if not serializer.is_valid():
-        return Applied(Outcome.FAILED, error=f"Invalid stored payload: {serializer.errors}")
-    data = serializer.validated_data
+    try:
+        data = validated_event(event.payload)
+    except ValidationError as exc:
+        return Applied(Outcome.FAILED, error=f"Invalid stored payload: {exc.detail}")
     product = data["product"]
     modified_at = product.get("date_modified_gmt") or data.get("occurred_at")
     store = _target_store(event)
