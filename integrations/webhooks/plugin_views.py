@@ -31,7 +31,7 @@ from integrations.webhooks.plugin_serializers import (
     PluginValidateResultSerializer,
     PluginValidateSerializer,
 )
-from integrations.webhooks.tasks import enqueue_event
+from integrations.webhooks.tasks import enqueue_event, enqueue_events
 
 ERROR = OpenApiResponse(description='JSON error body, e.g. {"detail": "..."} or field errors.')
 
@@ -191,12 +191,11 @@ class WooPluginWebhookView(PluginView):
     def _batch(self, principal: TokenPrincipal, data: dict) -> Response:
         batch = PluginBatchSerializer(data=data)
         batch.is_valid(raise_exception=True)
-        results: list[Received] = []
-        for payload in batch.validated_data["events"]:
-            received = receive_event(token=principal.token, payload=payload)
-            if received.event_pk is not None:
-                enqueue_event(received.event_pk)
-            results.append(received)
+        results: list[Received] = [
+            receive_event(token=principal.token, payload=payload)
+            for payload in batch.validated_data["events"]
+        ]
+        enqueue_events([r.event_pk for r in results if r.event_pk is not None])
         counts = {kind: sum(r.status == kind for r in results) for kind in RESULT_KINDS}
         return Response({**counts, "results": [r.answer() for r in results]})
 
@@ -239,7 +238,7 @@ class WooPluginValidateView(PluginView):
             raise ValidationError({"detail": "The body must be a JSON object."})
         body = PluginValidateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        results = [
+        results: list[Received] = [
             check_product(token=principal.token, product=product)
             for product in body.validated_data["products"]
         ]

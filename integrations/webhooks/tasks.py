@@ -1,18 +1,20 @@
 """Webhook tasks (queue `webhooks`): thin wrappers over the services; ids in, rows out."""
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from functools import partial
 
 from celery import shared_task
 from celery.app.task import Task
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, close_old_connections, transaction
 from django.utils import timezone
+from redis import RedisError
 
 from integrations.http import ApiError
 from integrations.models import WebhookLog
+from integrations.webhooks import handoff
 from integrations.webhooks.apply import Applied, Outcome
 from integrations.webhooks.models import WooCommerceEventLog
 from integrations.webhooks.native import finish_delivery, process_delivery
@@ -37,7 +39,6 @@ def _reason(exc: Exception) -> str:
 
 
 def _apply_with_retries(
-    task: Task,
     pk: int,
     *,
     apply: Callable[[int], str],
@@ -45,19 +46,32 @@ def _apply_with_retries(
     what: str,
     failed: str,
     missing: type[Exception],
+    retry: Callable[[Exception], bool],
 ) -> str:
-    """The policy both webhook tasks share: transient failures retry (3 times, 30 s apart),
-    anything else, or the last failure, is recorded on the row as failed."""
+    """The policy every webhook task shares: a transient failure is retried (`retry` says
+    whether it will be); anything else, or a transient one past its retries, is recorded on
+    the row as failed."""
     try:
         return apply(pk)
     except missing:  # the row is gone (deleted before the task ran)
         return "missing"
     except Exception as exc:
-        if _retryable(exc) and task.request.retries < task.max_retries:
-            raise task.retry(exc=exc) from None
+        if _retryable(exc) and retry(exc):
+            return "retrying"
         logger.exception("%s #%s failed", what, pk)
         finish(pk, Applied(Outcome.FAILED, error=_reason(exc)))
         return failed
+
+
+def _task_retry(task: Task) -> Callable[[Exception], bool]:
+    """Retry the task itself (3 times, 30 s apart), then give up."""
+
+    def retry(exc: Exception) -> bool:
+        if task.request.retries < task.max_retries:
+            raise task.retry(exc=exc) from None
+        return False
+
+    return retry
 
 
 @shared_task(
@@ -69,15 +83,7 @@ def _apply_with_retries(
 )
 def process_woocommerce_product(self: Task, event_pk: int) -> str:
     """Apply one plugin event."""
-    return _apply_with_retries(
-        self,
-        event_pk,
-        apply=lambda pk: process_event(pk).outcome,
-        finish=finish_event,
-        what="Plugin event",
-        failed=Outcome.FAILED,
-        missing=WooCommerceEventLog.DoesNotExist,
-    )
+    return _process_event(event_pk, retry=_task_retry(self))
 
 
 @shared_task(
@@ -90,30 +96,81 @@ def process_woocommerce_product(self: Task, event_pk: int) -> str:
 def process_store_delivery(self: Task, log_pk: int) -> str:
     """Apply one native WooCommerce or Shopify delivery."""
     return _apply_with_retries(
-        self,
         log_pk,
         apply=lambda pk: process_delivery(pk).status,
         finish=finish_delivery,
         what="Store delivery",
         failed=WebhookLog.Status.ERROR,
         missing=WebhookLog.DoesNotExist,
+        retry=_task_retry(self),
     )
 
 
+def _process_event(event_pk: int, *, retry: Callable[[Exception], bool]) -> str:
+    return _apply_with_retries(
+        event_pk,
+        apply=lambda pk: process_event(pk).outcome,
+        finish=finish_event,
+        what="Plugin event",
+        failed=Outcome.FAILED,
+        missing=WooCommerceEventLog.DoesNotExist,
+        retry=retry,
+    )
+
+
+@shared_task(name="integrations.webhooks.drain_plugin_events", acks_late=True)
+def drain_plugin_events() -> int:
+    """Apply the plugin events the webhook handed off (handoff.py); returns how many."""
+    return handoff.drain(_process_handed_off, kick=partial(_enqueue, drain_plugin_events))
+
+
+def _process_handed_off(event_pk: int) -> None:
+    """One event of a drain; a transient failure goes to the event's own task, which retries
+    it as it retries any event, so the drain moves on to the next."""
+
+    def later(exc: Exception) -> bool:
+        close_old_connections()  # a broken connection is replaced for the next event
+        _enqueue(process_woocommerce_product, event_pk, countdown=RETRY_DELAY_SECONDS)
+        return True
+
+    _process_event(event_pk, retry=later)
+
+
 def enqueue_event(event_pk: int) -> None:
-    """Queue once the row is committed; if the broker is down the event waits for the sweep."""
-    transaction.on_commit(partial(_enqueue, process_woocommerce_product, event_pk))
+    enqueue_events([event_pk])
+
+
+def enqueue_events(event_pks: Sequence[int]) -> None:
+    """Once the rows are committed, hand the events to the workers in one round trip
+    (handoff.py); if the broker is down they wait for the sweep."""
+    if event_pks:
+        transaction.on_commit(partial(_hand_off, list(event_pks)))
+
+
+def _hand_off(event_pks: list[int]) -> None:
+    try:
+        kick = handoff.push(event_pks)
+    except RedisError:
+        logger.warning(
+            "Could not hand off %d plugin event(s); the sweep will pick them up.", len(event_pks)
+        )
+        return
+    if kick is None:  # no Redis broker (the demo) or eager tasks: one task per event
+        for pk in event_pks:
+            _enqueue(process_woocommerce_product, pk)
+    elif kick:
+        _enqueue(drain_plugin_events)
 
 
 def enqueue_delivery(log_pk: int) -> None:
     transaction.on_commit(partial(_enqueue, process_store_delivery, log_pk))
 
 
-def _enqueue(task: Task, pk: int) -> None:
+def _enqueue(task: Task, *args: int, countdown: int | None = None) -> None:
     try:
-        task.apply_async(args=[pk])
+        task.apply_async(args=args, countdown=countdown)
     except Exception:  # the broker is down: the row is durable and the sweep re-queues it
-        logger.warning("Could not queue %s for #%s; the sweep will pick it up.", task.name, pk)
+        logger.warning("Could not queue %s%s; the sweep will pick it up.", task.name, args)
 
 
 @shared_task(name="integrations.webhooks.requeue_pending")
@@ -132,8 +189,8 @@ def requeue_pending() -> int:
             attempts__lt=SWEEP_MAX_ATTEMPTS,
         ).values_list("pk", flat=True)[:SWEEP_BATCH]
     )
-    for pk in events:
-        enqueue_event(pk)
+    for pk in events:  # one task each, not through the hand-off list: the net stands alone
+        transaction.on_commit(partial(_enqueue, process_woocommerce_product, pk))
     for pk in deliveries:
         enqueue_delivery(pk)
     return len(events) + len(deliveries)
