@@ -7,7 +7,7 @@ from kombu import Connection
 
 def missing_services(database: dict[str, Any], broker_url: str) -> list[str]:
     problems: list[str] = []
-    if database["ENGINE"] != "django.db.backends.postgresql":
+    if database["ENGINE"] not in ("django.db.backends.postgresql", "config.postgresql"):
         problems.append(f"DATABASE_URL must point at PostgreSQL (engine is {database['ENGINE']}).")
     else:
         import psycopg
