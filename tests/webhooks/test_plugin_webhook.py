@@ -101,6 +101,19 @@ def test_same_event_id_in_another_tenant_is_a_different_event(
     ]
 
 
+@pytest.mark.django_db(transaction=True)
+def test_with_tasks_run_eagerly_each_event_is_applied_as_its_own_task(
+    tenant: Tenant, plugin_client: APIClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No Redis list then (nor with the demo's filesystem broker): one task per event."""
+    from config.celery import app
+
+    monkeypatch.setitem(app.conf, "task_always_eager", True)
+    assert post_event(plugin_client, plugin_event()).status_code == 202
+    event = WooCommerceEventLog.objects.get()
+    assert (event.outcome, event.attempts) == ("created", 1)
+
+
 def test_processing_creates_the_product_through_the_engine(
     tenant: Tenant, plugin_client: APIClient
 ) -> None:
