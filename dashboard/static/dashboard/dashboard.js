@@ -17,15 +17,26 @@
       { label: "Failed", data: data.runs_failed, backgroundColor: "#c62828" }] },
     options: Object.assign({}, common, { plugins: { legend: { display: true } },
       scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } } } }) });
+  // Chart.js gives a left axis at most half the chart's width and cuts what does not fit, so
+  // a reason is shown on up to two short lines instead of one long one.
+  var LINE = 18;
   function shortLabel(value) {
-    var label = this.getLabelForValue(value);
-    return label.length > 26 ? label.slice(0, 25) + "\u2026" : label;
+    var lines = [""];
+    this.getLabelForValue(value).split(/\s+/).forEach(function (word) {
+      var last = lines.length - 1;
+      var joined = lines[last] ? lines[last] + " " + word : word;
+      if (joined.length > LINE && lines[last]) { lines.push(word); } else { lines[last] = joined; }
+    });
+    var shown = lines.slice(0, 2).map(function (line) {
+      return line.length > LINE ? line.slice(0, LINE - 1) + "\u2026" : line;
+    });
+    if (lines.length > 2 && shown[1].slice(-1) !== "\u2026") {
+      shown[1] = shown[1].slice(0, LINE - 1) + "\u2026";
+    }
+    return shown;
   }
   if (data.reasons.length) {
-    // Chart.js measures the longest label a little short, so its first letter was cut off at
-    // the card's edge: room on the left keeps it whole.
     draw("cs-chart-reasons", { type: "bar", options: Object.assign({}, common, { indexAxis: "y",
-      layout: { padding: { left: 12 } },
       scales: { x: { beginAtZero: true, ticks: { precision: 0 } },
                 y: { ticks: { callback: shortLabel } } } }),
       data: { labels: data.reasons, datasets: [{ label: "Items", data: data.reason_counts, backgroundColor: "#ef6c00" }] } });
