@@ -41,6 +41,11 @@ def prefetched(items: Iterator[T], depth: int) -> Iterator[T]:
         except BaseException as exc:  # handed to the consumer, which re-raises it
             hand_over("error", exc)
         finally:
+            # A caller that stopped early leaves the source part-way: closing it here, in the
+            # thread that ran it, lets its own clean-up (a request pool) run now, not at GC.
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()
             connections.close_all()  # this thread's own database connections
 
     worker = threading.Thread(target=produce, name="sync-prefetch", daemon=True)

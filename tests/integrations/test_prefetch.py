@@ -38,3 +38,19 @@ def test_stopping_early_stops_fetching() -> None:
             break
     assert len(seen) <= 5
     assert threading.active_count() == before
+
+
+def test_stopping_early_closes_the_source_in_its_thread() -> None:
+    """The source's own clean-up runs when the caller stops, not whenever it is collected."""
+    closed_in: list[str] = []
+
+    def source() -> Iterator[int]:
+        try:
+            yield from range(1000)
+        finally:
+            closed_in.append(threading.current_thread().name)
+
+    pages = prefetched(source(), 1)
+    assert next(pages) == 0
+    pages.close()
+    assert closed_in == ["sync-prefetch"]
