@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import json
 import re
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from itertools import count
@@ -40,6 +41,7 @@ from graphql import (
 from graphql.utilities import value_from_ast_untyped
 
 from simulators.base import Request, Response, Simulator, json_response
+from simulators.shopify_export import BulkExport, ordered
 from simulators.shopify_search import SearchSyntaxError, compile_query
 
 BASE_TIME = datetime(2026, 1, 1, tzinfo=UTC)
@@ -415,6 +417,7 @@ class ShopifySimulator(Simulator):
         "bulk_polls_until_done": 1,  # polls answered RUNNING before the outcome
         "bulk_outcome": "COMPLETED",  # or FAILED / CANCELED / EXPIRED
         "bulk_error_code": None,
+        "bulk_hold": False,  # True keeps a new export CREATED: its worker waits to start
         "fail_products_call": None,  # {"call": 3, "times": 1}: 5xx on the Nth products query
         "throttle_next": 0,  # answer the next N queries THROTTLED whatever the bucket holds
     }
@@ -428,6 +431,8 @@ class ShopifySimulator(Simulator):
     def configure(self, **knobs: Any) -> None:
         """As the base, and `fail_products_call` counts products queries from when it is set."""
         super().configure(**knobs)
+        with self.bulk_changed:
+            self.bulk_changed.notify_all()
         if "fail_products_call" in knobs:
             with self.lock:
                 self.products_calls = 0
@@ -436,6 +441,13 @@ class ShopifySimulator(Simulator):
     def reset_data(self) -> None:
         self.products: dict[int, dict[str, Any]] = {}
         self.bulk_operations: dict[int, dict[str, Any]] = {}
+        # Bulk workers wait on this for the `bulk_hold` knob; polls wait on it for a build.
+        # Made once: a worker held across a reset must hear it (and then stops).
+        if not hasattr(self, "bulk_changed"):
+            self.bulk_changed = threading.Condition(self.lock)
+        with self.bulk_changed:
+            self.bulk_changed.notify_all()
+        self.bulk_exports_built = 0
         self.ids = count(1)
         self.variant_ids = count(1)
         self.bucket_level = float((self.knobs or {}).get("bucket_max", 1000.0))
@@ -535,6 +547,7 @@ class ShopifySimulator(Simulator):
                 "max_requested_cost": self.max_requested,
                 "points_requested": self.points_requested,
                 "points_actual": self.points_actual,
+                "bulk_exports_built": self.bulk_exports_built,
             }
 
     def fault_response(self, request: Request) -> Response:
@@ -873,7 +886,8 @@ class ShopifySimulator(Simulator):
 
     def _shaped_product(self, product: dict[str, Any], bulk: bool) -> dict[str, Any]:
         shaped = {k: v for k, v in product.items() if k != "_variants"}
-        variants = [self._shaped_variant(v, product) for v in product["_variants"]]
+        # Computed from the stored variants; each is shaped only when a query reaches it.
+        variants: list[dict[str, Any]] = product["_variants"]
         quantities = [int(v.get("inventoryQuantity") or 0) for v in variants]
         options: dict[str, list[str]] = {}
         for variant in variants:
@@ -919,7 +933,7 @@ class ShopifySimulator(Simulator):
                 variants,
                 _cursor_position(after),
                 len(variants) if bulk else int(first or 0),
-                dict,
+                lambda variant: self._shaped_variant(variant, product),
             ),
         )
         return shaped
@@ -972,6 +986,12 @@ class ShopifySimulator(Simulator):
             return refused(shape_problem)
         if group_objects is None:
             group_objects = version != "unstable" and version < UNGROUPED_DEFAULT_SINCE
+        search_problem = _search_problem(operation)
+        if search_problem:
+            return refused(search_problem)
+        export = BulkExport(
+            SCHEMA, tuple(document.definitions), operation, {"bulk": True, "version": version}
+        )
         with self.lock:
             if any(
                 op["status"] in {"CREATED", "RUNNING"} and op["type"] == "QUERY"
@@ -981,16 +1001,6 @@ class ShopifySimulator(Simulator):
                     "A bulk query operation for this app and shop is already in progress",
                     "OPERATION_IN_PROGRESS",
                 )
-        result = execute(
-            SCHEMA,
-            document,
-            root_value=self._root(request),
-            context_value={"bulk": True, "version": version},
-        )
-        if result.errors:
-            return refused("; ".join(e.message for e in result.errors))
-        rows = _bulk_rows(result.data or {}, grouped=bool(group_objects))
-        with self.lock:
             number = len(self.bulk_operations) + 1
             operation_row = {
                 "__typename": "BulkOperation",
@@ -1007,24 +1017,80 @@ class ShopifySimulator(Simulator):
                 "partialDataUrl": None,
                 "query": query,
                 "_polls": 0,
-                "_snapshot": ("".join(json.dumps(r) + "\n" for r in rows)).encode(),
-                "_objects": len(rows),
-                "_roots": sum(1 for r in rows if "__parentId" not in r),
-                "_grouped": bool(group_objects),
+                "_snapshot": None,
+                "_failure": None,
+                "_objects": 0,
+                "_roots": 0,
             }
             self.bulk_operations[number] = operation_row
-        return {"bulkOperation": _public(operation_row), "userErrors": []}
+        # Shopify answers CREATED at once and runs the export in the background.
+        worker = threading.Thread(
+            target=self._build_bulk,
+            args=(operation_row, export, bool(group_objects), self._root(request)),
+            name=f"shopify-bulk-{number}",
+            daemon=True,
+        )
+        answer = {"bulkOperation": _public(operation_row), "userErrors": []}
+        worker.start()
+        return answer
+
+    def _build_bulk(
+        self, operation: dict[str, Any], export: BulkExport, grouped: bool, root: dict[str, Any]
+    ) -> None:
+        """The export, off the request thread: CREATED until it starts (the `bulk_hold` knob
+        keeps it there), RUNNING with a running objectCount, then the file is ready."""
+        with self.bulk_changed:
+            self.bulk_changed.wait_for(lambda: not self.knobs["bulk_hold"] or self._gone(operation))
+            if self._gone(operation) or operation["status"] not in {"CREATED", "RUNNING"}:
+                return
+            operation["status"] = "RUNNING"
+            self.bulk_exports_built += 1
+        rows: list[dict[str, Any]] = []
+        try:
+            for row in export.rows(root):
+                rows.append(row)
+                if len(rows) % 1000 == 0:
+                    with self.lock:
+                        operation["objectCount"] = str(len(rows))
+            body = "".join(json.dumps(r) + "\n" for r in ordered(rows, grouped=grouped)).encode()
+        except Exception as exc:  # the operation fails, as Shopify's would
+            with self.bulk_changed:
+                operation["_failure"] = f"{type(exc).__name__}: {exc}"
+                self.bulk_changed.notify_all()
+            return
+        with self.bulk_changed:
+            operation["_objects"] = len(rows)
+            operation["_roots"] = sum(1 for r in rows if "__parentId" not in r)
+            operation["objectCount"] = str(len(rows))
+            operation["_snapshot"] = body
+            self.bulk_changed.notify_all()
+
+    def _gone(self, operation: dict[str, Any]) -> bool:
+        """A reset dropped the operation (its worker then stops)."""
+        number = _gid_number(operation["id"], "BulkOperation")
+        return number is None or self.bulk_operations.get(number) is not operation
 
     def _poll_bulk(self, number: int, request: Request) -> dict[str, Any] | None:
-        with self.lock:
+        """The simulator's clock for an export is the number of polls: RUNNING for
+        `bulk_polls_until_done` polls after it started, then the outcome. A poll that is due to
+        see COMPLETED waits for the background build, so tests and the bench see a fixed number
+        of polls whatever the machine's speed."""
+        with self.bulk_changed:
             operation = self.bulk_operations.get(number)
             if operation is None:
                 return None
-            if operation["status"] in {"CREATED", "RUNNING"}:
+            if operation["status"] == "CREATED" and not self.knobs["bulk_hold"]:
+                operation["status"] = "RUNNING"  # its worker is starting: no race on the count
+            if operation["status"] == "RUNNING":
                 operation["_polls"] += 1
-                if operation["_polls"] <= int(self.knobs["bulk_polls_until_done"]):
-                    operation["status"] = "RUNNING"
-                else:
+                if operation["_polls"] > int(self.knobs["bulk_polls_until_done"]):
+                    if self.knobs["bulk_outcome"] == "COMPLETED":
+                        self.bulk_changed.wait_for(
+                            lambda: (
+                                operation["_snapshot"] is not None
+                                or operation["_failure"] is not None
+                            )
+                        )
                     self._finish_bulk(number, operation, request)
             return _public(operation)
 
@@ -1034,6 +1100,8 @@ class ShopifySimulator(Simulator):
 
     def _finish_bulk(self, number: int, operation: dict[str, Any], request: Request) -> None:
         outcome = str(self.knobs["bulk_outcome"])
+        if operation["_failure"] is not None:
+            outcome = "FAILED"
         operation["status"] = outcome
         operation["completedAt"] = stamp(datetime.now(UTC))
         if outcome == "COMPLETED":
@@ -1157,40 +1225,20 @@ def _bulk_shape_problem(operation: OperationDefinitionNode) -> str | None:
     return None
 
 
-def _bulk_rows(data: dict[str, Any], *, grouped: bool) -> list[dict[str, Any]]:
-    """The JSONL rows of a bulk result: each connection node its own row, children carrying
-    `__parentId`. Grouped: every child right after its parent. Ungrouped: a fixed shuffle, so a
-    reader cannot count on any order (Shopify promises none)."""
-    rows: list[dict[str, Any]] = []
-
-    def nodes_of(connection: dict[str, Any]) -> list[dict[str, Any]]:
-        if connection.get("nodes") is not None:
-            return list(connection["nodes"])
-        return [e["node"] for e in connection.get("edges") or [] if e.get("node") is not None]
-
-    def emit(node: dict[str, Any], parent: str | None) -> None:
-        row: dict[str, Any] = {}
-        children: list[dict[str, Any]] = []
-        for key, value in node.items():
-            if isinstance(value, dict) and ("edges" in value or "nodes" in value):
-                children.extend(nodes_of(value))
-            else:
-                row[key] = value
-        if parent is not None:
-            row["__parentId"] = parent
-        rows.append(row)
-        for child in children:
-            emit(child, node.get("id"))
-
-    for value in data.values():
-        if isinstance(value, dict) and ("edges" in value or "nodes" in value):
-            for node in nodes_of(value):
-                emit(node, None)
-        elif isinstance(value, dict):
-            emit(value, None)
-    if not grouped:
-        rows.sort(key=lambda r: hashlib.sha256(json.dumps(r, sort_keys=True).encode()).digest())
-    return rows
+def _search_problem(operation: OperationDefinitionNode) -> str | None:
+    """A root field's `query:` search string that does not parse: refused at once, before any
+    export starts (it is literal text, a bulk query has no variables)."""
+    for selection in operation.selection_set.selections:
+        if not isinstance(selection, FieldNode):
+            continue
+        for argument in selection.arguments or ():
+            if argument.name.value != "query":
+                continue
+            try:
+                compile_query(value_from_ast_untyped(argument.value))
+            except SearchSyntaxError as exc:
+                return str(exc)
+    return None
 
 
 def _selects(operation: OperationDefinitionNode, field_name: str) -> bool:
