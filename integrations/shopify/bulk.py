@@ -42,16 +42,25 @@ class BulkJoin:
         self.parents = 0
         self.children = 0
 
+    def add_lines(self, lines: Iterable[bytes]) -> None:
+        """Store the export's lines as they came: each is parsed once, for its ids only, and
+        kept as text, so a row is decoded twice in all and never encoded again."""
+        self._add((json.loads(line), line.decode()) for line in lines)
+
     def add_rows(self, rows: Iterable[dict[str, Any]]) -> None:
-        """Store every row; children are kept apart from top-level objects."""
+        """Store rows that are already parsed (tests and callers holding dicts)."""
+        self._add((row, json.dumps(row)) for row in rows)
+
+    def _add(self, items: Iterable[tuple[dict[str, Any], str]]) -> None:
+        """Children are kept apart from top-level objects."""
         parents: list[tuple[str, str]] = []
         children: list[tuple[str, str]] = []
-        for row in rows:
+        for row, text in items:
             parent = row.get("__parentId")
             if parent is None:
-                parents.append((str(row.get("id", "")), json.dumps(row)))
+                parents.append((str(row.get("id", "")), text))
             else:
-                children.append((str(parent), json.dumps(row)))
+                children.append((str(parent), text))
             if len(parents) + len(children) >= 5000:
                 self._flush(parents, children)
                 parents, children = [], []

@@ -13,11 +13,14 @@ class MappingError(ValueError):
     """The node cannot be mapped; the message names the field."""
 
 
+CENT = Decimal("0.01")
+
+
 def money(value: Any, field: str) -> Decimal | None:
-    if value in (None, ""):
+    if value is None or value == "":
         return None
     try:
-        return Decimal(str(value)).quantize(Decimal("0.01"))
+        return Decimal(value if isinstance(value, str) else str(value)).quantize(CENT)
     except InvalidOperation:
         raise MappingError(f"{field} is not a price: {value!r}") from None
 
@@ -99,7 +102,5 @@ def transform_product(
         tags=tuple(str(t) for t in node.get("tags") or []),
         images=(str(image),) if image else (),
         variants=variant_records if len(variant_records) > 1 else (),
-        external_updated_at=datetime.fromisoformat(updated.replace("Z", "+00:00"))
-        if updated
-        else None,
+        external_updated_at=datetime.fromisoformat(updated) if updated else None,
     )

@@ -68,7 +68,7 @@ class ShopifySource:
         (see `bulk.BulkJoin`: spilled to a temporary SQLite file, so memory stays bounded)."""
         url = self.client.run_bulk_export(poll_seconds=settings.SHOPIFY_BULK_POLL_SECONDS)
         with BulkJoin() as joined:
-            joined.add_rows(self.client.bulk_rows(url))
+            joined.add_lines(self.client.bulk_lines(url))
             for pairs in joined.pages(BULK_PAGE):
                 yield self._page(pairs, total)
             orphans = joined.orphans()

@@ -144,3 +144,20 @@ def test_the_join_reads_pages_in_file_order_and_counts_orphans(tmp_path: Any) ->
         assert joined.orphans() == 1
         path = joined.path
     assert not list(tmp_path.iterdir()), path  # the spill file is gone
+
+
+def test_the_join_keeps_each_downloaded_line_as_it_came(tmp_path: Any) -> None:
+    """Lines are stored as text, never re-encoded (one decode to find the ids, one when read
+    back); what comes out is what the line said, children in file order."""
+    lines = [
+        b'{"id":"gid://shopify/ProductVariant/2","sku":"B","__parentId":"gid://shopify/Product/1"}',
+        b'{"id": "gid://shopify/Product/1",  "title": "Caf\\u00e9"}',
+        b'{"id":"gid://shopify/ProductVariant/1","sku":"A","__parentId":"gid://shopify/Product/1"}',
+    ]
+    with BulkJoin(directory=str(tmp_path)) as joined:
+        joined.add_lines(lines)
+        stored = [row for (row,) in joined.db.execute("SELECT row FROM parents")]
+        assert stored == [lines[1].decode()]
+        [[(product, variants)]] = list(joined.pages(10))
+    assert product == {"id": "gid://shopify/Product/1", "title": "Café"}
+    assert [v["sku"] for v in variants] == ["B", "A"]
