@@ -57,6 +57,9 @@ MAX_BULK_CONNECTIONS, MAX_BULK_DEPTH = 5, 2
 # groupObjects exists from 2025-07 (default true) and defaults to false from 2026-01.
 GROUP_OBJECTS_SINCE, UNGROUPED_DEFAULT_SINCE = "2025-07", "2026-01"
 ACCESS_SCOPES = ("read_products", "read_inventory")
+# A poll due to see COMPLETED waits at most this long for the export's worker (a safety net:
+# the worker always ends, with rows or a failure).
+BULK_BUILD_TIMEOUT = 600.0
 
 SCHEMA_SDL = """
 scalar DateTime
@@ -1040,7 +1043,13 @@ class ShopifySimulator(Simulator):
         """The export, off the request thread: CREATED until it starts (the `bulk_hold` knob
         keeps it there), RUNNING with a running objectCount, then the file is ready."""
         with self.bulk_changed:
-            self.bulk_changed.wait_for(lambda: not self.knobs["bulk_hold"] or self._gone(operation))
+            self.bulk_changed.wait_for(
+                lambda: (
+                    not self.knobs["bulk_hold"]
+                    or operation["status"] != "CREATED"  # a poll already started it
+                    or self._gone(operation)
+                )
+            )
             if self._gone(operation) or operation["status"] not in {"CREATED", "RUNNING"}:
                 return
             operation["status"] = "RUNNING"
@@ -1089,7 +1098,8 @@ class ShopifySimulator(Simulator):
                             lambda: (
                                 operation["_snapshot"] is not None
                                 or operation["_failure"] is not None
-                            )
+                            ),
+                            timeout=BULK_BUILD_TIMEOUT,
                         )
                     self._finish_bulk(number, operation, request)
             return _public(operation)
