@@ -385,9 +385,17 @@ PULL_HTTP_BACKOFF_SECONDS = env.float("PULL_HTTP_BACKOFF_SECONDS", default=0.5)
 # Pages a pull fetches ahead while storing the current one (0 = none), so network and
 # database work overlap.
 SYNC_PREFETCH_PAGES = env.int("SYNC_PREFETCH_PAGES", default=1)
+# A pull task stops after this much work, at a page it can resume from, and re-queues itself
+# at the back of the queue: a large tenant's pull cannot hold a worker while others wait.
+SYNC_CHUNK_SECONDS = env.float("SYNC_CHUNK_SECONDS", default=2.0)
 # Full Shopify syncs of more products than this run as a bulk operation (JSONL export).
 SHOPIFY_BULK_THRESHOLD = env.int("SHOPIFY_BULK_THRESHOLD", default=2000)
 SHOPIFY_BULK_POLL_SECONDS = env.float("SHOPIFY_BULK_POLL_SECONDS", default=2.0)
+# How long a worker polls a new export before it pauses the run and re-checks from a delayed
+# task; the delays double up to the maximum; an export unfinished after the timeout fails.
+SHOPIFY_BULK_INLINE_WAIT_SECONDS = env.float("SHOPIFY_BULK_INLINE_WAIT_SECONDS", default=5.0)
+SHOPIFY_BULK_RECHECK_MAX_SECONDS = env.float("SHOPIFY_BULK_RECHECK_MAX_SECONDS", default=30.0)
+SHOPIFY_BULK_TIMEOUT_SECONDS = env.float("SHOPIFY_BULK_TIMEOUT_SECONDS", default=3600.0)
 # How long a process trusts an integration token it verified (0 = check the database on every
 # request). A revocation reaches other processes within this time; this one at once.
 INTEGRATION_TOKEN_CACHE_SECONDS = env.float("INTEGRATION_TOKEN_CACHE_SECONDS", default=1.0)

@@ -79,6 +79,14 @@ class SyncRun(models.Model):
         help_text="Upstream modification time reached (ISO 8601).",
     )
     selected_ids = models.JSONField(default=list, blank=True)
+    cursor = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Where the next chunk resumes (the provider's page, cursor or export).",
+    )
+    chunks = models.PositiveIntegerField(
+        default=0, help_text="Tasks the run has taken so far: a long pull works in slices."
+    )
 
     class Meta:
         ordering = ["-created_at"]

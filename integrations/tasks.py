@@ -7,10 +7,11 @@ from typing import Any
 
 from celery import shared_task
 from celery.app.task import Task
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from integrations.engine.runs import execute_run, start_run
+from integrations.engine.runs import execute_chunk, start_run
 from integrations.engine.watchdog import abandon_silent_runs, requeue_waiting_runs
 from integrations.http import ApiError
 from integrations.models import SyncMode, SyncRun, SyncStatus, SyncTrigger
@@ -33,13 +34,20 @@ def retry_delay(provider: str, retries: int) -> float:
 
 @shared_task(bind=True, name="integrations.pull.run_sync", max_retries=3, acks_late=True)
 def run_sync(self: Task, run_id: int) -> dict[str, Any]:
-    """Execute one queued run. Transient failures retry as a fresh run; terminal ones end it."""
+    """Execute one chunk of a queued run, then send the run again for its next chunk.
+
+    Transient failures retry as a fresh run; terminal ones end it.
+    """
     run = SyncRun.objects.select_related("tenant").get(pk=run_id)
     if run.status not in (SyncStatus.QUEUED, SyncStatus.RUNNING):
         return run_summary(run)
     connection = connection_for(run.provider, run.connection_id)
     try:
-        finished = execute_run(run, PROVIDERS[run.provider].source_for(connection))
+        end = execute_chunk(
+            run,
+            PROVIDERS[run.provider].source_for(connection),
+            budget_seconds=settings.SYNC_CHUNK_SECONDS,
+        )
     except ApiError as exc:
         if not exc.retryable or self.request.retries >= self.max_retries:
             return run_summary(SyncRun.objects.get(pk=run_id))
@@ -50,7 +58,24 @@ def run_sync(self: Task, run_id: int) -> dict[str, Any]:
         if not created:
             return run_summary(SyncRun.objects.get(pk=run_id))
         raise self.retry(args=[retry_run.pk], countdown=delay, exc=exc) from None
-    return run_summary(finished)
+    if end.resume_in is not None:
+        send_next_chunk(end.run, end.resume_in)
+    return run_summary(end.run)
+
+
+def send_next_chunk(run: SyncRun, delay: float) -> None:
+    """Queue the run's next chunk under the same task id (the admin and API show it). If the
+    broker is down the run stays queued with its cursor, and beat's sweep sends it later."""
+    try:
+        run_sync.apply_async(
+            args=[run.pk], task_id=run.task_id or None, countdown=delay, retry=False
+        )
+    except Exception as exc:
+        logger.warning(
+            "Could not queue the next chunk of sync run %s (%s); beat's sweep sends it.",
+            run.pk,
+            type(exc).__name__,
+        )
 
 
 def queue_retry_run(

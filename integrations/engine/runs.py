@@ -5,14 +5,16 @@ failure handling lives here, so all of them behave the same.
 """
 
 import logging
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from common.bulk import insert_rows
@@ -36,13 +38,30 @@ from tenants.models import Tenant
 logger = logging.getLogger(__name__)
 
 
+Cursor = dict[str, Any]
+
+
 @dataclass
 class Page:
-    """One page from a provider: the records and, when known, the total to expect."""
+    """One page from a provider: the records and, when known, the total to expect.
+
+    `cursor` says where a later chunk resumes after this page (the provider's next page
+    number, GraphQL cursor or export offset); None when the run cannot stop here.
+    """
 
     records: list[ProductRecord]
     total: int | None = None
     failed_refs: list[tuple[str, str]] = field(default_factory=list)
+    cursor: Cursor | None = None
+
+
+@dataclass
+class Pause:
+    """Nothing to read yet (an export still being built): ask again in `seconds`, from
+    `cursor`. The worker is freed meanwhile; a delayed task picks the run up again."""
+
+    seconds: float
+    cursor: Cursor
 
 
 class PullSource(Protocol):
@@ -56,7 +75,13 @@ class PullSource(Protocol):
     @property
     def connection_key(self) -> str: ...
 
-    def pages(self, mode: str, since: datetime | None, selected: list[str]) -> Iterator[Page]: ...
+    def pages(
+        self,
+        mode: str,
+        since: datetime | None,
+        selected: list[str],
+        cursor: Cursor | None = None,
+    ) -> Iterator[Page | Pause]: ...
 
 
 class RunAborted(Exception):
@@ -79,6 +104,8 @@ def cancel_run(run: SyncRun, *, reason: str) -> bool:
     )
     run.refresh_from_db()
     if cancelled:
+        # A run cancelled between chunks has no worker to clear its seen set.
+        SyncSeen.objects.filter(run=run).delete()
         log_sync(run)
     return bool(cancelled)
 
@@ -148,8 +175,13 @@ def last_bookmark(provider: str, connection_id: int) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-def _record_page(run: SyncRun, result: PageResult, total: int | None, bookmark: str) -> None:
-    """Bump the counters with F() so concurrent readers (progress bars) see steady progress."""
+def _record_page(
+    run: SyncRun, result: PageResult, total: int | None, bookmark: str, cursor: Cursor | None
+) -> None:
+    """Bump the counters with F() so concurrent readers (progress bars) see steady progress.
+
+    The cursor is written in the page's transaction, so a later chunk resumes exactly after
+    the last page stored."""
     updates: dict[str, object] = {
         "processed": F("processed")
         + result.created
@@ -167,6 +199,8 @@ def _record_page(run: SyncRun, result: PageResult, total: int | None, bookmark: 
         updates["total"] = total
     if bookmark:
         updates["bookmark"] = bookmark
+    if cursor is not None:
+        updates["cursor"] = cursor
     SyncRun.objects.filter(pk=run.pk).update(**updates)
     notes = result.errors + [f"warning: {w}" for w in result.warnings]
     if notes:
@@ -202,43 +236,145 @@ def _store_page(run: SyncRun, source: PullSource, page: Page, bookmark: str) -> 
         # that failed is reported, never taken for a removal.
         refs = {r.external_id for r in page.records} | {ref for ref, _ in page.failed_refs}
         insert_rows(SyncSeen, [SyncSeen(run=run, external_id=ref) for ref in sorted(refs)])
-    _record_page(run, result, page.total, bookmark)
+    _record_page(run, result, page.total, bookmark, page.cursor)
 
 
-def execute_run(run: SyncRun, source: PullSource) -> SyncRun:
-    """Run every page; finish with the right status. Safe to call again for a finished run."""
+@dataclass(frozen=True)
+class ChunkEnd:
+    """How a chunk ended: the run finished (or failed, or was cancelled), or it waits to be
+    picked up again in `resume_in` seconds from its saved cursor."""
+
+    run: SyncRun
+    resume_in: float | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.resume_in is None
+
+
+def execute_chunk(
+    run: SyncRun,
+    source: PullSource,
+    *,
+    budget_seconds: float | None,
+    clock: Callable[[], float] = time.monotonic,
+) -> ChunkEnd:
+    """Run pages until the run ends or `budget_seconds` of work is spent, then hand back.
+
+    Why slices: a task that pulls 50,000 items holds a worker for minutes while small tenants
+    wait behind it. A chunk stops at a page boundary the provider can resume from, puts the
+    run back in the queue (status queued, cursor saved) and lets the caller send it again;
+    the task then goes to the back of the queue. A provider's Pause (an export still being
+    built) ends the chunk the same way, with a delay. Safe to call again for a finished run,
+    and for a second delivery of the same chunk: only one claims it.
+    """
+    now = timezone.now()
     claimed = SyncRun.objects.filter(pk=run.pk, status=SyncStatus.QUEUED).update(
-        status=SyncStatus.RUNNING, started_at=timezone.now(), heartbeat_at=timezone.now()
+        status=SyncStatus.RUNNING,
+        started_at=Coalesce(F("started_at"), now),
+        heartbeat_at=now,
+        chunks=F("chunks") + 1,
     )
+    run.refresh_from_db()
     if not claimed:
         # Finished, or running in another task (a message handed back after a broker restart
         # while its first delivery still runs): this delivery does nothing. A run whose
         # worker died is marked abandoned by beat's sweep, by its heartbeat.
-        run.refresh_from_db()
-        return run
+        return ChunkEnd(run)
     since = (
         last_bookmark(run.provider, run.connection_id) if run.mode == SyncMode.INCREMENTAL else None
     )
-    bookmark = since.isoformat() if since else ""
+    bookmark = run.bookmark or (since.isoformat() if since else "")
+    budget = _Budget(clock() + budget_seconds if budget_seconds is not None else None, clock)
     try:
         with beating(run.pk):
-            pages = source.pages(run.mode, since, list(run.selected_ids or []))
-            for page in prefetched(pages, settings.SYNC_PREFETCH_PAGES):
+            pages = source.pages(
+                run.mode, since, list(run.selected_ids or []), cursor=dict(run.cursor) or None
+            )
+            for page in prefetched(budget.pages(pages), settings.SYNC_PREFETCH_PAGES):
                 _stop_if_cancelled(run)
+                if isinstance(page, Pause):
+                    return _requeue(run, page.cursor, page.seconds)
                 bookmark = _newest(page.records, bookmark)
-                # One transaction per page: the rows, the seen set and the counters commit
-                # together.
+                # One transaction per page: the rows, the seen set, the counters and the
+                # cursor commit together.
                 with transaction.atomic():
                     _store_page(run, source, page, bookmark)
             _stop_if_cancelled(run)
+            if budget.stopped_at is not None:
+                return _requeue(run, budget.stopped_at, 0)
     except RunCancelled:
         SyncSeen.objects.filter(run=run).delete()
         run.refresh_from_db()
-        return run
+        return ChunkEnd(run)
     except Exception as exc:
         fail_run(run, exc)
         raise
-    return finish_run(run, source.connection_key)
+    return ChunkEnd(finish_run(run, source.connection_key))
+
+
+class _Budget:
+    """Ends a chunk's reading at the first resumable page once the time is spent.
+
+    It runs where the pages are fetched (the prefetch thread), so nothing is fetched past the
+    stop only to be thrown away and asked for again by the next chunk; the pages already
+    fetched are still stored.
+    """
+
+    def __init__(self, deadline: float | None, clock: Callable[[], float]) -> None:
+        self.deadline, self.clock = deadline, clock
+        self.stopped_at: Cursor | None = None
+
+    def pages(self, pages: Iterator[Page | Pause]) -> Iterator[Page | Pause]:
+        try:
+            for page in pages:
+                yield page
+                if (
+                    isinstance(page, Page)
+                    and page.cursor is not None
+                    and self.deadline is not None
+                    and self.clock() >= self.deadline
+                ):
+                    self.stopped_at = page.cursor
+                    return
+        finally:
+            close = getattr(pages, "close", None)
+            if close is not None:
+                close()  # the source's own clean-up (a request pool) runs now
+
+
+def _requeue(run: SyncRun, cursor: Cursor, delay: float) -> ChunkEnd:
+    """Back to the queue with the cursor; `not_before` lets beat's sweep send it again if the
+    caller's message is lost. A run cancelled meanwhile stays cancelled."""
+    SyncRun.objects.filter(pk=run.pk, status=SyncStatus.RUNNING).update(
+        status=SyncStatus.QUEUED,
+        cursor=cursor,
+        not_before=timezone.now() + timedelta(seconds=delay),
+    )
+    run.refresh_from_db()
+    if run.status == SyncStatus.QUEUED:
+        return ChunkEnd(run, resume_in=delay)
+    SyncSeen.objects.filter(run=run).delete()  # cancelled while its last page was stored
+    return ChunkEnd(run)
+
+
+def execute_run(
+    run: SyncRun,
+    source: PullSource,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+) -> SyncRun:
+    """Run the whole pull in this thread, chunk after chunk (a Pause is slept through here).
+
+    For callers that want the result now: the service behind a synchronous command, tests,
+    benchmarks. Workers use `execute_chunk` and re-queue instead.
+    """
+    while True:
+        end = execute_chunk(run, source, budget_seconds=None)
+        if end.finished:
+            return end.run
+        sleep(end.resume_in or 0)
+        run = end.run
 
 
 def deactivate_unseen(run: SyncRun, connection_key: str) -> int:

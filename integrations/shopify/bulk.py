@@ -78,9 +78,10 @@ class BulkJoin:
         query = "SELECT COUNT(*) FROM children WHERE parent NOT IN (SELECT id FROM parents)"
         return int(self.db.execute(query).fetchone()[0])
 
-    def pages(self, size: int) -> Iterator[list[Pair]]:
-        """Products in file order, `size` at a time, each with its children in file order."""
-        last = 0
+    def pages(self, size: int, after: int = 0) -> Iterator[list[Pair]]:
+        """Products in file order, `size` at a time, each with its children in file order,
+        skipping the first `after` products (stored by an earlier chunk)."""
+        last = after
         while True:
             batch = self.db.execute(
                 "SELECT seq, id, row FROM parents WHERE seq > ? ORDER BY seq LIMIT ?", (last, size)

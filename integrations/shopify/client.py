@@ -186,13 +186,13 @@ class ShopifyClient(HttpClient):
         return ProductsCount(int(data["count"]), data.get("precision", "EXACT") == "EXACT")
 
     def product_pages(
-        self, *, updated_since: str | None = None
-    ) -> Iterator[list[tuple[dict[str, Any], list]]]:
-        """Pages of (product node, all its variant nodes)."""
+        self, *, updated_since: str | None = None, after: str | None = None
+    ) -> Iterator[tuple[list[tuple[dict[str, Any], list]], str | None]]:
+        """Pages of (product node, all its variant nodes), from the cursor `after`, each with
+        the cursor of the next page (None after the last), so a later task can resume."""
         first = products_page_size()
         cost = products_query_cost(first, VARIANTS_PER_PRODUCT_PAGE)
         query = f"updated_at:>='{updated_since}'" if updated_since else None
-        after = None
         while True:
             data = self.graphql(
                 PRODUCTS_QUERY,
@@ -205,10 +205,11 @@ class ShopifyClient(HttpClient):
                 cost=cost,
             )
             connection = data["products"]
-            yield [(node, self._all_variants(node)) for node in connection["nodes"]]
-            if not connection["pageInfo"]["hasNextPage"]:
+            more = connection["pageInfo"]["hasNextPage"]
+            after = connection["pageInfo"]["endCursor"] if more else None
+            yield [(node, self._all_variants(node)) for node in connection["nodes"]], after
+            if after is None:
                 return
-            after = connection["pageInfo"]["endCursor"]
 
     def _all_variants(self, node: dict[str, Any]) -> list[dict[str, Any]]:
         """The variants in the page, plus further pages for products with more of them."""
@@ -230,11 +231,20 @@ class ShopifyClient(HttpClient):
     # --- bulk operations ----------------------------------------------------------------
 
     def run_bulk_export(self, *, poll_seconds: float = 1.0, timeout_seconds: float = 3600) -> str:
-        """Start the products export and wait for it; returns the JSONL download URL.
+        """Start the products export and wait for it here; returns the JSONL download URL.
 
-        Polls early and backs off (`bulk_poll_waits`): a small export is done within a fraction
-        of a second, and a long one is asked about every `poll_seconds`.
+        The engine does not wait this way for long (see `ShopifySource`): it waits a few
+        seconds with `wait_for_bulk`, then frees the worker and re-checks from a delayed task.
         """
+        url = self.wait_for_bulk(
+            self.start_bulk_export(), poll_seconds=poll_seconds, within_seconds=timeout_seconds
+        )
+        if url is None:
+            raise RetryableError("Shopify bulk operation did not finish in time")
+        return url
+
+    def start_bulk_export(self) -> str:
+        """Start the products export; returns the bulk operation's id."""
         data = self.graphql(BULK_START, cost=10)
         result = data["bulkOperationRunQuery"]
         if result.get("userErrors"):
@@ -242,19 +252,34 @@ class ShopifyClient(HttpClient):
             if "already in progress" in message:
                 raise RetryableError(message)  # one bulk query per app and shop: try later
             raise TerminalError(message)
-        operation_id = result["bulkOperation"]["id"]
-        deadline = self.clock() + timeout_seconds
+        return str(result["bulkOperation"]["id"])
+
+    def wait_for_bulk(
+        self, operation_id: str, *, poll_seconds: float, within_seconds: float
+    ) -> str | None:
+        """Poll early and back off (`bulk_poll_waits`) for up to `within_seconds`: the URL once
+        the export completed, None while it still runs. A small export is done within a
+        fraction of a second; a long one is asked about every `poll_seconds`."""
+        deadline = self.clock() + within_seconds
         waits = bulk_poll_waits(poll_seconds)
         while self.clock() < deadline:
             self.sleep(next(waits))
-            node = self.graphql(BULK_POLL, {"id": operation_id}, cost=1)["node"]
-            status = node["status"]
-            if status == "COMPLETED":
-                return str(node.get("url") or "")
-            if status in {"FAILED", "CANCELED", "EXPIRED"}:
-                code = node.get("errorCode") or "no error code"
-                raise ShopifyBulkFailed(f"Shopify bulk operation {status.lower()}: {code}")
-        raise RetryableError("Shopify bulk operation did not finish in time")
+            url = self.bulk_result(operation_id)
+            if url is not None:
+                return url
+        return None
+
+    def bulk_result(self, operation_id: str) -> str | None:
+        """One status poll: the download URL when COMPLETED, None while it runs; a failed,
+        cancelled or expired export raises, naming Shopify's error code."""
+        node = self.graphql(BULK_POLL, {"id": operation_id}, cost=1)["node"]
+        status = node["status"]
+        if status == "COMPLETED":
+            return str(node.get("url") or "")
+        if status in {"FAILED", "CANCELED", "EXPIRED"}:
+            code = node.get("errorCode") or "no error code"
+            raise ShopifyBulkFailed(f"Shopify bulk operation {status.lower()}: {code}")
+        return None
 
     def bulk_lines(self, url: str) -> Iterator[bytes]:
         """Stream the JSONL result line by line (it can be large), unparsed.

@@ -17,7 +17,7 @@ from typing import Any
 
 from django.conf import settings
 
-from integrations.engine.runs import Page
+from integrations.engine.runs import Cursor, Page
 from integrations.http import ApiError
 from integrations.models import Provider, SyncMode
 from integrations.woocommerce.client import ProductPage, WooClient
@@ -60,6 +60,7 @@ class _Window:
         first: ProductPage,
         seen: set[int],
         filters: dict[str, datetime | None],
+        start: int = 1,
     ) -> None:
         self.client, self.pool, self.size = client, pool, size
         self.seen, self.filters = seen, filters
@@ -67,10 +68,10 @@ class _Window:
         self.keep_total = filters.get("published_after") is None
         answered: Future[ProductPage] = Future()
         answered.set_result(first)
-        self.pages: deque[_Listed] = deque([_Listed(1, answered)])
+        self.pages: deque[_Listed] = deque([_Listed(start, answered)])
         self.running: dict[Future[Any], _Listed] = {}
         self.total_pages = first.total_pages
-        self.next_number = 2
+        self.next_number = start + 1
         self.blocked_from: int | None = None  # the first page with a failed request
 
     def harvest(self) -> None:
@@ -173,9 +174,13 @@ class WooSource:
             )
 
     def _page(
-        self, products: list[Product], variations: dict[int, list[Product]], total: int | None
+        self,
+        products: list[Product],
+        variations: dict[int, list[Product]],
+        total: int | None,
+        cursor: Cursor | None = None,
     ) -> Page:
-        page = Page(records=[], total=total)
+        page = Page(records=[], total=total, cursor=cursor)
         for product in products:
             ref = woo_external_id(product.get("id"))
             try:
@@ -191,18 +196,33 @@ class WooSource:
                 page.failed_refs.append((ref, str(exc)))
         return page
 
-    def pages(self, mode: str, since: datetime | None, selected: list[str]) -> Iterator[Page]:
+    def pages(
+        self,
+        mode: str,
+        since: datetime | None,
+        selected: list[str],
+        cursor: Cursor | None = None,
+    ) -> Iterator[Page]:
+        """The listing's pages in order; each says the listing and page a later chunk resumes
+        from. A resumed run forgets which products earlier chunks saw, so a product that moved
+        between pages meanwhile may be stored twice (the second time unchanged)."""
         if mode == SyncMode.SELECTED:
             yield from self._selected(selected)
             return
+        listing = int((cursor or {}).get("listing", 0))
+        start = int((cursor or {}).get("page", 1))
         seen: set[int] = set()
-        yield from self._listing(seen, modified_after=since)
+        if listing == 0:
+            yield from self._listing(seen, 0, start, modified_after=since)
+            start = 1
         if since is not None:
             # Publication does not touch the modified date (a scheduled product going live):
             # ask for what was published since the bookmark too, skipping what we already have.
-            yield from self._listing(seen, published_after=since)
+            yield from self._listing(seen, 1, start, published_after=since)
 
-    def _listing(self, seen: set[int], **filters: datetime | None) -> Iterator[Page]:
+    def _listing(
+        self, seen: set[int], listing: int, start: int, **filters: datetime | None
+    ) -> Iterator[Page]:
         """Every page of one listing, in order, each with all its variations.
 
         A failed request's error is raised when its page's turn comes, after the pages before
@@ -210,9 +230,9 @@ class WooSource:
         cancels what has not started and waits for what has (each request is bounded by the
         client's timeouts and retries), so no pool thread outlives it.
         """
-        first = self.client.fetch_products_batch(1, **filters)
+        first = self.client.fetch_products_batch(start, **filters)
         pool = ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix=POOL_NAME)
-        window = _Window(self.client, pool, self.concurrency, first, seen, filters)
+        window = _Window(self.client, pool, self.concurrency, first, seen, filters, start)
         try:
             while True:
                 window.harvest()
@@ -223,7 +243,10 @@ class WooSource:
                     if head.products is None:
                         head.listing.result()  # raises the page's error
                     variations = {pid: f.result() for pid, f in head.variations.items()}
-                    yield self._page(head.products or [], variations, head.total)
+                    # No stop after a listing's last page: asking past the end would cost a call.
+                    more = head.number < window.total_pages
+                    cursor = {"listing": listing, "page": head.number + 1} if more else None
+                    yield self._page(head.products or [], variations, head.total, cursor)
                 elif not window.pages:
                     return
                 else:

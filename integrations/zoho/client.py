@@ -163,20 +163,21 @@ class ZohoClient(HttpClient):
         return _page_result(self.api("items", _page_query(page, per_page, params)))
 
     def iter_pages(
-        self, per_page: int = PER_PAGE_MAX, *, window: int = 1, **params: Any
-    ) -> Iterator[list[dict[str, Any]]]:
-        """Pages of items in order, following `page_context.has_more_page`.
+        self, per_page: int = PER_PAGE_MAX, *, window: int = 1, start: int = 1, **params: Any
+    ) -> Iterator[tuple[list[dict[str, Any]], bool]]:
+        """Pages of items in order from page `start`, each with `page_context.has_more_page`.
 
         Zoho pages are numbered, so with `window` > 1 that many are requested at once instead
         of each waiting for the one before. At most `window - 1` requests go past the last
         page (they come back empty); errors surface in page order, after the pages before.
         """
         if window <= 1:
-            page = 1
+            page = start
             while True:
                 result = self.fetch_products(page, per_page, **params)
-                yield result["items"]
-                if not result["page_context"].get("has_more_page"):
+                more = bool(result["page_context"].get("has_more_page"))
+                yield result["items"], more
+                if not more:
                     return
                 page += 1
         token = self.get_valid_token()  # refreshed here, so the threads never need the database
@@ -186,8 +187,8 @@ class ZohoClient(HttpClient):
                 query = _page_query(number, per_page, params)
                 return number, pool.submit(self._get, "items", query, token)
 
-            pending = deque(fetch(n) for n in range(1, window + 1))
-            next_page = window + 1
+            pending = deque(fetch(n) for n in range(start, start + window))
+            next_page = start + window
             try:
                 while pending:
                     number, future = pending.popleft()
@@ -197,8 +198,9 @@ class ZohoClient(HttpClient):
                         # The token died mid-run: refresh once (here) and read the page again.
                         result = self.fetch_products(number, per_page, **params)
                         token = self.credential.access_token
-                    yield result["items"]
-                    if not result["page_context"].get("has_more_page"):
+                    more = bool(result["page_context"].get("has_more_page"))
+                    yield result["items"], more
+                    if not more:
                         return
                     pending.append(fetch(next_page))
                     next_page += 1
@@ -208,7 +210,7 @@ class ZohoClient(HttpClient):
 
     def fetch_all_products(self, per_page: int = PER_PAGE_MAX) -> Iterator[dict[str, Any]]:
         """Every item, one page in memory at a time."""
-        for items in self.iter_pages(per_page):
+        for items, _ in self.iter_pages(per_page):
             yield from items
 
     def fetch_item(self, item_id: str) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.conf import settings
 
-from integrations.engine.runs import Page
+from integrations.engine.runs import Cursor, Page
 from integrations.http import ApiError
 from integrations.models import Provider, SyncMode, SyncRun, SyncStatus
 from integrations.zoho.client import PER_PAGE_MAX, ZohoClient
@@ -43,8 +43,10 @@ class ZohoSource:
             .first()
         )
 
-    def _page(self, items: list[dict[str, Any]], total: int | None) -> Page:
-        page = Page(records=[], total=total)
+    def _page(
+        self, items: list[dict[str, Any]], total: int | None, cursor: Cursor | None = None
+    ) -> Page:
+        page = Page(records=[], total=total, cursor=cursor)
         for item in items:
             try:
                 page.records.append(map_item(item, currency=self.default_currency))
@@ -52,16 +54,28 @@ class ZohoSource:
                 page.failed_refs.append((str(item.get("item_id", "?")), str(exc)))
         return page
 
-    def pages(self, mode: str, since: datetime | None, selected: list[str]) -> Iterator[Page]:
+    def pages(
+        self,
+        mode: str,
+        since: datetime | None,
+        selected: list[str],
+        cursor: Cursor | None = None,
+    ) -> Iterator[Page]:
+        """Pages in Zoho's order; each says the page number a later chunk resumes from."""
         if mode == SyncMode.SELECTED:
             yield from self._selected(selected)
             return
         estimate = self.expected_total() if mode == SyncMode.FULL else None
-        seen = 0
+        number = int((cursor or {}).get("page", 1))
+        seen = int((cursor or {}).get("seen", 0))
         params = {"sort_column": "last_modified_time", "sort_order": "D"} if since else {}
         # Incremental runs read newest first and stop early, so only full runs fetch ahead.
         window = 1 if since else settings.ZOHO_PAGE_CONCURRENCY
-        for items in self.client.iter_pages(PER_PAGE_MAX, window=window, **params):
+        pages = self.client.iter_pages(PER_PAGE_MAX, window=window, start=number, **params)
+        for items, more in pages:
+            number += 1
+            # No stop after the last page: the next chunk would only ask for an empty one.
+            resume = {"page": number, "seen": 0} if more else None
             if since is not None:
                 # Newest first: stop at the first item not modified after the bookmark.
                 fresh = [
@@ -70,13 +84,13 @@ class ZohoSource:
                     if (parse_zoho_time(i.get("last_modified_time")) or since) > since
                 ]
                 seen += len(fresh)
-                yield self._page(fresh, None)
+                yield self._page(fresh, None, resume and {**resume, "seen": seen})
                 if len(fresh) < len(items):
                     return
                 continue
             seen += len(items)
             total = max(estimate or 0, seen) if estimate else None
-            yield self._page(items, total)
+            yield self._page(items, total, resume and {**resume, "seen": seen})
 
     def _selected(self, item_ids: list[str]) -> Iterator[Page]:
         for start in range(0, len(item_ids), PER_PAGE_MAX):

@@ -34,6 +34,23 @@ def run_via_worker(credential: ZohoCredential, mode: str = "full") -> SyncRun:
     )
 
 
+def test_a_pull_in_chunks_sends_itself_again_until_it_ends(
+    celery_worker: Any,
+    e2e_zoho_credential: ZohoCredential,
+    zoho_sim: ZohoHandle,
+    tenant: Tenant,
+    settings: Any,
+) -> None:
+    """Each task stops after its first page (a zero budget) and queues the next chunk under
+    the run's task id; the worker picks every chunk up and the run ends with each item once."""
+    settings.SYNC_CHUNK_SECONDS = 0
+    settings.ZOHO_PAGE_CONCURRENCY = 1
+    run = run_via_worker(e2e_zoho_credential)
+    assert (run.status, run.created, run.processed, run.chunks) == ("succeeded", 1000, 1000, 5)
+    assert Product.objects.filter(tenant=tenant, external_source="zoho").count() == 1000
+    assert zoho_sim.stats()["item_lists"] == 5  # each page asked once: none fetched twice
+
+
 def test_full_sync_then_unchanged_rerun_then_one_price_change(
     celery_worker: Any, e2e_zoho_credential: ZohoCredential, zoho_sim: ZohoHandle, tenant: Tenant
 ) -> None:

@@ -33,7 +33,9 @@ class ListedSource:
     def connection_key(self) -> str:
         return "zoho:1"
 
-    def pages(self, mode: str, since: datetime | None, selected: list[str]) -> Iterator[Page]:
+    def pages(
+        self, mode: str, since: datetime | None, selected: list[str], cursor: object = None
+    ) -> Iterator[Page]:
         for index, page in enumerate(self.pages_):
             if self.fail_after is not None and index >= self.fail_after:
                 raise RunAborted("upstream went away")

@@ -49,7 +49,9 @@ class PagedSource:
     def connection_key(self) -> str:
         return f"zoho:{self.connection_id}"
 
-    def pages(self, mode: str, since: object, selected: list[str]) -> Iterator[Page]:
+    def pages(
+        self, mode: str, since: object, selected: list[str], cursor: object = None
+    ) -> Iterator[Page]:
         for number in range(3):
             if callable(self.on_page):
                 self.on_page(number)

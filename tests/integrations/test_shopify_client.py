@@ -124,7 +124,8 @@ def test_products_with_more_variants_than_the_page_get_their_own_variant_pages(
     rest = {"pageInfo": {"hasNextPage": False, "endCursor": "c14"}, "nodes": [variant(11)]}
     responses.post(URL, json=answer({"product": {"variants": rest}}))
     pages = list(shop.product_pages(updated_since="2026-05-01T00:00:00Z"))
-    assert [[v["sku"] for v in variants] for _, variants in pages[0]] == [
+    assert [after for _, after in pages] == [None]  # the last page: nothing to resume from
+    assert [[v["sku"] for v in variants] for _, variants in pages[0][0]] == [
         [f"V{n}" for n in range(1, 12)]
     ]
     page_vars = json.loads(responses.calls[0].request.body)["variables"]

@@ -140,7 +140,9 @@ class ListedSource:
     def connection_key(self) -> str:
         return CONNECTIONS[self.provider][0]
 
-    def pages(self, mode: str, since: Any, selected: list[str]) -> Iterator[Page]:
+    def pages(
+        self, mode: str, since: Any, selected: list[str], cursor: Any = None
+    ) -> Iterator[Page]:
         yield Page(records=self.records, failed_refs=self.failed_refs)
 
 
