@@ -120,6 +120,11 @@ class SyncRunAdmin(TenantScopedAdmin):
 
     @admin.display(description="Status")
     def status_badge(self, run: SyncRun) -> str:
+        if run.status == SyncStatus.QUEUED and run.chunks:
+            # Between two chunks: it has started and waits its turn for a worker.
+            return format_html(
+                '<b style="color:{}">{}</b>', STATUS_COLOURS["running"], "Running (in turn)"
+            )
         return format_html(
             '<b style="color:{}">{}</b>',
             STATUS_COLOURS.get(run.status, "#000"),

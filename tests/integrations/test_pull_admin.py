@@ -96,6 +96,24 @@ def test_runs_list_shows_progress(
     assert 'http-equiv="refresh"' in html
 
 
+def test_a_run_between_chunks_shows_as_running_in_turn(
+    admin_client: Client, zoho_credential: ZohoCredential, tenant: Tenant
+) -> None:
+    SyncRun.objects.create(
+        tenant=tenant,
+        provider="zoho",
+        connection_id=zoho_credential.pk,
+        trigger="api",
+        status="queued",
+        chunks=3,
+        total=200,
+        processed=120,
+    )
+    html = admin_client.get("/admin/integrations/syncrun/").content.decode()
+    assert '<b style="color:#1565c0">Running (in turn)</b>' in html
+    assert "120/200 (60%)" in html
+
+
 def test_credential_admin_masks_secrets(
     admin_client: Client, zoho_credential: ZohoCredential
 ) -> None:

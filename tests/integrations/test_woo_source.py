@@ -269,3 +269,28 @@ def test_the_published_listing_skips_what_the_modified_one_brought(
     assert summary(pages) == [*expected(shop), [], [], []]
     assert [p.total for p in pages] == [6, 6, 6, None, None, None]
     assert (len(shop.listed_pages()), shop.varied()) == (6, [2])
+
+
+@responses.activate
+def test_a_later_chunk_resumes_at_the_page_its_cursor_names(store: WooCommerceStore) -> None:
+    """Each page says where a later chunk resumes; the listing's last page says nothing (a stop
+    there would cost a call past the end), and a resumed listing asks no earlier page."""
+    shop = Shop(pages=4, per_page=2, variable=lambda pid: pid % 2 == 0)
+    pages = list(source(store).pages("full", None, [], cursor={"listing": 0, "page": 3}))
+    assert summary(pages) == expected(shop)[2:]
+    assert [p.cursor for p in pages] == [{"listing": 0, "page": 4}, None]
+    assert sorted(shop.listed_pages()) == [3, 4]
+    assert shop.varied() == [6, 8]
+
+
+@responses.activate
+def test_an_incremental_run_resumes_in_its_second_listing(store: WooCommerceStore) -> None:
+    shop = Shop(pages=2, per_page=2, variable=lambda pid: False)
+    since = datetime(2026, 11, 1, tzinfo=UTC)
+    pages = list(source(store).pages("incremental", since, [], cursor={"listing": 1, "page": 2}))
+    assert summary(pages) == expected(shop)[1:]
+    assert [p.cursor for p in pages] == [None]
+    published = [parse_qs(urlsplit(c.request.url).query) for c in responses.calls]
+    assert [(q["page"], "after" in q, "modified_after" in q) for q in published] == [
+        (["2"], True, False)
+    ]
