@@ -118,16 +118,18 @@ class SyncRun(models.Model):
 
 
 class SyncSeen(models.Model):
-    """External ids a full run saw, so it can deactivate the rest without holding ids in memory."""
+    """External ids one page of a full run saw, so the run can deactivate the rest at its end
+    without holding ids in memory (across chunks and workers).
+
+    One row a page, not a row an item: a page's ids are written in one small INSERT and the
+    end of the run reads them back as a set in the database.
+    """
 
     run = models.ForeignKey(SyncRun, on_delete=models.CASCADE, related_name="seen")
-    external_id = models.CharField(max_length=255)
-
-    class Meta:
-        indexes = [models.Index(fields=["run", "external_id"], name="syncseen_run_external")]
+    external_ids = models.JSONField(default=list)
 
     def __str__(self) -> str:
-        return self.external_id
+        return f"{len(self.external_ids)} ids seen by run {self.run_id}"
 
 
 class WebhookLog(models.Model):

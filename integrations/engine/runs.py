@@ -12,12 +12,12 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from common.bulk import insert_rows
 from integrations.engine.prefetch import prefetched
 from integrations.engine.records import ProductRecord
 from integrations.engine.upsert import PageResult, upsert_page
@@ -235,7 +235,8 @@ def _store_page(run: SyncRun, source: PullSource, page: Page, bookmark: str) -> 
         # Listed upstream is seen, whether or not it could be mapped or stored: a record
         # that failed is reported, never taken for a removal.
         refs = {r.external_id for r in page.records} | {ref for ref, _ in page.failed_refs}
-        insert_rows(SyncSeen, [SyncSeen(run=run, external_id=ref) for ref in sorted(refs)])
+        if refs:
+            SyncSeen.objects.create(run=run, external_ids=sorted(refs))
     _record_page(run, result, page.total, bookmark, page.cursor)
 
 
@@ -377,15 +378,25 @@ def execute_run(
         run = end.run
 
 
+def _seen_ids(run: SyncRun) -> RawSQL:
+    """Every id the run's pages saw, unnested in the database (PostgreSQL's jsonb, or
+    SQLite's JSON for `make run`): a NOT IN over it is one hashed anti-join."""
+    table = SyncSeen._meta.db_table
+    if connection.vendor == "postgresql":
+        query = f"SELECT jsonb_array_elements_text(external_ids) FROM {table} WHERE run_id = %s"
+    else:
+        query = f"SELECT j.value FROM {table} s, json_each(s.external_ids) j WHERE s.run_id = %s"
+    return RawSQL(query, [run.pk])
+
+
 def deactivate_unseen(run: SyncRun, connection_key: str) -> int:
     """After a complete full run: products of this connection it did not see are gone upstream."""
-    seen = SyncSeen.objects.filter(run=run, external_id=OuterRef("external_id"))
     gone = Product.objects.filter(
         tenant_id=run.tenant_id,
         external_source=run.provider,
         external_connection=connection_key,
         is_active=True,
-    ).exclude(Exists(seen))
+    ).exclude(external_id__in=_seen_ids(run))
     ids = list(gone.values_list("pk", flat=True))
     # A cleared hash makes the product count as changed if it reappears upstream.
     return deactivate_products(

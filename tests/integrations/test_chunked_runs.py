@@ -85,7 +85,8 @@ def test_each_chunk_resumes_after_the_last_page_stored(
     )
     assert first.run.not_before is not None
     assert first.run.not_before <= timezone.now()
-    assert SyncSeen.objects.filter(run=run).count() == 2  # kept for the end of the run
+    # Kept for the end of the run: one row for the page.
+    assert list(SyncSeen.objects.values_list("external_ids", flat=True)) == [["1", "2"]]
 
     second = execute_chunk(first.run, source, budget_seconds=0)
     assert (second.run.status, second.run.cursor, second.run.processed) == (
@@ -145,7 +146,7 @@ def test_a_run_cancelled_between_chunks_stops_and_leaves_no_seen_rows(
     serve_zoho_pages([[1, 2], [3]])
     run = zoho_run(zoho_credential)
     waiting = execute_chunk(run, ZohoSource(zoho_credential), budget_seconds=0).run
-    assert SyncSeen.objects.filter(run=run).count() == 2
+    assert SyncSeen.objects.filter(run=run).count() == 1
     assert cancel_run(waiting, reason="Stopped by staff") is True
     assert not SyncSeen.objects.exists()
     end = execute_chunk(waiting, ZohoSource(zoho_credential), budget_seconds=0)
@@ -275,3 +276,12 @@ def test_a_resumed_export_skips_the_products_stored_before(
     assert len(downloads) == 2
     assert graphql_operations() == ["count", "start", "poll"]  # the second chunk asks nothing
     assert Product.objects.count() == 2_100
+
+
+@responses.activate
+def test_a_page_seen_is_one_row_of_its_ids(zoho_credential: ZohoCredential, settings: Any) -> None:
+    settings.ZOHO_PAGE_CONCURRENCY = 1
+    serve_zoho_pages([[1, 2], [3]])
+    run = zoho_run(zoho_credential)
+    execute_chunk(run, ZohoSource(zoho_credential), budget_seconds=0)
+    assert list(SyncSeen.objects.values_list("run_id", "external_ids")) == [(run.pk, ["1", "2"])]
