@@ -2,6 +2,7 @@
 
 import logging
 import random
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -11,7 +12,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from integrations.engine.runs import execute_chunk, start_run
+from integrations.engine.runs import ChunkEnd, PullSource, execute_chunk, start_run
 from integrations.engine.watchdog import abandon_silent_runs, requeue_waiting_runs
 from integrations.http import ApiError
 from integrations.models import SyncMode, SyncRun, SyncStatus, SyncTrigger
@@ -43,11 +44,7 @@ def run_sync(self: Task, run_id: int) -> dict[str, Any]:
         return run_summary(run)
     connection = connection_for(run.provider, run.connection_id)
     try:
-        end = execute_chunk(
-            run,
-            PROVIDERS[run.provider].source_for(connection),
-            budget_seconds=settings.SYNC_CHUNK_SECONDS,
-        )
+        end = _work(run, PROVIDERS[run.provider].source_for(connection))
     except ApiError as exc:
         if not exc.retryable or self.request.retries >= self.max_retries:
             return run_summary(SyncRun.objects.get(pk=run_id))
@@ -58,24 +55,34 @@ def run_sync(self: Task, run_id: int) -> dict[str, Any]:
         if not created:
             return run_summary(SyncRun.objects.get(pk=run_id))
         raise self.retry(args=[retry_run.pk], countdown=delay, exc=exc) from None
-    if end.resume_in is not None:
-        send_next_chunk(end.run, end.resume_in)
     return run_summary(end.run)
 
 
-def send_next_chunk(run: SyncRun, delay: float) -> None:
-    """Queue the run's next chunk under the same task id (the admin and API show it). If the
-    broker is down the run stays queued with its cursor, and beat's sweep sends it later."""
+def _work(run: SyncRun, source: PullSource) -> ChunkEnd:
+    """One chunk, then the next one queued; with the broker down this worker carries on with
+    the run itself (sleeping through a pause) rather than leave it for beat's sweep."""
+    while True:
+        end = execute_chunk(run, source, budget_seconds=settings.SYNC_CHUNK_SECONDS)
+        if end.finished or send_next_chunk(end.run, end.resume_in or 0):
+            return end
+        time.sleep(end.resume_in or 0)
+        run = end.run
+
+
+def send_next_chunk(run: SyncRun, delay: float) -> bool:
+    """Queue the run's next chunk under the same task id (the admin and API show it)."""
     try:
         run_sync.apply_async(
             args=[run.pk], task_id=run.task_id or None, countdown=delay, retry=False
         )
+        return True
     except Exception as exc:
         logger.warning(
-            "Could not queue the next chunk of sync run %s (%s); beat's sweep sends it.",
+            "Could not queue the next chunk of sync run %s (%s); carrying on in this task.",
             run.pk,
             type(exc).__name__,
         )
+        return False
 
 
 def queue_retry_run(

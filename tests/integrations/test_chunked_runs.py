@@ -8,6 +8,8 @@ between chunks and leaves nothing behind.
 """
 
 import json
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import timedelta
 from typing import Any
 
@@ -22,6 +24,7 @@ from integrations.models import SyncRun, SyncSeen
 from integrations.shopify.client import ShopifyClient
 from integrations.shopify.models import ShopifyStore
 from integrations.shopify.source import ShopifySource
+from integrations.tasks import run_sync
 from integrations.zoho.models import ZohoCredential
 from integrations.zoho.source import ZohoSource
 from products_and_services.models import Product
@@ -285,3 +288,22 @@ def test_a_page_seen_is_one_row_of_its_ids(zoho_credential: ZohoCredential, sett
     run = zoho_run(zoho_credential)
     execute_chunk(run, ZohoSource(zoho_credential), budget_seconds=0)
     assert list(SyncSeen.objects.values_list("run_id", "external_ids")) == [(run.pk, ["1", "2"])]
+
+
+@responses.activate
+def test_with_the_broker_down_the_task_carries_on_with_the_run_itself(
+    zoho_credential: ZohoCredential,
+    settings: Any,
+    broker_down_for_producers: Callable[[], AbstractContextManager[None]],
+) -> None:
+    """The next chunk cannot be queued: rather than leave the run to beat's sweep (minutes),
+    the worker that holds it works on, chunk after chunk, and the run ends in this task."""
+    settings.ZOHO_PAGE_CONCURRENCY = 1
+    settings.SYNC_CHUNK_SECONDS = 0
+    serve_zoho_pages([[1, 2], [3, 4], [5]])
+    run = zoho_run(zoho_credential)
+    with broker_down_for_producers():
+        run_sync.apply(args=[run.pk])
+    run.refresh_from_db()
+    assert (run.status, run.created, run.chunks) == ("succeeded", 5, 3)
+    assert pages_asked() == ["1", "2", "3"]
