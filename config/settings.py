@@ -368,6 +368,8 @@ META_GRAPH_API_URL = env("META_GRAPH_API_URL", default="https://graph.facebook.c
 # images are managed in Commerce Manager (items then go without image_link).
 META_CATALOG_INCLUDE_IMAGES = env.bool("META_CATALOG_INCLUDE_IMAGES", default=True)
 META_BATCH_SIZE = env.int("META_BATCH_SIZE", default=5000)  # Meta takes at most 5,000
+# A flush task stops after the batch that spends this and queues the tenant's next slice.
+META_FLUSH_SLICE_SECONDS = env.float("META_FLUSH_SLICE_SECONDS", default=10.0)
 # Who hears when products fail to reach Meta for good (comma-separated addresses).
 CATALOG_ALERT_EMAILS = env.list("CATALOG_ALERT_EMAILS", default=[])
 EMAIL_BACKEND = env(

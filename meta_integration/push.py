@@ -89,6 +89,7 @@ class FlushReport:
     deletions_failed: int = 0
     batch_calls: int = 0
     status_calls: int = 0
+    more: bool = False  # the slice's time ran out with work possibly still due
 
 
 @dataclass
@@ -689,8 +690,18 @@ def record_tombstones(
 # --- the flush ---------------------------------------------------------------------------
 
 
-def flush_tenant(tenant_id: object) -> FlushReport:
-    """Push everything due for one tenant, batch by batch, until none is due or Meta says stop."""
+def flush_tenant(
+    tenant_id: object,
+    *,
+    budget_seconds: float | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> FlushReport:
+    """Push everything due for one tenant, batch by batch, until none is due or Meta says stop.
+
+    With a budget the flush is a slice: after the batch that spends it, it stops and says
+    `more`, so the task queues the tenant's next slice behind other tenants' work.
+    """
+    deadline = clock() + budget_seconds if budget_seconds is not None else None
     report = FlushReport(tenant_id=str(tenant_id))
     config = active_config(tenant_id)
     if config is None:
@@ -711,6 +722,9 @@ def flush_tenant(tenant_id: object) -> FlushReport:
         if claim.empty:
             break
         push_claim(config, client, context, claim, report)
+        if deadline is not None and clock() >= deadline:
+            report.more = True
+            break
     return report
 
 

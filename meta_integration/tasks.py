@@ -5,6 +5,7 @@ from dataclasses import asdict
 from typing import Any
 
 from celery import shared_task
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
@@ -18,9 +19,14 @@ logger = logging.getLogger(__name__)
 
 @shared_task(name="meta_integration.flush_meta_catalog", acks_late=True)
 def flush_meta_catalog(tenant_id: str) -> dict[str, Any]:
-    """Push everything due for one tenant. Safe to run twice: rows are claimed under SKIP LOCKED."""
-    report = flush_tenant(tenant_id)
+    """Push what is due for one tenant for up to `META_FLUSH_SLICE_SECONDS`, then queue the
+    next slice, so one large catalog does not hold a worker while other tenants wait (beat's
+    drain queues it if the broker is down). Safe to run twice: rows are claimed under SKIP
+    LOCKED."""
+    report = flush_tenant(tenant_id, budget_seconds=settings.META_FLUSH_SLICE_SECONDS)
     logger.info("Meta flush for tenant %s: %s", tenant_id, asdict(report))
+    if report.more:
+        enqueue_flush(tenant_id)
     return asdict(report)
 
 

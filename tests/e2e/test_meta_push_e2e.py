@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import connections
+from django.db import connections, transaction
 
 from meta_integration.models import MetaAppConfig
 from meta_integration.push import flush_tenant
@@ -156,3 +156,26 @@ def test_two_flushes_at_once_send_each_product_once(
     assert len(set(sent)) == 600
     assert sum(r.succeeded for r in reports) == 600
     assert len(meta_sim.items()) == 600
+
+
+def test_a_flush_in_slices_queues_itself_until_every_product_is_pushed(
+    celery_worker: Any,
+    tenant: Tenant,
+    e2e_meta_config: MetaAppConfig,
+    meta_sim: MetaHandle,
+    settings: Any,
+) -> None:
+    """Each flush task pushes one batch of 2 (a zero budget) and queues the next slice."""
+    settings.META_FLUSH_SLICE_SECONDS = 0
+    settings.META_BATCH_SIZE = 2
+    with transaction.atomic():  # one flush queued, after the commit
+        products = [
+            create_with_image(
+                tenant=tenant,
+                fields={"name": f"Lamp {n}", "sku": f"LAMP-{n}", "price": Decimal("5")},
+            )
+            for n in range(5)
+        ]
+    wait_until(lambda: all(synced(p.pk) for p in products))
+    assert sorted(meta_sim.items()) == [f"LAMP-{n}" for n in range(5)]
+    assert [call["requests"] for call in meta_sim.batch_calls()] == [2, 2, 1]

@@ -337,3 +337,24 @@ def test_a_product_without_an_image_is_held_back_with_its_reason_and_no_attempt(
     bare.refresh_from_db()
     assert (bare.meta_sync_last_error, bare.meta_sync_attempts) == (NO_IMAGE_REASON, 0)
     assert bare.meta_sync_next_attempt is None
+
+
+@responses.activate
+def test_a_flush_with_a_budget_stops_after_the_batch_that_spends_it(
+    tenant: Tenant, meta_config: MetaAppConfig, make_product: Callable[..., Product], settings: Any
+) -> None:
+    """A slice: one batch, then `more` so the task queues the next slice behind other tenants;
+    the next slice carries on with what is still due."""
+    settings.META_BATCH_SIZE = 2
+    for sku in ("A", "B", "C"):
+        make_product(tenant, sku=sku, name=f"Lamp {sku}")
+    graph_ok()
+    first = flush_tenant(tenant.pk, budget_seconds=0)
+    assert (first.succeeded, first.batch_calls, first.more) == (2, 1, True)
+    assert Product.objects.filter(meta_sync_next_attempt__isnull=False).count() == 1
+    second = flush_tenant(tenant.pk, budget_seconds=0)
+    assert (second.succeeded, second.batch_calls, second.more) == (1, 1, True)
+    last = flush_tenant(tenant.pk, budget_seconds=0)
+    assert (last.succeeded, last.batch_calls, last.more) == (0, 0, False)
+    unbounded = flush_tenant(tenant.pk)
+    assert (unbounded.batch_calls, unbounded.more) == (0, False)
