@@ -129,6 +129,16 @@ def broker_down_for_producers(monkeypatch: pytest.MonkeyPatch) -> Callable[[], A
 
 
 @pytest.fixture
+def migrated_to(transactional_db: None) -> Iterator[Callable[..., Any]]:
+    """Move the database to older migrations (`migrate(targets)` returns their apps); it is
+    back at the newest state after the test."""
+    from tests.migration_steps import migrate, newest
+
+    yield migrate
+    migrate(newest())
+
+
+@pytest.fixture
 def celery_worker(transactional_db: None, settings: Any) -> Iterator[Any]:
     """A real Celery worker thread on the configured broker (Redis in CI), all queues.
 

@@ -1,34 +1,19 @@
 """The identity migration on real rows: every SKU gets its row, old clashes are listed."""
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.migration_steps import migrate
 
 BEFORE = [("products_and_services", "0007_catalog_identity")]
 AFTER = [("products_and_services", "0008_fill_catalog_identity")]
 
 
-def with_tenants_at_newest(targets: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """Tenants stay at their newest state, so the rows made here fit the table as it is."""
-    leaves = MigrationExecutor(connection).loader.graph.leaf_nodes()
-    return [*targets, *(leaf for leaf in leaves if leaf[0] == "tenants")]
-
-
-def migrate(targets: list[tuple[str, str]]) -> Any:
-    targets = with_tenants_at_newest(targets)
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
 @pytest.fixture
-def old_apps(transactional_db: None) -> Any:
-    apps = migrate(BEFORE)
-    yield apps
-    migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+def old_apps(migrated_to: Callable[..., Any]) -> Any:
+    return migrated_to(BEFORE, tenants_at_newest=True)
 
 
 def test_existing_skus_are_claimed_and_clashes_listed(old_apps: Any) -> None:
@@ -44,7 +29,7 @@ def test_existing_skus_are_claimed_and_clashes_listed(old_apps: Any) -> None:
     simple = Product.objects.create(tenant=tenant, name="Simple", sku="SIMPLE", price=1)
     Variant.objects.create(product=simple, sku="SIMPLE")  # a default variant: the product itself
 
-    apps = migrate(AFTER)
+    apps = migrate(AFTER, tenants_at_newest=True)
     Identity = apps.get_model("products_and_services", "CatalogIdentity")
     Clash = apps.get_model("products_and_services", "IdentityClash")
     assert sorted(Identity.objects.values_list("retailer_id", "product_id", "variant_id")) == [

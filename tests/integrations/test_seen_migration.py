@@ -1,27 +1,19 @@
 """The seen-ids migration on real rows: a run in flight during the upgrade keeps its seen set."""
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.migration_steps import migrate
 
 BEFORE = [("integrations", "0007_sync_run_cursor_and_chunks")]
 AFTER = [("integrations", "0009_sync_seen_drop_item_rows")]
 
 
-def migrate(targets: list[tuple[str, str]]) -> Any:
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
 @pytest.fixture
-def old_apps(transactional_db: None) -> Any:
-    apps = migrate(BEFORE)
-    yield apps
-    migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+def old_apps(migrated_to: Callable[..., Any]) -> Any:
+    return migrated_to(BEFORE)
 
 
 def test_a_run_in_flight_keeps_every_id_it_saw(old_apps: Any) -> None:

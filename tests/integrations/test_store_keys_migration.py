@@ -1,10 +1,11 @@
 """The store-bound keys migration, run forwards and backwards on real rows (PostgreSQL in CI)."""
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.migration_steps import migrate
 
 BEFORE = [("integrations", "0002_webhooks"), ("products_and_services", "0002_sale_windows")]
 AFTER = [
@@ -13,18 +14,9 @@ AFTER = [
 ]
 
 
-def migrate(targets: list[tuple[str, str]]) -> Any:
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
 @pytest.fixture
-def old_apps(transactional_db: None) -> Any:
-    apps = migrate(BEFORE)
-    yield apps
-    migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+def old_apps(migrated_to: Callable[..., Any]) -> Any:
+    return migrated_to(BEFORE)
 
 
 def keys(apps: Any) -> dict[str, tuple[str, str]]:
