@@ -404,6 +404,9 @@ INTEGRATION_TOKEN_CACHE_SECONDS = env.float("INTEGRATION_TOKEN_CACHE_SECONDS", d
 # Zoho item pages requested at once in a full run (numbered pages need not wait for each other);
 # up to this many minus one requests go past the last page. 1 = one after another.
 ZOHO_PAGE_CONCURRENCY = env.int("ZOHO_PAGE_CONCURRENCY", default=4)
+# Zoho Inventory calls per organisation per minute, shared by all workers (Zoho's limit is 100).
+# 0 = no budget on our side: only for a stand-in without the limit, such as the benchmarks'.
+ZOHO_REQUESTS_PER_MINUTE = env.int("ZOHO_REQUESTS_PER_MINUTE", default=100)
 # Variation requests in flight at once per WooCommerce page (kind to small shared hosts).
 WOO_VARIATION_CONCURRENCY = env.int("WOO_VARIATION_CONCURRENCY", default=8)
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import requests
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -17,7 +18,6 @@ from integrations.zoho.models import CredentialStatus, ZohoCredential
 logger = logging.getLogger(__name__)
 
 PER_PAGE_MAX = 200
-REQUESTS_PER_MINUTE = 100
 
 
 class ZohoApiError(TerminalError):
@@ -33,10 +33,10 @@ class ZohoClient(HttpClient):
 
     def __init__(self, credential: ZohoCredential, **options: Any) -> None:
         self.credential = credential
-        options.setdefault(
-            "budget",
-            RequestBudget(key=f"zoho:{credential.organization_id}", limit=REQUESTS_PER_MINUTE),
-        )
+        if "budget" not in options:
+            limit = settings.ZOHO_REQUESTS_PER_MINUTE
+            key = f"zoho:{credential.organization_id}"
+            options["budget"] = RequestBudget(key=key, limit=limit) if limit else None
         super().__init__(
             base_url=credential.api_base,
             secrets=[credential.client_secret, credential.refresh_token, credential.access_token],

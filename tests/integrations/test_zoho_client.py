@@ -197,3 +197,11 @@ def test_a_token_refused_mid_run_is_refreshed_once_for_all_pages(
     assert len([c for c in responses.calls if c.request.url == TOKEN_URL]) == 1
     credential.refresh_from_db()
     assert credential.access_token == "new-token"
+
+
+def test_request_budget_follows_the_setting(credential: ZohoCredential, settings: Any) -> None:
+    budget = ZohoClient(credential).budget
+    assert budget is not None
+    assert (budget.key, budget.limit) == ("zoho:777", 100)
+    settings.ZOHO_REQUESTS_PER_MINUTE = 0
+    assert ZohoClient(credential).budget is None
