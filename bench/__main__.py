@@ -15,6 +15,7 @@ BENCHMARKS = [
     "bench.woo_pull",
     "bench.shopify_pull",
     "bench.webhook_load",
+    "bench.fairness",
 ]
 
 

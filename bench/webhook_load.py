@@ -31,6 +31,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from bench.harness import ROOT, Figures, exit_code, unique_name
 
@@ -295,22 +296,35 @@ def load(url: str, token: str, label: str, seconds: int) -> tuple[dict, list[str
         return result, warm + accepted_file.read_text().split()
 
 
-def drain(env: dict[str, str], database_url: str, event_ids: list[str]) -> float:
-    """Run a Celery worker on the webhooks queue until every accepted event is processed (or
-    no progress for 60 s); returns the seconds it took."""
+@contextmanager
+def celery_worker(
+    env: dict[str, str], queues: str, *options: str, log: Any = subprocess.DEVNULL
+) -> Iterator[subprocess.Popen]:
+    """A `celery worker` process (prefork, 2 processes unless `options` say otherwise) on the
+    given queues, with the run's environment; stopped afterwards. `log` takes its output."""
     worker = subprocess.Popen(
         [
-            *(sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "webhooks"),
+            *(sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queues),
             *("--pool", "prefork", "--concurrency", "2", "--without-mingle", "--without-gossip"),
-            *("-l", "warning", "-n", f"bench-{os.getpid()}@%h"),
+            *("-l", "warning", "-n", f"bench-{os.getpid()}@%h", *options),
         ],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log,
+        stderr=log,
     )
-    started = time.monotonic()
     try:
+        yield worker
+    finally:
+        worker.terminate()
+        worker.wait(timeout=60)
+
+
+def drain(env: dict[str, str], database_url: str, event_ids: list[str]) -> float:
+    """Run a Celery worker on the webhooks queue until every accepted event is processed (or
+    no progress for 60 s); returns the seconds it took."""
+    with celery_worker(env, "webhooks"):
+        started = time.monotonic()
         pending, progress_at = len(event_ids), time.monotonic()
         while pending and time.monotonic() - progress_at < 60:
             time.sleep(1)
@@ -319,9 +333,6 @@ def drain(env: dict[str, str], database_url: str, event_ids: list[str]) -> float
             if now_pending < pending:
                 pending, progress_at = now_pending, time.monotonic()
         return time.monotonic() - started
-    finally:
-        worker.terminate()
-        worker.wait(timeout=60)
 
 
 def summary(figures: Figures, result: dict, accepted_ids: list[str]) -> None:
