@@ -84,19 +84,10 @@ def worst(pairs: dict[str, tuple[float, float]]) -> tuple[str, float]:
 
 
 def make_tenant(slug: str, url: str) -> Any:
-    from integrations.zoho.models import ZohoCredential
+    from bench.zoho_pull import sim_credential
     from tenants.models import Tenant
 
-    tenant = Tenant.objects.create(name=slug, slug=slug)
-    return ZohoCredential.objects.create(
-        tenant=tenant,
-        client_id="sim-client",
-        client_secret="sim-secret",
-        refresh_token="1000.sim-refresh",
-        organization_id="sim-org",
-        api_domain=url,
-        accounts_url=url,
-    )
+    return sim_credential(Tenant.objects.create(name=slug, slug=slug), url)
 
 
 def trigger(credential: Any) -> int:

@@ -88,6 +88,21 @@ def stored_products(tenant: Any) -> dict[str, tuple[Any, ...]]:
     }
 
 
+def sim_credential(tenant: Any, url: str) -> Any:
+    """A credential for the simulator at `url` (its default organisation and secrets)."""
+    from integrations.zoho.models import ZohoCredential
+
+    return ZohoCredential.objects.create(
+        tenant=tenant,
+        client_id="sim-client",
+        client_secret="sim-secret",
+        refresh_token="1000.sim-refresh",
+        organization_id="sim-org",
+        api_domain=url,
+        accounts_url=url,
+    )
+
+
 def run_engine(credential: Any) -> dict[str, Any]:
     from integrations.engine.runs import execute_run, start_run
     from integrations.zoho.client import ZohoClient
@@ -107,7 +122,6 @@ def main() -> None:
 
     from django.conf import settings
 
-    from integrations.zoho.models import ZohoCredential
     from products_and_services.models import Product
     from tenants.models import Tenant
 
@@ -121,15 +135,7 @@ def main() -> None:
             f"{url}/_sim/config", json={"requests_per_minute": 0}, timeout=5
         ).raise_for_status()
         tenant = Tenant.objects.create(name="Bench", slug="bench")
-        credential = ZohoCredential.objects.create(
-            tenant=tenant,
-            client_id="sim-client",
-            client_secret="sim-secret",
-            refresh_token="1000.sim-refresh",
-            organization_id="sim-org",
-            api_domain=url,
-            accounts_url=url,
-        )
+        credential = sim_credential(tenant, url)
         pages = -(-ITEMS // 200)
         floor = harness.network_floor(pages, LATENCY_MS, settings.ZOHO_PAGE_CONCURRENCY)
         expected = expected_products(url)
