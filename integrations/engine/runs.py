@@ -286,13 +286,22 @@ def execute_chunk(
         last_bookmark(run.provider, run.connection_id) if run.mode == SyncMode.INCREMENTAL else None
     )
     bookmark = run.bookmark or (since.isoformat() if since else "")
-    budget = _Budget(clock() + budget_seconds if budget_seconds is not None else None, clock)
+    budget = Budget(clock() + budget_seconds if budget_seconds is not None else None, clock)
+    # A source that keeps requests in flight may take the budget itself: it stops sending
+    # when the time is spent, hands over what was in flight and ends with a Pause.
+    takes_budget = getattr(source, "takes_budget", False)
     try:
         with beating(run.pk):
             pages = source.pages(
-                run.mode, since, list(run.selected_ids or []), cursor=dict(run.cursor) or None
+                run.mode,
+                since,
+                list(run.selected_ids or []),
+                cursor=dict(run.cursor) or None,
+                **({"budget": budget} if takes_budget else {}),
             )
-            for page in prefetched(budget.pages(pages), settings.SYNC_PREFETCH_PAGES):
+            if not takes_budget:
+                pages = budget.pages(pages)
+            for page in prefetched(pages, settings.SYNC_PREFETCH_PAGES):
                 _stop_if_cancelled(run)
                 if isinstance(page, Pause):
                     return _requeue(run, page.cursor, page.seconds)
@@ -314,8 +323,9 @@ def execute_chunk(
     return ChunkEnd(finish_run(run, source.connection_key))
 
 
-class _Budget:
-    """Ends a chunk's reading at the first resumable page once the time is spent.
+class Budget:
+    """A chunk's time. `pages` ends a source's reading at the first resumable page once the
+    time is spent; a source with requests in flight asks `spent()` itself instead.
 
     It runs where the pages are fetched (the prefetch thread), so nothing is fetched past the
     stop only to be thrown away and asked for again by the next chunk; the pages already
@@ -326,16 +336,14 @@ class _Budget:
         self.deadline, self.clock = deadline, clock
         self.stopped_at: Cursor | None = None
 
+    def spent(self) -> bool:
+        return self.deadline is not None and self.clock() >= self.deadline
+
     def pages(self, pages: Iterator[Page | Pause]) -> Iterator[Page | Pause]:
         try:
             for page in pages:
                 yield page
-                if (
-                    isinstance(page, Page)
-                    and page.cursor is not None
-                    and self.deadline is not None
-                    and self.clock() >= self.deadline
-                ):
+                if isinstance(page, Page) and page.cursor is not None and self.spent():
                     self.stopped_at = page.cursor
                     return
         finally:

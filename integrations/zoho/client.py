@@ -2,7 +2,7 @@
 
 import logging
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
@@ -163,9 +163,18 @@ class ZohoClient(HttpClient):
         return _page_result(self.api("items", _page_query(page, per_page, params)))
 
     def iter_pages(
-        self, per_page: int = PER_PAGE_MAX, *, window: int = 1, start: int = 1, **params: Any
+        self,
+        per_page: int = PER_PAGE_MAX,
+        *,
+        window: int = 1,
+        start: int = 1,
+        go_on: Callable[[], bool] = lambda: True,
+        **params: Any,
     ) -> Iterator[tuple[list[dict[str, Any]], bool]]:
         """Pages of items in order from page `start`, each with `page_context.has_more_page`.
+
+        When `go_on()` turns false no further page is asked for: the pages already asked for
+        are handed over, and the iteration ends after them even if Zoho has more.
 
         Zoho pages are numbered, so with `window` > 1 that many are requested at once instead
         of each waiting for the one before. At most `window - 1` requests go past the last
@@ -177,7 +186,7 @@ class ZohoClient(HttpClient):
                 result = self.fetch_products(page, per_page, **params)
                 more = bool(result["page_context"].get("has_more_page"))
                 yield result["items"], more
-                if not more:
+                if not more or not go_on():
                     return
                 page += 1
         token = self.get_valid_token()  # refreshed here, so the threads never need the database
@@ -202,8 +211,9 @@ class ZohoClient(HttpClient):
                     yield result["items"], more
                     if not more:
                         return
-                    pending.append(fetch(next_page))
-                    next_page += 1
+                    if go_on():
+                        pending.append(fetch(next_page))
+                        next_page += 1
             finally:
                 for _, future in pending:
                     future.cancel()

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.conf import settings
 
-from integrations.engine.runs import Cursor, Page
+from integrations.engine.runs import Budget, Cursor, Page, Pause
 from integrations.http import ApiError
 from integrations.models import Provider, SyncMode, SyncRun, SyncStatus
 from integrations.zoho.client import PER_PAGE_MAX, ZohoClient
@@ -17,6 +17,9 @@ from tenants.models import Tenant
 
 class ZohoSource:
     provider = Provider.ZOHO
+    # Zoho allows 100 calls a minute per organisation: pages asked for ahead of a chunk's end
+    # must be stored, not asked again, so the source stops sending itself (see `Budget`).
+    takes_budget = True
 
     def __init__(self, credential: ZohoCredential, client: ZohoClient | None = None) -> None:
         self.credential = credential
@@ -60,8 +63,12 @@ class ZohoSource:
         since: datetime | None,
         selected: list[str],
         cursor: Cursor | None = None,
-    ) -> Iterator[Page]:
-        """Pages in Zoho's order; each says the page number a later chunk resumes from."""
+        budget: Budget | None = None,
+    ) -> Iterator[Page | Pause]:
+        """Pages in Zoho's order; each says the page number a later chunk resumes from.
+
+        Once the budget is spent no further page is asked for; the pages already asked for
+        are handed over, then a Pause resumes the run after them."""
         if mode == SyncMode.SELECTED:
             yield from self._selected(selected)
             return
@@ -71,7 +78,11 @@ class ZohoSource:
         params = {"sort_column": "last_modified_time", "sort_order": "D"} if since else {}
         # Incremental runs read newest first and stop early, so only full runs fetch ahead.
         window = 1 if since else settings.ZOHO_PAGE_CONCURRENCY
-        pages = self.client.iter_pages(PER_PAGE_MAX, window=window, start=number, **params)
+        go_on = (lambda: not budget.spent()) if budget is not None else (lambda: True)
+        pages = self.client.iter_pages(
+            PER_PAGE_MAX, window=window, start=number, go_on=go_on, **params
+        )
+        more = False
         for items, more in pages:
             number += 1
             # No stop after the last page: the next chunk would only ask for an empty one.
@@ -91,6 +102,8 @@ class ZohoSource:
             seen += len(items)
             total = max(estimate or 0, seen) if estimate else None
             yield self._page(items, total, resume and {**resume, "seen": seen})
+        if more:  # stopped at the budget, not at the last page
+            yield Pause(0, {"page": number, "seen": seen})
 
     def _selected(self, item_ids: list[str]) -> Iterator[Page]:
         for start in range(0, len(item_ids), PER_PAGE_MAX):

@@ -36,8 +36,8 @@ ITEMS = "https://zoho.test/inventory/v1/items"
 
 
 def serve_zoho_pages(pages: list[list[int]]) -> None:
-    """Zoho's item pages, by page number; any page past the last comes back empty."""
-    for number, ids in enumerate([*pages, []], start=1):
+    """Zoho's item pages, by page number; pages past the last come back empty."""
+    for number, ids in enumerate([*pages, *[[]] * 8], start=1):
         items = [
             {
                 "item_id": str(n),
@@ -307,3 +307,25 @@ def test_with_the_broker_down_the_task_carries_on_with_the_run_itself(
     run.refresh_from_db()
     assert (run.status, run.created, run.chunks) == ("succeeded", 5, 3)
     assert pages_asked() == ["1", "2", "3"]
+
+
+@responses.activate
+def test_zoho_pages_in_flight_at_a_chunks_end_are_stored_not_asked_again(
+    zoho_credential: ZohoCredential, settings: Any
+) -> None:
+    """Zoho allows 100 calls a minute: with 4 pages asked for at once, a chunk whose time is
+    spent asks for no more, stores the 4 it asked for, and the next chunk starts after them."""
+    settings.ZOHO_PAGE_CONCURRENCY = 4
+    serve_zoho_pages([[1], [2], [3], [4], [5], [6]])
+    run = zoho_run(zoho_credential)
+    first = execute_chunk(run, ZohoSource(zoho_credential), budget_seconds=0)
+    assert (first.run.status, first.run.processed, first.run.cursor) == (
+        "queued",
+        4,
+        {"page": 5, "seen": 4},
+    )
+    assert sorted(pages_asked()) == ["1", "2", "3", "4"]
+    last = execute_chunk(first.run, ZohoSource(zoho_credential), budget_seconds=0)
+    assert (last.run.status, last.run.created, last.run.chunks) == ("succeeded", 6, 2)
+    # Pages 7 and 8 were asked ahead past the last page (they come back empty); none twice.
+    assert sorted(pages_asked(), key=int) == ["1", "2", "3", "4", "5", "6", "7", "8"]
