@@ -69,6 +69,11 @@ class BatchStatus:
         return self.status in {"finished", "canceled", "error"}
 
 
+def encode_json(value: Any) -> bytes:
+    """Compact UTF-8 JSON: what `items_batch` sends, and what a batch's size is counted in."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+
+
 def _retry_after_seconds(response: requests.Response) -> int:
     """Seconds to wait, from Retry-After or the business-use-case usage header (minutes)."""
     if response.headers.get("Retry-After", "").isdigit():
@@ -140,8 +145,10 @@ class MetaGraphClient:
         self.session = session or requests.Session()
         self.timeout = timeout
 
-    def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
-        headers = {"Authorization": f"Bearer {self._token}"}
+    def _call(
+        self, method: str, path: str, headers: dict[str, str] | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
+        headers = {**(headers or {}), "Authorization": f"Bearer {self._token}"}
         try:
             response = self.session.request(
                 method, f"{self.root}/{path}", headers=headers, timeout=self.timeout, **kwargs
@@ -161,14 +168,15 @@ class MetaGraphClient:
         return self._call("GET", catalog_id, params={"fields": "id,name"})
 
     def items_batch(self, catalog_id: str, requests_: list[dict[str, Any]]) -> BatchSubmission:
+        """One call, its parameters as a JSON body (Graph reads JSON bodies as it reads forms):
+        a form would URL-encode the 2-3 MB of a 5,000-item batch byte by byte in Python, and
+        Meta would decode it again."""
+        document = {"item_type": "PRODUCT_ITEM", "allow_upsert": True, "requests": requests_}
         body = self._call(
             "POST",
             f"{catalog_id}/items_batch",
-            data={
-                "item_type": "PRODUCT_ITEM",
-                "allow_upsert": "true",
-                "requests": json.dumps(requests_, separators=(",", ":")),
-            },
+            data=encode_json(document),
+            headers={"Content-Type": "application/json"},
         )
         return BatchSubmission(
             handles=[str(h) for h in body.get("handles", [])],

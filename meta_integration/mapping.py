@@ -227,8 +227,10 @@ def _price_fields(
     a window long closed); the payload depends only on stored data, never on the clock.
     """
     fields = {"price": format_price(price * currency.rate, currency.code)}
-    window = sale_effective_date(sale_starts_at, sale_ends_at)
-    if sale_price is None or sale_price >= price or window is None:
+    window = None
+    if sale_price is not None and sale_price < price:  # no window to format without a sale
+        window = sale_effective_date(sale_starts_at, sale_ends_at)
+    if window is None:
         fields["sale_price_effective_date"] = NO_SALE_WINDOW
         return fields
     fields["sale_price_effective_date"] = window

@@ -1,8 +1,6 @@
 """Calls Meta accepts: at most 5,000 requests and an encoded body under 28 MB each."""
 
-import json
-from urllib.parse import urlencode
-
+from meta_integration.client import encode_json
 from meta_integration.push import chunk_requests
 
 
@@ -23,18 +21,17 @@ def test_requests_keep_their_order_across_calls() -> None:
 
 
 def test_a_call_closes_before_its_encoded_body_reaches_the_limit() -> None:
-    """Descriptions with spaces and punctuation: the URL-encoded size is what counts."""
+    """Non-ASCII descriptions: the UTF-8 bytes of the JSON body are what counts."""
     text = "Große Jacke, wasserdicht & leicht! " * 100
     requests_ = [
         {"method": "UPDATE", "data": {"id": f"J-{n}", "description": text}} for n in range(10)
     ]
-    one = len(urlencode({"requests": json.dumps([requests_[0]], separators=(",", ":"))}))
-    limit = 1024 + 3 * one + 10  # room for three such requests and the form's other fields
+    one = len(encode_json([requests_[0]]))
+    limit = 1024 + 3 * one + 10  # room for three such requests and the body's other fields
     chunks = chunk_requests(requests_, 5000, max_bytes=limit)
     assert [len(c) for c in chunks] == [3, 3, 3, 1]
     for chunk in chunks:
-        body = urlencode({"requests": json.dumps(chunk, separators=(",", ":"))})
-        assert len(body) < limit - 1024
+        assert len(encode_json(chunk)) < limit - 1024
 
 
 def test_nothing_to_send() -> None:

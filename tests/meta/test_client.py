@@ -30,19 +30,20 @@ def graph_error(code: int, message: str = "boom") -> dict[str, object]:
 
 
 @responses.activate
-def test_items_batch_sends_form_fields_and_returns_handles() -> None:
+def test_items_batch_sends_a_json_body_and_returns_handles() -> None:
     responses.post(BATCH_URL, json={"handles": ["h1"], "validation_status": []})
-    result = client().items_batch("123", [{"method": "UPDATE", "data": {"id": "A"}}])
+    result = client().items_batch("123", [{"method": "UPDATE", "data": {"id": "A", "title": "Ä"}}])
     assert result.handles == ["h1"]
     assert result.errors == []
     sent = responses.calls[0].request
     assert sent.headers["Authorization"] == "Bearer secret-token"
-    body = dict(pair.split("=", 1) for pair in sent.body.split("&"))
-    assert body["item_type"] == "PRODUCT_ITEM"
-    assert body["allow_upsert"] == "true"
-    assert json.loads(requests.utils.unquote(body["requests"].replace("+", " "))) == [
-        {"method": "UPDATE", "data": {"id": "A"}}
-    ]
+    assert sent.headers["Content-Type"] == "application/json"
+    assert json.loads(sent.body) == {
+        "item_type": "PRODUCT_ITEM",
+        "allow_upsert": True,
+        "requests": [{"method": "UPDATE", "data": {"id": "A", "title": "Ä"}}],
+    }
+    assert "Ä".encode() in sent.body  # UTF-8, not a \\u escape per character
 
 
 @responses.activate

@@ -5,7 +5,6 @@ from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
-from urllib.parse import parse_qs
 
 import pytest
 import responses
@@ -23,8 +22,7 @@ GRAPH = "http://meta.invalid/v21.0/900100"
 
 
 def sent_requests(call_index: int = 0) -> list[dict[str, object]]:
-    body = parse_qs(responses.calls[call_index].request.body)
-    return json.loads(body["requests"][0])
+    return json.loads(responses.calls[call_index].request.body)["requests"]
 
 
 def graph_ok(errors: list[dict[str, object]] | None = None) -> None:
