@@ -11,6 +11,7 @@ from bench.harness import exit_code
 
 BENCHMARKS = [
     "bench.meta_push",
+    "bench.meta_push_scale",
     "bench.zoho_pull",
     "bench.woo_pull",
     "bench.shopify_pull",

@@ -55,7 +55,7 @@ def baseline(url: str, products: list[Any]) -> int:
     return calls
 
 
-def expected_items() -> dict[str, tuple[str, str, str]]:
+def expected_items(tenant: Any) -> dict[str, tuple[str, str, str]]:
     """What Meta must hold: retailer id -> (price, availability, image)."""
     from products_and_services.models import Product
 
@@ -65,99 +65,139 @@ def expected_items() -> dict[str, tuple[str, str, str]]:
             "in stock" if stock else "out of stock",
             f"https://img.example.com/{pk}.jpg",
         )
-        for pk, sku, stock in Product.objects.values_list("pk", "sku", "stock_quantity")
+        for pk, sku, stock in Product.objects.filter(tenant=tenant).values_list(
+            "pk", "sku", "stock_quantity"
+        )
     }
 
 
-def check_pushed(figures: harness.Figures, url: str, tenant: Any, succeeded: int) -> None:
+def check_pushed(
+    figures: harness.Figures, url: str, tenant: Any, succeeded: int, count: int, catalog: str
+) -> None:
     from products_and_services.models import Product
 
-    held = requests.get(f"{url}/_sim/catalogs/{CATALOG}/items", timeout=60).json()["items"]
+    held = requests.get(f"{url}/_sim/catalogs/{catalog}/items", timeout=120).json()["items"]
     actual = {
         rid: (item.get("price"), item.get("availability"), item.get("image_link"))
         for rid, item in held.items()
     }
-    figures.check("flush reports every product pushed", succeeded == PRODUCTS, f"{succeeded}")
-    problem = harness.mismatches(expected_items(), actual)
+    figures.check("flush reports every product pushed", succeeded == count, f"{succeeded}")
+    problem = harness.mismatches(expected_items(tenant), actual)
     figures.check("Meta holds every item at its price, availability, image", not problem, problem)
     products = Product.objects.filter(tenant=tenant)
     recorded = products.filter(meta_sync_last_success__isnull=False, meta_sync_last_error="")
     figures.check(
         "every product recorded as pushed",
-        recorded.count() == PRODUCTS,
-        f"{recorded.count()} of {PRODUCTS}",
+        recorded.count() == count,
+        f"{recorded.count()} of {count}",
     )
     due = products.filter(meta_sync_next_attempt__isnull=False).count()
     figures.check("nothing left due", due == 0, f"{due} still due")
+
+
+SEED_CHUNK = 2000
+
+
+def seed(count: int, catalog: str, slug: str) -> Any:
+    """A tenant, its Meta config and `count` due products with an image each, written in
+    chunks so the set-up leaves no catalog-sized heap behind the measured block."""
+    from django.utils import timezone
+
+    from common.bulk import insert_rows
+    from meta_integration.models import MetaAppConfig
+    from products_and_services.models import Product, ProductImage
+    from tenants.models import Tenant
+
+    tenant = Tenant.objects.create(name=f"Bench {slug}", slug=slug)
+    MetaAppConfig.objects.create(
+        tenant=tenant,
+        access_token="bench-token",
+        catalog_id=catalog,
+        default_product_url="https://shop.example.com/",
+    )
+    due = timezone.now()  # one due time for all: the claim takes them in id order
+    for start in range(0, count, SEED_CHUNK):
+        products = [
+            Product(
+                tenant=tenant,
+                name=f"Bench product {i}",
+                sku=f"{slug.upper()}-{i:06d}",
+                price=PRICE,
+                stock_quantity=i % 7,
+                meta_sync_next_attempt=due,
+            )
+            for i in range(start, min(count, start + SEED_CHUNK))
+        ]
+        insert_rows(Product, products)
+        insert_rows(
+            ProductImage,
+            (
+                ProductImage(product_id=p.pk, url=f"https://img.example.com/{p.pk}.jpg")
+                for p in products
+            ),
+        )
+    return tenant
+
+
+def configure(url: str) -> None:
+    """50 ms a call and no per-minute batch allowance (the throttle is not what is measured)."""
+    from django.conf import settings
+
+    requests.post(
+        f"{url}/_sim/config",
+        json={"latency_ms": LATENCY_MS, "batch_calls_per_minute": 0},
+        timeout=5,
+    ).raise_for_status()
+    settings.META_GRAPH_API_URL = url
+
+
+def push(url: str, tenant: Any, count: int, catalog: str, title: str) -> harness.Figures:
+    """Flush the tenant inside the measured block and check the work was done."""
+    from django.conf import settings
+
+    from meta_integration.push import flush_tenant
+
+    figures = harness.Figures(title)
+    calls_before = requests.get(f"{url}/_sim/calls", timeout=30).json()["count"]
+    with harness.measured(figures):
+        report = flush_tenant(tenant.pk)
+    calls = requests.get(f"{url}/_sim/calls", timeout=30).json()["count"] - calls_before
+    wall = figures.values["wall time (s)"]
+    required_calls = 2 * math.ceil(count / settings.META_BATCH_SIZE)
+    figures.values.update(
+        {
+            "items_batch calls": report.batch_calls,
+            "status polls": report.status_calls,
+            "HTTP calls": calls,
+            "calls required (1 batch + 1 poll each)": required_calls,
+            "products synced": report.succeeded,
+            "products per second": round(report.succeeded / wall, 1),
+        }
+    )
+    check_pushed(figures, url, tenant, report.succeeded, count, catalog)
+    figures.values["floor (s)"] = harness.network_floor(required_calls, LATENCY_MS)
+    return figures
 
 
 def main() -> None:
     harness.setup_django()
     from django.conf import settings
 
-    from meta_integration.models import MetaAppConfig
-    from meta_integration.push import flush_tenant
-    from products_and_services.models import Product, ProductImage
-    from tenants.models import Tenant
+    from products_and_services.models import Product
 
     with harness.simulator_process("meta") as url, harness.throwaway_database():
-        requests.post(
-            f"{url}/_sim/config",
-            json={"latency_ms": LATENCY_MS, "batch_calls_per_minute": 0},
-            timeout=5,
-        ).raise_for_status()
-        settings.META_GRAPH_API_URL = url
-        tenant = Tenant.objects.create(name="Bench", slug="bench")
-        MetaAppConfig.objects.create(
-            tenant=tenant,
-            access_token="bench-token",
-            catalog_id=CATALOG,
-            default_product_url="https://shop.example.com/",
-        )
-        Product.objects.bulk_create(
-            (
-                Product(
-                    tenant=tenant,
-                    name=f"Bench product {i}",
-                    sku=f"B-{i:06d}",
-                    price=PRICE,
-                    stock_quantity=i % 7,
-                )
-                for i in range(PRODUCTS)
-            ),
-            batch_size=2000,
-        )
-        ProductImage.objects.bulk_create(
-            (
-                ProductImage(product_id=pk, url=f"https://img.example.com/{pk}.jpg")
-                for pk in Product.objects.values_list("pk", flat=True)
-            ),
-            batch_size=2000,
-        )
-        Product.objects.update(
-            meta_sync_next_attempt=Product.objects.values_list("created_at", flat=True).first()
-        )
-
+        configure(url)
+        tenant = seed(PRODUCTS, CATALOG, "bench")
         batch_size = settings.META_BATCH_SIZE
-        figures = harness.Figures(
-            f"batched: {PRODUCTS:,} products, {LATENCY_MS} ms per call, batches of {batch_size:,}"
+        figures = push(
+            url,
+            tenant,
+            PRODUCTS,
+            CATALOG,
+            f"batched: {PRODUCTS:,} products, {LATENCY_MS} ms per call, batches of {batch_size:,}",
         )
-        with harness.measured(figures):
-            report = flush_tenant(tenant.pk)
-        calls = requests.get(f"{url}/_sim/calls", timeout=5).json()["calls"]
         batched_time = figures.values["wall time (s)"]
-        required_calls = 2 * math.ceil(PRODUCTS / batch_size)
-        figures.values.update(
-            {
-                "items_batch calls": report.batch_calls,
-                "status polls": report.status_calls,
-                "HTTP calls": len(calls),
-                "calls required (1 batch + 1 poll each)": required_calls,
-                "products synced": report.succeeded,
-                "products per second": round(report.succeeded / batched_time, 1),
-            }
-        )
-        check_pushed(figures, url, tenant, report.succeeded)
+        floor = figures.values.pop("floor (s)")
 
         requests.post(f"{url}/_sim/reset", timeout=5).raise_for_status()
         requests.post(
@@ -172,7 +212,7 @@ def main() -> None:
         figures.compare(
             result=batched_time,
             baseline=baseline_time,
-            floor=harness.network_floor(required_calls, LATENCY_MS),
+            floor=floor,
             unit="s",
         )
         figures.print()
@@ -190,7 +230,8 @@ def main() -> None:
         base.check("the sample was created", held == BASELINE_SAMPLE, f"{held}")
         base.print()
         print(
-            f"\n  HTTP calls: {base.values['HTTP calls'] / len(calls):.0f}x fewer (target >= 20x)"
+            f"\n  HTTP calls: {base.values['HTTP calls'] / figures.values['HTTP calls']:.0f}x fewer"
+            " (target >= 20x)"
         )
         print(f"  wall time:  {baseline_time / batched_time:.0f}x less (target >= 10x)")
 
