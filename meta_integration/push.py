@@ -383,7 +383,7 @@ def wait_for_batch(
     catalog_id: str,
     handle: str,
     report: FlushReport,
-    claim: Claim,
+    renew: Callable[[], None],
     sleep: Callable[[float], None] = time.sleep,
 ) -> dict[str, str]:
     """Poll until the batch is done; return {retailer_id: error} for items Meta refused.
@@ -407,7 +407,7 @@ def wait_for_batch(
             break
         sleep(delay)
         waited += delay
-        claim.renew()
+        renew()
     raise MetaTransient(
         f"Meta batch {handle} did not finish within {int(STATUS_TIMEOUT_SECONDS)} s."
     )
@@ -443,42 +443,136 @@ def chunk_requests(
     return chunks
 
 
-def send(
-    config: MetaAppConfig,
-    client: MetaGraphClient,
-    requests_: list[dict[str, Any]],
-    report: FlushReport,
-    claim: Claim,
-) -> SendOutcome:
-    """Send in chunks. Only Meta's refusal of a request costs attempts; when Meta is throttling,
-    unreachable or refuses the token, this chunk and the rest go back unsent."""
-    outcome = SendOutcome()
-    chunks = chunk_requests(requests_, settings.META_BATCH_SIZE)
-    for index, chunk in enumerate(chunks):
-        chunk_ids = [request["data"]["id"] for request in chunk]
-        claim.renew()
-        try:
-            report.batch_calls += 1
-            submission = client.items_batch(config.catalog_id, chunk)
+@dataclass
+class Round:
+    """One claim on its way to Meta: its plans and requests, and Meta's answers so far."""
+
+    claim: Claim
+    plans: list[ProductPlan]
+    tombstones: list[MetaDeletion]
+    requests_: list[dict[str, Any]]
+    outcome: SendOutcome = field(default_factory=SendOutcome)
+    open_calls: int = 0  # calls Meta took whose status is not in yet
+    all_sent: bool = False
+    recorded: bool = False
+
+    def __post_init__(self) -> None:
+        self.ids = {request["data"]["id"] for request in self.requests_}
+
+
+@dataclass
+class Call:
+    """An items_batch call Meta took, its status not polled yet."""
+
+    round: Round
+    ids: list[str]
+    handles: list[str]
+    failed: dict[str, str]
+
+
+class Sender:
+    """Sends a flush's calls in order, polling each call's status only once the next call has
+    gone out or the next claim has been planned: Meta works on one batch while we prepare the
+    next, instead of each waiting for the other.
+
+    At most one call is in flight while another is sent, and the two never share a retailer
+    id: Meta may apply them in either order, so a DELETE and an UPDATE of one id must not race.
+    A round holding an id of the call in flight waits for that call first. A round's results
+    are recorded once all its calls are done, and the flush finishes its last call before it
+    returns, so its leases cover everything it sent. Only Meta's refusal of a request costs
+    attempts; when Meta throttles, is unreachable or refuses the token, the calls not yet sent
+    go back unsent and no further call is made.
+    """
+
+    def __init__(self, config: MetaAppConfig, client: MetaGraphClient, report: FlushReport):
+        self.config, self.client, self.report = config, client, report
+        self.in_flight: Call | None = None
+        self.current: Round | None = None
+        self.stopped = False
+        self.repushed = 0  # rows made due again by recording (owners of deleted ids)
+
+    def send(self, round_: Round) -> None:
+        self.current = round_
+        if self.in_flight is not None and self.in_flight.round.ids & round_.ids:
+            self.finish()
+        chunks = chunk_requests(round_.requests_, settings.META_BATCH_SIZE)
+        for index, chunk in enumerate(chunks):
+            if self.stopped:
+                round_.outcome.unsent.update(_ids_of(chunks[index:]))
+                break
+            ids = _ids_of([chunk])
+            self.renew()
+            try:
+                self.report.batch_calls += 1
+                submission = self.client.items_batch(self.config.catalog_id, chunk)
+            except (MetaThrottled, MetaTokenInvalid, MetaTransient) as exc:
+                self._stop(exc)
+                round_.outcome.unsent.update(_ids_of(chunks[index:]))
+                break
+            except MetaError as exc:
+                mark_reachable(self.config)
+                round_.outcome.failed.update(dict.fromkeys(ids, exc.message))
+                continue
+            mark_reachable(self.config)
             failed = {e.retailer_id: e.message for e in submission.errors}
             if not submission.handles:
                 failed.setdefault("*", "Meta accepted nothing from this batch (no handle).")
-            for handle in submission.handles:
-                failed.update(wait_for_batch(client, config.catalog_id, handle, report, claim))
+            round_.open_calls += 1
+            self.finish()  # the call before this one, while Meta works on this one
+            self.in_flight = Call(round_, ids, list(submission.handles), failed)
+        round_.all_sent = True
+        self.current = None
+        self._record_if_done(round_)
+
+    def finish(self) -> None:
+        """Poll the call in flight to its end; record its round if that was the round's last."""
+        call, self.in_flight = self.in_flight, None
+        if call is None:
+            return
+        failed = call.failed
+        try:
+            for handle in call.handles:
+                failed.update(
+                    wait_for_batch(
+                        self.client, self.config.catalog_id, handle, self.report, self.renew
+                    )
+                )
         except (MetaThrottled, MetaTokenInvalid, MetaTransient) as exc:
-            handle_queue_stop(config, exc)
-            outcome.unsent.update(
-                rid for later in chunks[index:] for rid in (r["data"]["id"] for r in later)
-            )
-            return outcome
+            self._stop(exc)
+            call.round.outcome.unsent.update(call.ids)
+            failed = {}
         except MetaError as exc:
             failed = {"*": exc.message}
-        mark_reachable(config)
         whole = failed.pop("*", None)
         if whole:
-            failed.update({rid: whole for rid in chunk_ids if rid not in failed})
-        outcome.failed.update(failed)
-    return outcome
+            failed.update({rid: whole for rid in call.ids if rid not in failed})
+        call.round.outcome.failed.update(failed)
+        call.round.open_calls -= 1
+        self._record_if_done(call.round)
+
+    def renew(self) -> None:
+        """Keep the leases of every round still open: the one in flight and the one sending."""
+        for round_ in (self.in_flight.round if self.in_flight else None, self.current):
+            if round_ is not None:
+                round_.claim.renew()
+
+    def _stop(self, exc: MetaError) -> None:
+        if not self.stopped:
+            handle_queue_stop(self.config, exc)
+        self.stopped = True
+
+    def _record_if_done(self, round_: Round) -> None:
+        if round_.recorded or not round_.all_sent or round_.open_calls:
+            return
+        round_.recorded = True
+        # The round being sent was planned before this one's results: its UPDATEs go out
+        # after this round's DELETEs are done, so their owners need no second push.
+        later = self.current.requests_ if self.current and self.current is not round_ else []
+        self.repushed += record_round(self.config, round_, self.report, later)
+
+
+def _ids_of(chunks: Iterable[list[dict[str, Any]]]) -> list[str]:
+    return [request["data"]["id"] for chunk in chunks for request in chunk]
 
 
 def outage_pause(unreachable_since: datetime, now: datetime) -> timedelta:
@@ -739,6 +833,7 @@ def flush_tenant(
         return report
     client = client_for(config)
     context = mapping_context(config)
+    sender = Sender(config, client, report)
     for _ in range(MAX_ROUNDS):
         config.refresh_from_db(fields=["status", "paused_until", "is_active", "unreachable_since"])
         if not config.can_push:
@@ -749,25 +844,28 @@ def flush_tenant(
             report.skipped = f"{reason}; paused until {config.paused_until.isoformat()}"
             break
         claim = claim_due(tenant_id, settings.META_BATCH_SIZE)
+        if claim.empty and sender.in_flight is not None:
+            # Recording the call in flight may make rows due again (owners of deleted ids).
+            repushed = sender.repushed
+            sender.finish()
+            if sender.repushed > repushed:
+                claim = claim_due(tenant_id, settings.META_BATCH_SIZE)
         if claim.empty:
             break
-        push_claim(config, client, context, claim, report)
+        sender.send(prepare_round(context, claim, report))
+        if sender.stopped:
+            break
         if deadline is not None and clock() >= deadline:
             report.more = True
             break
+    sender.finish()
     return report
 
 
-def push_claim(
-    config: MetaAppConfig,
-    client: MetaGraphClient,
-    context: MappingContext,
-    claim: Claim,
-    report: FlushReport,
-) -> None:
-    products = claim.products
+def prepare_round(context: MappingContext, claim: Claim, report: FlushReport) -> Round:
+    """Plan a claim: record what needs no call (held back, unchanged), build the requests."""
     children = load_children(claim.product_ids)
-    plans = [plan_for(product, context, children[product.pk]) for product in products]
+    plans = [plan_for(product, context, children[product.pk]) for product in claim.products]
     to_send = [plan for plan in plans if needs_sending(plan)]
     record_held([p for p in plans if p.held_reason and not needs_sending(p)], claim, report)
     record_unchanged(
@@ -776,22 +874,37 @@ def push_claim(
         report,
     )
     tombstones = list(MetaDeletion.objects.filter(pk__in=ids_in(claim.deletion_ids)))
-    requests_ = build_requests(to_send, tombstones)
-    outcome = send(config, client, requests_, report, claim) if requests_ else SendOutcome()
-    record_products(to_send, outcome, claim, report, config.catalog_id)
-    record_tombstones(tombstones, outcome, claim, report)
-    repush_owners_of_deleted_ids(config.tenant_id, requests_, outcome)
+    return Round(claim, to_send, tombstones, build_requests(to_send, tombstones))
+
+
+def record_round(
+    config: MetaAppConfig,
+    round_: Round,
+    report: FlushReport,
+    later: list[dict[str, Any]] | None = None,
+) -> int:
+    """Meta's answers for a whole round: products, tombstones, owners of deleted ids (how
+    many of those were made due again is returned). `later`: requests still to be sent."""
+    claim, outcome = round_.claim, round_.outcome
+    record_products(round_.plans, outcome, claim, report, config.catalog_id)
+    record_tombstones(round_.tombstones, outcome, claim, report)
+    updated_later = {r["data"]["id"] for r in later or [] if r["method"] == "UPDATE"}
+    return repush_owners_of_deleted_ids(config.tenant_id, round_.requests_, outcome, updated_later)
 
 
 def repush_owners_of_deleted_ids(
-    tenant_id: object, requests_: list[dict[str, Any]], outcome: SendOutcome
+    tenant_id: object,
+    requests_: list[dict[str, Any]],
+    outcome: SendOutcome,
+    updated_later: set[str] | None = None,
 ) -> int:
     """An id deleted in Meta may belong to another item by now (a deleted product's SKU taken
     by a new one, pushed in an earlier batch). Its holder is pushed again, so a DELETE never
-    removes an item that should stay. Ids updated in this batch were sent after the DELETE."""
+    removes an item that should stay. Ids updated in this batch were sent after the DELETE,
+    and so are `updated_later` (the next round's UPDATEs, not sent yet)."""
     deleted = {r["data"]["id"] for r in requests_ if r["method"] == "DELETE"}
     updated = {r["data"]["id"] for r in requests_ if r["method"] == "UPDATE"}
-    confirmed = deleted - updated - set(outcome.failed) - outcome.unsent
+    confirmed = deleted - updated - (updated_later or set()) - set(outcome.failed) - outcome.unsent
     if not confirmed:
         return 0
     holders = CatalogIdentity.objects.filter(

@@ -106,14 +106,14 @@ def test_a_push_of_an_older_version_that_lands_last_leaves_no_orphan(
     second flush pushes the new SKU, then the first lands. Found by the 100-PATCH test."""
     from meta_integration.push import (
         FlushReport,
+        Round,
+        Sender,
         active_config,
         build_requests,
         claim_due,
         client_for,
         mapping_context,
         plan_for,
-        record_products,
-        send,
     )
 
     product = create_product(
@@ -124,9 +124,9 @@ def test_a_push_of_an_older_version_that_lands_last_leaves_no_orphan(
     plans = [plan_for(Product.objects.get(pk=product.pk), mapping_context(config))]
     update_product(product=Product.objects.get(pk=product.pk), fields={"sku": "RACE-B"})
     flush_tenant(tenant.pk)  # ... worker 2 pushes RACE-B meanwhile ...
-    report = FlushReport(tenant_id=str(tenant.pk))
-    outcome = send(config, client_for(config), build_requests(plans, []), report, first)
-    record_products(plans, outcome, first, report, config.catalog_id)  # ... then RACE-A lands
+    sender = Sender(config, client_for(config), FlushReport(tenant_id=str(tenant.pk)))
+    sender.send(Round(first, plans, [], build_requests(plans, [])))
+    sender.finish()  # ... then RACE-A lands, and worker 1 records it
     assert sorted(meta_catalog.items(META_CATALOG)) == ["RACE-A", "RACE-B"]
     assert Product.objects.get(pk=product.pk).meta_sync_next_attempt is not None
     drain(tenant)
