@@ -10,7 +10,7 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -302,19 +302,7 @@ def needs_sending(plan: ProductPlan) -> bool:
 # also bring timestamps, JSON and text the push never reads, which cost a third of a claim.
 PUSH_FIELDS = (
     "tenant_id",
-    "sku",
-    "name",
-    "description",
-    "short_description",
-    "brand",
-    "price",
-    "sale_price",
-    "sale_starts_at",
-    "sale_ends_at",
-    "currency",
-    "stock_quantity",
-    "is_active",
-    "website_url",
+    *(facts_field.name for facts_field in fields(ProductFacts)),
     "meta_pushed_ids",
     "meta_payload_hash",
     "meta_sync_attempts",

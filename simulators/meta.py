@@ -9,6 +9,7 @@ client's retry, throttle and error paths can be exercised over real HTTP.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import math
@@ -52,6 +53,7 @@ SINGLE_FIELDS = {
 SALE_INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?(Z|[+-]\d{2}:?\d{2})$")
 
 
+@functools.lru_cache(maxsize=4096)
 def sale_window(value: str) -> tuple[datetime, datetime] | None:
     """`start/end` (ISO 8601 with a zone, as Meta documents it), or None when malformed."""
     parts = value.split("/")
@@ -92,7 +94,8 @@ def graph_error(
     return json_response({"error": error}, status, **headers)
 
 
-def _is_http_url(value: Any) -> bool:
+@functools.lru_cache(maxsize=4096)  # a catalog's items share links and sale windows
+def _is_http_url(value: str) -> bool:
     """Meta rejects links that are not absolute http(s) URLs."""
     parts = urlsplit(str(value))
     return parts.scheme in {"http", "https"} and bool(parts.netloc)
@@ -231,13 +234,18 @@ class MetaSimulator(Simulator):
 
     # --- validation ------------------------------------------------------------------------
     def _validate(
-        self, method: str, data: dict[str, Any], exists: bool, upsert: bool
+        self,
+        method: str,
+        data: dict[str, Any],
+        exists: bool,
+        upsert: bool,
+        rejected: frozenset[str] = frozenset(),
     ) -> str | None:
         """The first problem with one batch request, or None when it may be applied."""
         rid = data.get("id")
         if rid is None or str(rid) == "":
             return "Missing required field: id"
-        if str(rid) in {str(r) for r in self.knobs.get("reject_ids") or []}:
+        if str(rid) in rejected:
             return "Simulated rejection"
         if method not in METHODS:
             return f"Unsupported method: {method}"
@@ -268,7 +276,7 @@ class MetaSimulator(Simulator):
         if len(str(data.get("description", ""))) > DESCRIPTION_MAX:
             return f"description is longer than {DESCRIPTION_MAX} characters"
         for name in ("link", "image_link"):
-            if name in data and not _is_http_url(data[name]):
+            if name in data and not _is_http_url(str(data[name])):
                 return f"Invalid URL in {name}: '{data[name]}'"
         if method == "CREATE" or not exists:
             required = [
@@ -309,6 +317,7 @@ class MetaSimulator(Simulator):
         upsert = str(form.get("allow_upsert", "true")).strip().lower() not in {"false", "0"}
         errors: list[dict[str, Any]] = []
         ids: list[str] = []
+        rejected = frozenset(str(r) for r in self.knobs.get("reject_ids") or [])
         with self.lock:
             items = self.catalogs.setdefault(catalog, {})
             for line, entry in enumerate(requests_):
@@ -316,7 +325,7 @@ class MetaSimulator(Simulator):
                 data = entry.get("data") if isinstance(entry.get("data"), dict) else {}
                 rid = "" if data.get("id") is None else str(data["id"])
                 ids.append(rid)
-                problem = self._validate(method, data, rid in items, upsert)
+                problem = self._validate(method, data, rid in items, upsert, rejected)
                 if problem:
                     errors.append({"line": line, "id": rid, "message": problem})
                 elif method == "DELETE":
