@@ -489,6 +489,8 @@ class Sender:
                 round_.outcome.unsent.update(_ids_of(chunks[index:]))
                 break
             ids = _ids_of([chunk])
+            if self.in_flight is not None and not set(self.in_flight.ids).isdisjoint(ids):
+                self.finish()  # a round repeating an id (it should not): still never two at once
             self.renew()
             try:
                 self.report.batch_calls += 1

@@ -106,3 +106,36 @@ def test_a_retailer_id_is_never_in_two_calls_in_flight(
     assert meta.applied == [("DELETE", "X"), ("UPDATE", "A"), ("UPDATE", "X")]
     assert meta.shared == []
     assert (report.succeeded, report.deletions_done) == (2, 1)
+
+
+@responses.activate
+def test_an_id_repeated_in_the_next_call_of_a_round_waits_for_the_first(
+    settings: Any, tenant: Tenant, meta_config: MetaAppConfig, make_product: Callable[..., Product]
+) -> None:
+    """The mapping never puts an id twice in a round; if it did, the calls would still not race."""
+    from meta_integration.push import (
+        FlushReport,
+        Round,
+        Sender,
+        active_config,
+        claim_due,
+        client_for,
+    )
+
+    settings.META_BATCH_SIZE = 1
+    config = active_config(tenant.pk)
+    assert config is not None
+    requests_ = [{"method": "UPDATE", "data": {"id": rid}} for rid in ("X", "X", "Y")]
+    meta = FakeMeta()
+    sender = Sender(config, client_for(config), FlushReport(tenant_id=str(tenant.pk)))
+    sender.send(Round(claim_due(tenant.pk, 1), [], [], requests_))
+    sender.finish()
+    assert meta.events == [
+        ("batch", "h1", "X"),
+        ("status", "h1"),
+        ("batch", "h2", "X"),
+        ("batch", "h3", "Y"),
+        ("status", "h2"),
+        ("status", "h3"),
+    ]
+    assert meta.shared == []
