@@ -9,7 +9,7 @@ the catalog size.
 """
 
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,7 +17,7 @@ from typing import Any
 
 from django.conf import settings
 
-from integrations.engine.runs import Cursor, Page
+from integrations.engine.runs import Budget, Cursor, Page, Pause
 from integrations.http import ApiError
 from integrations.models import Provider, SyncMode
 from integrations.woocommerce.client import ProductPage, WooClient
@@ -61,6 +61,7 @@ class _Window:
         seen: set[int],
         filters: dict[str, datetime | None],
         start: int = 1,
+        go_on: Callable[[], bool] = lambda: True,
     ) -> None:
         self.client, self.pool, self.size = client, pool, size
         self.seen, self.filters = seen, filters
@@ -72,6 +73,7 @@ class _Window:
         self.running: dict[Future[Any], _Listed] = {}
         self.total_pages = first.total_pages
         self.next_number = start + 1
+        self.go_on = go_on  # false once the chunk's time is spent: no new product page
         self.blocked_from: int | None = None  # the first page with a failed request
 
     def harvest(self) -> None:
@@ -111,6 +113,7 @@ class _Window:
             if (
                 self.blocked_from is None
                 and len(self.pages) <= LOOKAHEAD_PAGES
+                and self.go_on()
                 and self.next_number <= self.total_pages
             ):
                 future = self.pool.submit(
@@ -148,6 +151,9 @@ class _Window:
 
 class WooSource:
     provider = Provider.WOOCOMMERCE
+    # Requests are in flight across pages: at a chunk's end they are finished and stored, not
+    # thrown away and asked again, so the source stops sending itself (see `Budget`).
+    takes_budget = True
 
     def __init__(self, store: WooCommerceStore, client: WooClient | None = None) -> None:
         self.store = store
@@ -202,37 +208,53 @@ class WooSource:
         since: datetime | None,
         selected: list[str],
         cursor: Cursor | None = None,
-    ) -> Iterator[Page]:
+        budget: Budget | None = None,
+    ) -> Iterator[Page | Pause]:
         """The listing's pages in order; each says the listing and page a later chunk resumes
         from. A resumed run forgets which products earlier chunks saw, so a product that moved
-        between pages meanwhile may be stored twice (the second time unchanged)."""
+        between pages meanwhile may be stored twice (the second time unchanged).
+
+        Once the budget is spent no new product page is asked for: the pages in flight are
+        finished with their variations and handed over, then a Pause resumes after them."""
         if mode == SyncMode.SELECTED:
             yield from self._selected(selected)
             return
+        go_on = (lambda: not budget.spent()) if budget is not None else (lambda: True)
         listing = int((cursor or {}).get("listing", 0))
         start = int((cursor or {}).get("page", 1))
         seen: set[int] = set()
         if listing == 0:
-            yield from self._listing(seen, 0, start, modified_after=since)
+            stopped = yield from self._listing(seen, 0, start, go_on, modified_after=since)
+            if stopped is not None:
+                yield Pause(0, {"listing": 0, "page": stopped})
+                return
             start = 1
         if since is not None:
             # Publication does not touch the modified date (a scheduled product going live):
             # ask for what was published since the bookmark too, skipping what we already have.
-            yield from self._listing(seen, 1, start, published_after=since)
+            stopped = yield from self._listing(seen, 1, start, go_on, published_after=since)
+            if stopped is not None:
+                yield Pause(0, {"listing": 1, "page": stopped})
 
     def _listing(
-        self, seen: set[int], listing: int, start: int, **filters: datetime | None
-    ) -> Iterator[Page]:
+        self,
+        seen: set[int],
+        listing: int,
+        start: int,
+        go_on: Callable[[], bool],
+        **filters: datetime | None,
+    ) -> Generator[Page, None, int | None]:
         """Every page of one listing, in order, each with all its variations.
 
         A failed request's error is raised when its page's turn comes, after the pages before
         it were yielded, as when pages were fetched one at a time. Closing the generator early
         cancels what has not started and waits for what has (each request is bounded by the
-        client's timeouts and retries), so no pool thread outlives it.
+        client's timeouts and retries), so no pool thread outlives it. Returns the page to
+        resume from when `go_on` stopped it before the listing's end.
         """
         first = self.client.fetch_products_batch(start, **filters)
         pool = ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix=POOL_NAME)
-        window = _Window(self.client, pool, self.concurrency, first, seen, filters, start)
+        window = _Window(self.client, pool, self.concurrency, first, seen, filters, start, go_on)
         try:
             while True:
                 window.harvest()
@@ -248,7 +270,8 @@ class WooSource:
                     cursor = {"listing": listing, "page": head.number + 1} if more else None
                     yield self._page(head.products or [], variations, head.total, cursor)
                 elif not window.pages:
-                    return
+                    unread = window.next_number <= window.total_pages
+                    return window.next_number if unread else None
                 else:
                     wait(window.running, return_when=FIRST_COMPLETED)
         finally:

@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import responses
 
-from integrations.engine.runs import Page
+from integrations.engine.runs import Budget, Page, Pause, execute_chunk, start_run
 from integrations.http import RetryableError, TerminalError
 from integrations.woocommerce.client import WooClient
 from integrations.woocommerce.models import WooCommerceStore
@@ -42,7 +42,7 @@ def product(pid: int, variable: bool) -> dict[str, Any]:
 
 def variation(pid: int, size: str) -> dict[str, Any]:
     return {
-        "id": pid * 10 + len(size),
+        "id": pid * 10 + "SML".index(size) + 1,
         "sku": f"LAMP-{pid}-{size}",
         "regular_price": f"{pid}.00",
         "attributes": [{"name": "Size", "option": size}],
@@ -294,3 +294,47 @@ def test_an_incremental_run_resumes_in_its_second_listing(store: WooCommerceStor
     assert [(q["page"], "after" in q, "modified_after" in q) for q in published] == [
         (["2"], True, False)
     ]
+
+
+def spent() -> Budget:
+    return Budget(deadline=0.0, clock=lambda: 1.0)
+
+
+@responses.activate
+def test_a_spent_budget_asks_no_new_page_and_pauses_after_those_in_flight(
+    store: WooCommerceStore,
+) -> None:
+    """The chunk's time is spent: the page in hand is finished with its variations and handed
+    over, no later page is asked for, and a Pause says where the next chunk starts."""
+    shop = Shop(pages=4, per_page=2, variable=lambda pid: pid % 2 == 0)
+    pages = list(source(store).pages("full", None, [], budget=spent()))
+    assert summary(pages[:1]) == expected(shop)[:1]
+    assert pages[1] == Pause(0, {"listing": 0, "page": 2})
+    assert len(pages) == 2
+    assert (shop.listed_pages(), shop.varied()) == ([1], [2])
+    assert pool_threads() == []
+
+
+@responses.activate
+def test_an_incremental_run_pauses_in_the_listing_it_stopped_in(store: WooCommerceStore) -> None:
+    Shop(pages=2, per_page=2, variable=lambda pid: False)
+    since = datetime(2026, 11, 1, tzinfo=UTC)
+    cursor = {"listing": 1, "page": 1}
+    pages = list(source(store).pages("incremental", since, [], cursor=cursor, budget=spent()))
+    assert pages[-1] == Pause(0, {"listing": 1, "page": 2})
+    assert len(pages) == 2
+
+
+@responses.activate
+def test_a_run_in_one_page_chunks_asks_each_page_and_variation_once(
+    store: WooCommerceStore,
+) -> None:
+    shop = Shop(pages=3, per_page=2, variable=lambda pid: pid % 2 == 0)
+    run, _ = start_run(
+        tenant=store.tenant, provider="woocommerce", connection_id=store.pk, trigger="api"
+    )
+    end = execute_chunk(run, source(store), budget_seconds=0)
+    while not end.finished:
+        end = execute_chunk(end.run, source(store), budget_seconds=0)
+    assert (end.run.status, end.run.created, end.run.chunks) == ("succeeded", 6, 3)
+    assert (shop.listed_pages(), shop.varied()) == ([1, 2, 3], [2, 4, 6])
