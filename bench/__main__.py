@@ -13,6 +13,7 @@ BENCHMARKS = [
     "bench.meta_push",
     "bench.meta_push_scale",
     "bench.zoho_pull",
+    "bench.zoho_pull_scale",
     "bench.woo_pull",
     "bench.shopify_pull",
     "bench.webhook_load",

@@ -13,7 +13,8 @@ stock and status, and the run's counts are what the run had to do.
 """
 
 import sys
-from contextlib import nullcontext
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from decimal import Decimal
 from itertools import islice
 from typing import Any
@@ -117,17 +118,15 @@ def run_engine(credential: Any) -> dict[str, Any]:
     )
 
 
-def main() -> None:
-    harness.setup_django()
-
-    from django.conf import settings
-
-    from products_and_services.models import Product
+@contextmanager
+def zoho_tenant(items: int) -> Iterator[tuple[str, Any]]:
+    """A Zoho simulator seeded with `items` (its own process, LATENCY_MS a call, no request
+    budget) and a tenant connected to it, on a throwaway database: (url, credential)."""
     from tenants.models import Tenant
 
     with (
         harness.simulator_process(
-            "zoho", "--seed", str(ITEMS), "--latency-ms", str(LATENCY_MS)
+            "zoho", "--seed", str(items), "--latency-ms", str(LATENCY_MS)
         ) as url,
         harness.throwaway_database(),
     ):
@@ -136,6 +135,18 @@ def main() -> None:
         ).raise_for_status()
         tenant = Tenant.objects.create(name="Bench", slug="bench")
         credential = sim_credential(tenant, url)
+        yield url, credential
+
+
+def main() -> None:
+    harness.setup_django()
+
+    from django.conf import settings
+
+    from products_and_services.models import Product
+
+    with zoho_tenant(ITEMS) as (url, credential):
+        tenant = credential.tenant
         pages = -(-ITEMS // 200)
         floor = harness.network_floor(pages, LATENCY_MS, settings.ZOHO_PAGE_CONCURRENCY)
         expected = expected_products(url)

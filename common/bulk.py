@@ -91,9 +91,13 @@ def _json_cell(value: Any) -> Any:
 
 
 def _as_json(rows: list[list[Any]]) -> str | None:
-    latest = list({row[-1]: row for row in rows}.values())  # the later copy of a row wins
+    """Rows keyed by their last value (the primary key): the later copy of a row wins."""
+    return _dumps(list({row[-1]: row for row in rows}.values()))
+
+
+def _dumps(rows: list[list[Any]]) -> str | None:
     try:
-        return json.dumps(latest, default=_json_cell, allow_nan=False)
+        return json.dumps(rows, default=_json_cell, allow_nan=False)
     except (_Unsupported, ValueError):  # a type JSON cannot carry, or NaN/Infinity
         return None
 
@@ -137,9 +141,10 @@ def insert_rows(model: type[models.Model], objects: Iterable[models.Model]) -> i
     """INSERT new objects and give each its primary key, as `bulk_create` does; no signals.
 
     Why not bulk_create: on PostgreSQL it sends each column as an array that psycopg quotes
-    value by value in Python, about half the time of a pull's first run. Here the keys come
-    from the table's sequence first (so each object knows its own, whatever order the rows are
-    written in) and the rows travel as one JSON parameter. Elsewhere (SQLite) it is bulk_create.
+    value by value in Python, about half the time of a pull's first run. Here the rows travel
+    as one JSON parameter, and one statement takes a key from the table's sequence for each
+    row, inserts the rows and returns the keys in the rows' order (so each object knows its
+    own, whatever order the database writes them in). Elsewhere (SQLite) it is bulk_create.
     """
     objs = list(objects)
     if not objs:
@@ -148,33 +153,70 @@ def insert_rows(model: type[models.Model], objects: Iterable[models.Model]) -> i
     meta = model._meta
     columns = [field for field in meta.concrete_fields if not field.primary_key]
     types = _column_types(model, columns, connection)
-    if types is None or any(obj.pk is not None for obj in objs):
+    document = None
+    if types is not None and all(obj.pk is None for obj in objs):
+        document = _dumps([_insert_values(obj, columns, connection) for obj in objs])
+    if types is None or document is None:  # SQLite, given keys, or a value JSON cannot carry
         model._default_manager.bulk_create(objs, batch_size=None)
         return len(objs)
-    values = [
-        [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in columns]
-        for obj in objs
-    ]
     quote = connection.ops.quote_name
+    names = ", ".join(quote(field.column) for field in [*columns, meta.pk])
+    cells = ", ".join(f"(r ->> {i})::{db_type}" for i, db_type in enumerate(types[:-1]))
     with connection.cursor() as cursor:
+        # A data-modifying WITH runs once whether or not the outer query reads it; MATERIALIZED
+        # makes the keys drawn once, so the rows inserted and the keys returned are the same.
         cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [meta.db_table, meta.pk.column, len(objs)],
+            f"WITH v AS MATERIALIZED (SELECT nextval(pg_get_serial_sequence(%s, %s)) AS k, r, n "
+            f"FROM jsonb_array_elements(%s::jsonb) WITH ORDINALITY AS d(r, n)), "
+            f"i AS (INSERT INTO {quote(meta.db_table)} ({names}) SELECT {cells}, k FROM v) "
+            f"SELECT k FROM v ORDER BY n",
+            [meta.db_table, meta.pk.column, document],
         )
         keys = [row[0] for row in cursor.fetchall()]
-        document = _as_json([[*row, key] for row, key in zip(values, keys, strict=True)])
-        if document is None:  # a value JSON cannot carry: the ORM writes these rows
-            model._default_manager.bulk_create(objs, batch_size=None)
-            return len(objs)
-        names = ", ".join(quote(field.column) for field in [*columns, meta.pk])
-        cells = ", ".join(f"(r ->> {i})::{db_type}" for i, db_type in enumerate(types))
-        cursor.execute(
-            f"INSERT INTO {quote(meta.db_table)} ({names}) "
-            f"SELECT {cells} FROM jsonb_array_elements(%s::jsonb) AS v(r)",
-            [document],
-        )
     for obj, key in zip(objs, keys, strict=True):
         obj.pk = key
         obj._state.adding = False
         obj._state.db = connection.alias
     return len(objs)
+
+
+def _insert_values(
+    obj: models.Model, columns: list[Any], connection: BaseDatabaseWrapper
+) -> list[Any]:
+    return [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in columns]
+
+
+def insert_missing(
+    model: type[models.Model], objects: Iterable[models.Model], returning: Sequence[str]
+) -> list[tuple[Any, ...]] | None:
+    """INSERT new objects, skipping those a unique constraint refuses; no keys are drawn.
+
+    On PostgreSQL one statement inserts and returns the `returning` fields of the rows it
+    inserted, so a caller learns which rows lost a race without reading them back. Elsewhere
+    it is bulk_create(ignore_conflicts=True) and returns None: the caller reads back.
+    """
+    objs = list(objects)
+    if not objs:
+        return []
+    connection = connections[router.db_for_write(model)]
+    meta = model._meta
+    columns = [field for field in meta.concrete_fields if not field.primary_key]
+    types = _column_types(model, columns, connection)
+    document = None
+    if types is not None:
+        document = _dumps([_insert_values(obj, columns, connection) for obj in objs])
+    if types is None or document is None:
+        model._default_manager.bulk_create(objs, ignore_conflicts=True)
+        return None
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(field.column) for field in columns)
+    cells = ", ".join(f"(r ->> {i})::{db_type}" for i, db_type in enumerate(types[:-1]))
+    back = ", ".join(quote(meta.get_field(name).column) for name in returning)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(meta.db_table)} ({names}) "
+            f"SELECT {cells} FROM jsonb_array_elements(%s::jsonb) AS v(r) "
+            f"ON CONFLICT DO NOTHING RETURNING {back}",
+            [document],
+        )
+        return [tuple(row) for row in cursor.fetchall()]

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 
+from common.bulk import insert_missing
 from products_and_services.models import CatalogIdentity, IdentityClash, Product, ProductVariant
 
 
@@ -145,23 +146,53 @@ def stored_claims(product_ids: Iterable[int]) -> list[Claim]:
     return claims
 
 
-def sync_identities(*, tenant_id: int, product_ids: Iterable[int], strict: bool) -> list[Clash]:
+@dataclass(frozen=True)
+class KnownClaims:
+    """What a bulk writer knows of the products it just wrote, so nothing is read back.
+
+    `claims`: every id these products and their variants want, as stored now (variant keys
+    are the variants' primary keys). `created`: the products this transaction inserted.
+    `held`: who held the claimed ids when the writer checked them, in this transaction; a
+    holder that committed since is caught by the insert's unique constraint.
+    """
+
+    claims: list[Claim]
+    created: frozenset[int]
+    held: dict[str, CatalogIdentity]
+
+
+def sync_identities(
+    *,
+    tenant_id: int,
+    product_ids: Iterable[int],
+    strict: bool,
+    known: KnownClaims | None = None,
+) -> list[Clash]:
     """Make the identity rows of these products match their SKUs, in the caller's transaction.
 
     A new clash raises `IdentityTaken` when `strict` (API, admin: the whole write is refused);
     otherwise (pulls, webhooks, which check records first) it is listed as an `IdentityClash`
     and the item is held back from Meta. A clash listed before stays listed, never raises, so
-    old data never blocks an unrelated edit.
+    old data never blocks an unrelated edit. A bulk writer that knows what it wrote passes
+    `known`, which saves the queries that would read it back.
     """
     ids = set(product_ids)
     if not ids:
         return []
-    claims = stored_claims(ids)
+    claims = known.claims if known is not None else stored_claims(ids)
+    # Products this transaction created have no identity or clash rows yet.
+    old = ids - known.created if known is not None else ids
     wanted = {_key(c) for c in claims}
-    existing = CatalogIdentity.objects.filter(tenant_id=tenant_id, product_id__in=ids)
     have: set[tuple[str, int | None, object]] = set()
     stale: list[int] = []
-    for pk, *fields in existing.values_list("pk", "retailer_id", "product_id", "variant_id"):
+    existing = (
+        CatalogIdentity.objects.filter(tenant_id=tenant_id, product_id__in=old).values_list(
+            "pk", "retailer_id", "product_id", "variant_id"
+        )
+        if old
+        else []
+    )
+    for pk, *fields in existing:
         key = tuple(fields)
         if key in wanted:
             have.add(key)
@@ -170,11 +201,16 @@ def sync_identities(*, tenant_id: int, product_ids: Iterable[int], strict: bool)
     if stale:
         CatalogIdentity.objects.filter(pk__in=stale).delete()
     new = [c for c in claims if _key(c) not in have]
-    clashes = find_clashes(tenant_id=tenant_id, claims=new)
-    listed = {
-        (row.retailer_id, row.product_id, row.variant_id): row
-        for row in IdentityClash.objects.filter(tenant_id=tenant_id, product_id__in=ids)
-    }
+    held = known.held if known is not None else None
+    clashes = find_clashes(tenant_id=tenant_id, claims=new, held=held) if new else []
+    listed = (
+        {
+            (row.retailer_id, row.product_id, row.variant_id): row
+            for row in IdentityClash.objects.filter(tenant_id=tenant_id, product_id__in=old)
+        }
+        if old
+        else {}
+    )
     if strict:
         fresh = [clash for clash in clashes if _key(clash.claim) not in listed]
         if fresh:
@@ -206,22 +242,30 @@ def _insert(tenant_id: int, rows: list[CatalogIdentity], *, strict: bool) -> lis
             claim = Claim(rows[0].retailer_id, rows[0].product_id, rows[0].variant_id)
             raise IdentityTaken(Clash(claim, "another item, saved at the same moment")) from None
         return []
-    CatalogIdentity.objects.bulk_create(rows, ignore_conflicts=True)
+    inserted = insert_missing(CatalogIdentity, rows, ("retailer_id", "product_id", "variant_id"))
     mine = {(row.retailer_id, row.product_id, row.variant_id) for row in rows}
     wanted: dict[str, list[CatalogIdentity]] = {}
     for row in rows:
         wanted.setdefault(row.retailer_id, []).append(row)
-    # Narrow first: a page of thousands of new ids usually lost none, and full rows with their
-    # products would cost more than the insert.
-    held = CatalogIdentity.objects.filter(
-        tenant_id=tenant_id, retailer_id__in=list(wanted)
-    ).values_list("pk", "retailer_id", "product_id", "variant_id")
-    lost = [pk for pk, *key in held if tuple(key) not in mine]
-    if not lost:
-        return []
+    if inserted is not None:  # the rows the constraint refused are the ones not returned
+        lost_ids = set(wanted) - {retailer_id for retailer_id, *_ in inserted}
+        if not lost_ids:
+            return []
+        losers = CatalogIdentity.objects.filter(tenant_id=tenant_id, retailer_id__in=lost_ids)
+    else:
+        # Narrow first: a page of thousands of new ids usually lost none, and full rows with
+        # their products would cost more than the insert.
+        held = CatalogIdentity.objects.filter(
+            tenant_id=tenant_id, retailer_id__in=list(wanted)
+        ).values_list("pk", "retailer_id", "product_id", "variant_id")
+        lost = [pk for pk, *key in held if tuple(key) not in mine]
+        if not lost:
+            return []
+        losers = CatalogIdentity.objects.filter(pk__in=lost)
     return [
         Clash(Claim(row.retailer_id, row.product_id, row.variant_id), describe(holder))
-        for holder in CatalogIdentity.objects.filter(pk__in=lost).select_related("product")
+        for holder in losers.select_related("product")
+        if (holder.retailer_id, holder.product_id, holder.variant_id) not in mine
         for row in wanted[holder.retailer_id]
     ]
 

@@ -15,6 +15,7 @@ from products_and_services.events import announce
 from products_and_services.identity import (
     Clash,
     IdentityTaken,
+    KnownClaims,
     find_clashes,
     item_claims,
     sync_identities,
@@ -63,15 +64,22 @@ def clash_errors(clashes: list[Clash]) -> dict[str, Any]:
     return errors
 
 
-def catalog_written(*, tenant_id: int, product_ids: Iterable[int], strict: bool) -> list[Clash]:
+def catalog_written(
+    *,
+    tenant_id: int,
+    product_ids: Iterable[int],
+    strict: bool,
+    known: KnownClaims | None = None,
+) -> list[Clash]:
     """Finish a write of these products, inside its transaction: identities, then one event.
 
     Bulk writers (pulls, webhooks) check their records first and pass strict=False, so a clash
-    that slipped in concurrently is listed and held back from Meta instead of failing a page.
+    that slipped in concurrently is listed and held back from Meta instead of failing a page;
+    they also pass what they know of the rows they wrote (`known`, see `sync_identities`).
     """
     ids = sorted(set(product_ids))
     try:
-        clashes = sync_identities(tenant_id=tenant_id, product_ids=ids, strict=strict)
+        clashes = sync_identities(tenant_id=tenant_id, product_ids=ids, strict=strict, known=known)
     except IdentityTaken as exc:
         raise CatalogRuleError(clash_errors([exc.clash])) from exc
     announce(tenant_id=tenant_id, saved=ids)

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from common.bulk import insert_rows, update_rows
@@ -22,6 +22,7 @@ from products_and_services.currencies import is_currency_code
 from products_and_services.identity import (
     CatalogIdentity,
     Claim,
+    KnownClaims,
     claim_all,
     find_clashes,
     holders,
@@ -162,16 +163,29 @@ def _load(
     changed are read; full rows are loaded later, for the records that did."""
     refs = [r.external_id for r in records]
     skus = [r.sku.strip() for r in records if r.sku.strip()]
-    by_sku = Q(sku__in=skus) if skus else Q(pk__in=[])
-    rows = [
-        Stored(*row)
-        for row in Product.objects.filter(tenant=tenant)
-        .filter(
-            Q(external_source=source, external_connection=connection_key, external_id__in=refs)
-            | by_sku
+    # Two arms, each spelling out its unique index's condition (external id / SKU not empty):
+    # PostgreSQL proves a partial index usable from a list of 100 values at most, and with
+    # an OR of both it scanned the tenant's whole catalog for each page.
+    mine = (
+        Product.objects.filter(
+            tenant=tenant,
+            external_source=source,
+            external_connection=connection_key,
+            external_id__in=refs,
         )
+        .exclude(external_id="")
+        .order_by()
         .values_list(*Stored._fields)
-    ]
+    )
+    if skus:
+        by_sku = (
+            Product.objects.filter(tenant=tenant, sku__in=skus)
+            .exclude(sku="")
+            .order_by()
+            .values_list(*Stored._fields)
+        )
+        mine = mine.union(by_sku, all=True)
+    rows = [Stored(*row) for row in mine]
     wanted = set(refs)
     by_ref = {
         p.external_id: p
@@ -228,7 +242,7 @@ def upsert_page(
                 result.unchanged += 1
                 continue
             changing.append((record, digest, stored))
-        full = Product.objects.in_bulk([s.pk for _, _, s in changing if s is not None])
+        full = _full_rows([s.pk for _, _, s in changing if s is not None])
         to_create: list[tuple[Product, ProductRecord]] = []
         to_update: list[tuple[Product, ProductRecord]] = []
         page_claims: dict[str, Claim] = {}
@@ -266,10 +280,26 @@ def upsert_page(
             update_rows(Product, [p for p, _ in to_update], UPDATE_FIELDS)
         changed = to_create + to_update
         if changed:
-            result.warnings.extend(_sync_variants(changed))
+            warnings, variants = _sync_variants(changed)
+            result.warnings.extend(warnings)
             _sync_images(changed)
             result.changed_ids = [p.pk for p, _ in changed]
-            catalog_written(tenant_id=tenant.pk, product_ids=result.changed_ids, strict=False)
+            known = KnownClaims(
+                claims=[
+                    claim
+                    for product, _ in changed
+                    for claim in item_claims(
+                        product_id=product.pk,
+                        sku=product.sku,
+                        variants=[(v.pk, v.sku) for v in variants.get(product.pk, [])],
+                    )
+                ],
+                created=frozenset(p.pk for p, _ in to_create),
+                held=lookup.held,
+            )
+            catalog_written(
+                tenant_id=tenant.pk, product_ids=result.changed_ids, strict=False, known=known
+            )
         result.created, result.updated = len(to_create), len(to_update)
     return result
 
@@ -302,20 +332,47 @@ def _variant_values(variant: VariantRecord, position: int) -> dict[str, Any]:
     }
 
 
-def _sync_variants(changed: list[tuple[Product, ProductRecord]]) -> list[str]:
+def _full_rows(ids: list[int]) -> dict[int, Product]:
+    """The changed products' full rows, each told whether it has variants or URL images
+    stored, so a record without children costs no child query when none are stored."""
+    if not ids:
+        return {}
+    return Product.objects.annotate(
+        has_variants=Exists(ProductVariant.objects.filter(product=OuterRef("pk"))),
+        has_url_images=Exists(ProductImage.objects.filter(product=OuterRef("pk")).exclude(url="")),
+    ).in_bulk(ids)
+
+
+def _stored(product: Product, flag: str) -> bool:
+    """Whether a product may hold children of this kind (a product just created holds none)."""
+    return bool(getattr(product, flag, False))
+
+
+def _sync_variants(
+    changed: list[tuple[Product, ProductRecord]],
+) -> tuple[list[str], dict[int, list[ProductVariant]]]:
     """Match variants by external id: update, create, and delete the ones gone upstream.
 
-    Returns the rule warnings (see `rules.normalize_upstream`) for the run's log.
+    Returns the rule warnings (see `rules.normalize_upstream`) for the run's log, and each
+    product's variants as now stored, in position order.
     """
     warnings: list[str] = []
-    ids = [p.pk for p, _ in changed]
-    existing: dict[tuple[int, str], ProductVariant] = {
-        (v.product_id, v.external_id): v for v in ProductVariant.objects.filter(product_id__in=ids)
-    }
+    todo = [(p, r) for p, r in changed if r.variants or _stored(p, "has_variants")]
+    ids = [p.pk for p, _ in todo if _stored(p, "has_variants")]
+    existing: dict[tuple[int, str], ProductVariant] = (
+        {
+            (v.product_id, v.external_id): v
+            for v in ProductVariant.objects.filter(product_id__in=ids)
+        }
+        if ids
+        else {}
+    )
     keep: set[int] = set()
     to_create: list[ProductVariant] = []
     to_update: list[ProductVariant] = []
-    for product, record in changed:
+    now: dict[int, list[ProductVariant]] = {}
+    for product, record in todo:
+        rows = now.setdefault(product.pk, [])
         for position, variant in enumerate(record.variants):
             normalized = normalize_upstream(
                 _variant_values(variant, position), label=f"variant {variant.external_id}"
@@ -324,14 +381,14 @@ def _sync_variants(changed: list[tuple[Product, ProductRecord]]) -> list[str]:
             values = normalized.values
             row = existing.get((product.pk, variant.external_id))
             if row is None:
-                to_create.append(
-                    ProductVariant(product=product, external_id=variant.external_id, **values)
-                )
-                continue
-            for name, value in values.items():
-                setattr(row, name, value)
-            to_update.append(row)
-            keep.add(row.pk)
+                row = ProductVariant(product=product, external_id=variant.external_id, **values)
+                to_create.append(row)
+            else:
+                for name, value in values.items():
+                    setattr(row, name, value)
+                to_update.append(row)
+                keep.add(row.pk)
+            rows.append(row)
     stale = [v.pk for v in existing.values() if v.pk not in keep]
     if stale:
         # A raw delete: these rows have no dependants, and per-row delete signals would
@@ -342,14 +399,15 @@ def _sync_variants(changed: list[tuple[Product, ProductRecord]]) -> list[str]:
         update_rows(ProductVariant, to_update, VARIANT_FIELDS)
     if to_create:
         insert_rows(ProductVariant, to_create)
-    return warnings
+    return warnings, now
 
 
 def _sync_images(changed: list[tuple[Product, ProductRecord]]) -> None:
     """Upstream images are URLs; replace the URL images, keep files staff uploaded."""
-    ids = [p.pk for p, _ in changed]
-    old = ProductImage.objects.filter(product_id__in=ids).exclude(url="")
-    old._raw_delete(old.db)  # no dependants; skips per-row signals (see _sync_variants)
+    ids = [p.pk for p, _ in changed if _stored(p, "has_url_images")]
+    if ids:
+        old = ProductImage.objects.filter(product_id__in=ids).exclude(url="")
+        old._raw_delete(old.db)  # no dependants; skips per-row signals (see _sync_variants)
     new = [
         ProductImage(product=product, url=url[:1000], position=position)
         for product, record in changed

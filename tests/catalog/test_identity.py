@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 
 from integrations.engine.records import ProductRecord, VariantRecord
 from integrations.engine.upsert import upsert_page
-from products_and_services.identity import sync_identities
+from products_and_services.identity import Claim, KnownClaims, sync_identities
 from products_and_services.models import CatalogIdentity, IdentityClash, Product, ProductVariant
 from products_and_services.services import CatalogRuleError, create_product
 from tenants.models import Tenant
@@ -250,3 +250,29 @@ def test_old_clashes_are_listed_held_back_and_never_block_other_edits(
         api.patch(f"{PRODUCTS}{knock.pk}/", {"variants": fixed}, format="json").status_code == 200
     )
     assert IdentityClash.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_bulk_writer_that_checked_too_early_still_loses_to_the_holder(tenant: Tenant) -> None:
+    """A pull passes what it wrote and who held the ids when it checked; an id taken since
+    (another writer committed in between) is refused by the insert and listed, not doubled."""
+    holder = Product.objects.create(tenant=tenant, name="Holder", sku="TAKEN", price=Decimal("1"))
+    sync_identities(tenant_id=tenant.pk, product_ids=[holder.pk], strict=False)
+    late = Product.objects.create(tenant=tenant, name="Late", sku="TAKEN-2", price=Decimal("1"))
+    variant = ProductVariant.objects.create(product=late, sku="TAKEN")
+    known = KnownClaims(
+        claims=[
+            Claim("TAKEN-2", late.pk),
+            Claim("TAKEN", late.pk, variant.pk),
+        ],
+        created=frozenset({late.pk}),
+        held={},  # the check saw no holder
+    )
+    clashes = sync_identities(tenant_id=tenant.pk, product_ids=[late.pk], strict=False, known=known)
+    assert [c.message for c in clashes] == [
+        f"SKU 'TAKEN' is already used by product #{holder.pk} 'Holder'."
+    ]
+    assert identities(tenant) == [("TAKEN", holder.pk, None), ("TAKEN-2", late.pk, None)]
+    assert list(IdentityClash.objects.values_list("retailer_id", "product_id", "variant_id")) == [
+        ("TAKEN", late.pk, variant.pk)
+    ]

@@ -9,8 +9,8 @@ import pytest
 from django.db import DataError, connection
 from django.test.utils import CaptureQueriesContext
 
-from common.bulk import ids_in, insert_rows, update_rows
-from products_and_services.models import Product
+from common.bulk import ids_in, insert_missing, insert_rows, update_rows
+from products_and_services.models import CatalogIdentity, Product
 from tenants.models import Tenant
 
 pytestmark = pytest.mark.django_db
@@ -84,8 +84,8 @@ def test_ids_in_selects_exactly_the_listed_rows(
 
 
 def test_insert_rows_gives_each_object_its_own_row(tenant: Tenant) -> None:
-    """Each object learns the key of the row that holds its values, in two queries on
-    PostgreSQL (the keys, then one INSERT), with the ORM's defaults and timestamps."""
+    """Each object learns the key of the row that holds its values, in one query on
+    PostgreSQL (the keys are drawn by the INSERT), with the ORM's defaults and timestamps."""
     when = datetime(2026, 5, 1, 12, 30, tzinfo=UTC)
     products = [
         Product(
@@ -101,7 +101,7 @@ def test_insert_rows_gives_each_object_its_own_row(tenant: Tenant) -> None:
     with CaptureQueriesContext(connection) as queries:
         assert insert_rows(Product, products) == 5
     if connection.vendor == "postgresql":
-        assert len(queries) == 2
+        assert len(queries) == 1
     assert all(product.pk is not None and not product._state.adding for product in products)
     stored = {
         row[0]: row[1:]
@@ -129,3 +129,27 @@ def test_insert_rows_with_nothing_to_insert() -> None:
     with CaptureQueriesContext(connection) as queries:
         assert insert_rows(Product, []) == 0
     assert len(queries) == 0
+
+
+def test_insert_missing_skips_what_a_unique_constraint_refuses(
+    tenant: Tenant, make_product: Callable[..., Product]
+) -> None:
+    """On PostgreSQL it says which rows it inserted, in the one INSERT; elsewhere None."""
+    first, second = make_product(tenant, sku="M-1"), make_product(tenant, sku="M-2")
+    CatalogIdentity.objects.create(tenant=tenant, retailer_id="HELD", product=first)
+    rows = [
+        CatalogIdentity(tenant=tenant, retailer_id="HELD", product=second),
+        CatalogIdentity(tenant=tenant, retailer_id="FREE", product=second),
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        inserted = insert_missing(CatalogIdentity, rows, ("retailer_id", "product_id"))
+    if connection.vendor == "postgresql":
+        assert (inserted, len(queries)) == ([("FREE", second.pk)], 1)
+    else:
+        assert inserted is None
+    assert sorted(
+        CatalogIdentity.objects.filter(retailer_id__in=["HELD", "FREE"]).values_list(
+            "retailer_id", "product_id", "variant_id"
+        )
+    ) == [("FREE", second.pk, None), ("HELD", first.pk, None)]
+    assert insert_missing(CatalogIdentity, [], ("retailer_id",)) == []
