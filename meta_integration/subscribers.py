@@ -17,7 +17,8 @@ from products_and_services.models import Product
 @receiver(catalog_changed, dispatch_uid="meta_outbox_catalog_changed")
 def catalog_change_to_outbox(sender: object, change: CatalogChange, **_: Any) -> None:
     if change.saved_ids:
-        mark_pending(sorted(change.saved_ids), tenant_id=change.tenant_id)
+        # Rows inserted due need no second write: marking is then only the flush's queueing.
+        mark_pending(sorted(change.saved_ids - change.born_due_ids), tenant_id=change.tenant_id)
     if change.removing_ids:
         for product in Product.objects.filter(pk__in=change.removing_ids).prefetch_related(
             "variants"

@@ -23,19 +23,29 @@ class CatalogChange:
     `saved_ids`: products created or changed (their Meta items and index entry may differ now).
     `removing_ids`: products about to be deleted; their rows are still readable when this is
     sent, so subscribers can note what the outside world holds for them.
+    `born_due_ids`: saved products this write inserted already due for a Meta push (a bulk
+    writer's new rows), which the outbox need not mark again.
     """
 
     tenant_id: int
     saved_ids: frozenset[int] = frozenset()
     removing_ids: frozenset[int] = frozenset()
+    born_due_ids: frozenset[int] = frozenset()
 
 
 def announce(
-    *, tenant_id: int, saved: Iterable[int] = (), removing: Iterable[int] = ()
+    *,
+    tenant_id: int,
+    saved: Iterable[int] = (),
+    removing: Iterable[int] = (),
+    born_due: Iterable[int] = (),
 ) -> CatalogChange | None:
     """Send one change for this tenant; nothing is sent when nothing changed."""
     change = CatalogChange(
-        tenant_id=tenant_id, saved_ids=frozenset(saved), removing_ids=frozenset(removing)
+        tenant_id=tenant_id,
+        saved_ids=frozenset(saved),
+        removing_ids=frozenset(removing),
+        born_due_ids=frozenset(born_due),
     )
     if not change.saved_ids and not change.removing_ids:
         return None

@@ -70,19 +70,21 @@ def catalog_written(
     product_ids: Iterable[int],
     strict: bool,
     known: KnownClaims | None = None,
+    born_due: Iterable[int] = (),
 ) -> list[Clash]:
     """Finish a write of these products, inside its transaction: identities, then one event.
 
     Bulk writers (pulls, webhooks) check their records first and pass strict=False, so a clash
     that slipped in concurrently is listed and held back from Meta instead of failing a page;
-    they also pass what they know of the rows they wrote (`known`, see `sync_identities`).
+    they also pass what they know of the rows they wrote (`known`, see `sync_identities`) and
+    which new rows they inserted already due for a Meta push (`born_due`, see `CatalogChange`).
     """
     ids = sorted(set(product_ids))
     try:
         clashes = sync_identities(tenant_id=tenant_id, product_ids=ids, strict=strict, known=known)
     except IdentityTaken as exc:
         raise CatalogRuleError(clash_errors([exc.clash])) from exc
-    announce(tenant_id=tenant_id, saved=ids)
+    announce(tenant_id=tenant_id, saved=ids, born_due=born_due)
     return clashes
 
 

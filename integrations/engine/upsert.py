@@ -261,7 +261,11 @@ def upsert_page(
             text = check_text(normalized.values, repair=tenant.repair_double_encoded_text)
             values = {**text.values, **text.tracking()}
             if product is None:
-                product = Product(tenant=tenant, **values)
+                # Born due for a Meta push, so the outbox need not UPDATE every new row again
+                # (`CatalogChange.born_due_ids`); no flush can hold a row not yet inserted.
+                product = Product(
+                    tenant=tenant, meta_sync_next_attempt=now, meta_sync_attempts=0, **values
+                )
                 to_create.append((product, record))
             else:
                 for name, value in values.items():
@@ -298,7 +302,11 @@ def upsert_page(
                 held=lookup.held,
             )
             catalog_written(
-                tenant_id=tenant.pk, product_ids=result.changed_ids, strict=False, known=known
+                tenant_id=tenant.pk,
+                product_ids=result.changed_ids,
+                strict=False,
+                known=known,
+                born_due=known.created,
             )
         result.created, result.updated = len(to_create), len(to_update)
     return result
