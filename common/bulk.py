@@ -155,7 +155,8 @@ def insert_rows(model: type[models.Model], objects: Iterable[models.Model]) -> i
     types = _column_types(model, columns, connection)
     document = None
     if types is not None and all(obj.pk is None for obj in objs):
-        document = _dumps([_insert_values(obj, columns, connection) for obj in objs])
+        plan = _value_plan(columns)
+        document = _dumps([_insert_values(obj, plan, connection) for obj in objs])
     if types is None or document is None:  # SQLite, given keys, or a value JSON cannot carry
         model._default_manager.bulk_create(objs, batch_size=None)
         return len(objs)
@@ -212,15 +213,19 @@ _PLAIN_FIELDS = {
 }
 
 
+def _value_plan(columns: list[Any]) -> list[tuple[str, type | None, Any]]:
+    """Per column: its attribute, the plain type its values may be taken as (or None), the field."""
+    return [(field.attname, _PLAIN_FIELDS.get(type(field)), field) for field in columns]
+
+
 def _insert_values(
-    obj: models.Model, columns: list[Any], connection: BaseDatabaseWrapper
+    obj: models.Model, plan: list[tuple[str, type | None, Any]], connection: BaseDatabaseWrapper
 ) -> list[Any]:
     """Each column's value as the ORM would insert it. A third of a pull's page went in the
     ORM's per-value calls, so a None or a plain value of a plain field is taken as it is."""
     values = []
-    for field in columns:
-        plain = _PLAIN_FIELDS.get(type(field))
-        value = getattr(obj, field.attname) if plain else None
+    for attname, plain, field in plan:
+        value = getattr(obj, attname) if plain else None
         if plain and (value is None or type(value) is plain):
             values.append(value)
         else:
@@ -246,7 +251,8 @@ def insert_missing(
     types = _column_types(model, columns, connection)
     document = None
     if types is not None:
-        document = _dumps([_insert_values(obj, columns, connection) for obj in objs])
+        plan = _value_plan(columns)
+        document = _dumps([_insert_values(obj, plan, connection) for obj in objs])
     if types is None or document is None:
         model._default_manager.bulk_create(objs, ignore_conflicts=True)
         return None

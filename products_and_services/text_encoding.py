@@ -25,8 +25,9 @@ class TextEncoding(models.TextChoices):
 
 
 def repaired(text: str) -> str:
-    """`text` with double encoding undone; unchanged when it has none."""
-    return ftfy.fix_encoding(text) if text else text
+    """`text` with double encoding undone; unchanged when it has none (ASCII never has: the
+    misread bytes are all above 127, and most text of a large pull is ASCII)."""
+    return text if not text or text.isascii() else ftfy.fix_encoding(text)
 
 
 @dataclass
