@@ -335,3 +335,24 @@ def test_seed_and_reset(sim: Sim) -> None:
     items = sim.control("GET", "/items").json()["items"]
     assert len(items) == 5  # back to the constructor's seed
     assert items[0]["name"] == "Zoho item 1"
+
+
+def test_listing_follows_adds_deletes_and_edits(sim: Sim) -> None:
+    """The id order is kept between requests; adding or deleting an item changes it, and a
+    sort by modification time (newest first) sees an edit at once."""
+    token = sim.token()
+
+    def ids(**params: Any) -> list[str]:
+        return [i["item_id"] for i in sim.get("/items", token=token, **params).json()["items"]]
+
+    first = ids()
+    assert len(first) == 5
+    added = sim.control("POST", "/items", {"name": "New"}).json()["item_id"]
+    assert ids() == [*first, added]
+    assert sim.control("DELETE", f"/items/{first[0]}").ok
+    assert ids() == [*first[1:], added]
+    sim.clock.advance(60)
+    assert sim.control("POST", f"/items/{first[2]}", {"name": "Edited"}).ok
+    newest = ids(sort_column="last_modified_time", sort_order="D")
+    assert newest[0] == first[2]
+    assert ids() == [*first[1:], added]  # the id order is untouched by the sorted copy
