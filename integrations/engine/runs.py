@@ -227,6 +227,7 @@ def _store_page(run: SyncRun, source: PullSource, page: Page, bookmark: str) -> 
         connection_key=source.connection_key,
         records=page.records,
         default_currency=source.default_currency,
+        savepoint=False,  # the page's own transaction (execute_chunk) ends with any error
     )
     for ref, message in page.failed_refs:
         result.failed += 1

@@ -215,11 +215,17 @@ def upsert_page(
     connection_key: str,
     records: Sequence[ProductRecord],
     default_currency: str = "USD",
+    savepoint: bool = True,
 ) -> PageResult:
-    """Store one page of upstream records in one transaction; returns the counts."""
+    """Store one page of upstream records in one transaction; returns the counts.
+
+    Inside a caller's transaction the page is a savepoint, so a caller that catches an
+    IntegrityError (a webhook that lost a race) can go on; the engine, whose page transaction
+    ends with any error, passes `savepoint=False` and saves two round trips a page.
+    """
     result = PageResult()
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=savepoint):
         lookup = _load(tenant, source, connection_key, records)
         changing: list[tuple[ProductRecord, str, Stored | None]] = []
         seen_refs: set[str] = set()

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from integrations.engine.records import ProductRecord, VariantRecord
@@ -168,3 +168,23 @@ def test_query_count_is_constant_whatever_the_page_size(tenant: Tenant) -> None:
     # as none are stored.
     # Unchanged: nothing to claim, no full row read.
     assert counts[0] == (7, 11, 3)
+
+
+def test_the_engine_stores_a_page_without_a_savepoint_of_its_own(tenant: Tenant) -> None:
+    """The engine's page transaction ends with any error, so the page needs no savepoint
+    inside it: two round trips fewer than the (7, 11, 3) above."""
+    records = [rec(i, variants=(VariantRecord(f"v{i}", sku=f"V-{i}"),)) for i in range(20)]
+    changed = [rec(i, price=Decimal("99"), variants=r.variants) for i, r in enumerate(records)]
+    counts = []
+    for page in (records, changed, changed):
+        with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+            upsert_page(
+                tenant=tenant,
+                source="zoho",
+                connection_key="zoho:1",
+                records=page,
+                default_currency="EUR",
+                savepoint=False,
+            )
+        counts.append(len(queries))
+    assert counts == [5, 9, 1]
