@@ -2,7 +2,6 @@
 
 import logging
 import random
-import time
 from datetime import timedelta
 from typing import Any
 
@@ -12,7 +11,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from integrations.engine.runs import ChunkEnd, PullSource, execute_chunk, start_run
+from integrations.engine.runs import ChunkEnd, execute_run, start_run
 from integrations.engine.watchdog import abandon_silent_runs, requeue_waiting_runs
 from integrations.http import ApiError
 from integrations.models import SyncMode, SyncRun, SyncStatus, SyncTrigger
@@ -44,7 +43,12 @@ def run_sync(self: Task, run_id: int) -> dict[str, Any]:
         return run_summary(run)
     connection = connection_for(run.provider, run.connection_id)
     try:
-        end = _work(run, PROVIDERS[run.provider].source_for(connection))
+        run = execute_run(
+            run,
+            PROVIDERS[run.provider].source_for(connection),
+            budget_seconds=settings.SYNC_CHUNK_SECONDS,
+            hand_off=send_next_chunk,
+        )
     except ApiError as exc:
         if not exc.retryable or self.request.retries >= self.max_retries:
             return run_summary(SyncRun.objects.get(pk=run_id))
@@ -55,25 +59,16 @@ def run_sync(self: Task, run_id: int) -> dict[str, Any]:
         if not created:
             return run_summary(SyncRun.objects.get(pk=run_id))
         raise self.retry(args=[retry_run.pk], countdown=delay, exc=exc) from None
-    return run_summary(end.run)
+    return run_summary(run)
 
 
-def _work(run: SyncRun, source: PullSource) -> ChunkEnd:
-    """One chunk, then the next one queued; with the broker down this worker carries on with
-    the run itself (sleeping through a pause) rather than leave it for beat's sweep."""
-    while True:
-        end = execute_chunk(run, source, budget_seconds=settings.SYNC_CHUNK_SECONDS)
-        if end.finished or send_next_chunk(end.run, end.resume_in or 0):
-            return end
-        time.sleep(end.resume_in or 0)
-        run = end.run
-
-
-def send_next_chunk(run: SyncRun, delay: float) -> bool:
-    """Queue the run's next chunk under the same task id (the admin and API show it)."""
+def send_next_chunk(end: ChunkEnd) -> bool:
+    """Queue the run's next chunk under the same task id (the admin and API show it); False
+    when the broker cannot take it, and the worker carries on with the run itself."""
+    run = end.run
     try:
         run_sync.apply_async(
-            args=[run.pk], task_id=run.task_id or None, countdown=delay, retry=False
+            args=[run.pk], task_id=run.task_id or None, countdown=end.resume_in, retry=False
         )
         return True
     except Exception as exc:

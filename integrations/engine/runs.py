@@ -340,6 +340,9 @@ class Budget:
     def spent(self) -> bool:
         return self.deadline is not None and self.clock() >= self.deadline
 
+    def left(self) -> bool:
+        return not self.spent()
+
     def pages(self, pages: Iterator[Page | Pause]) -> Iterator[Page | Pause]:
         try:
             for page in pages:
@@ -372,16 +375,19 @@ def execute_run(
     run: SyncRun,
     source: PullSource,
     *,
+    budget_seconds: float | None = None,
+    hand_off: Callable[[ChunkEnd], bool] = lambda end: False,
     sleep: Callable[[float], None] = time.sleep,
 ) -> SyncRun:
-    """Run the whole pull in this thread, chunk after chunk (a Pause is slept through here).
+    """Run the pull chunk after chunk until it ends or `hand_off` takes the next chunk.
 
-    For callers that want the result now: the service behind a synchronous command, tests,
-    benchmarks. Workers use `execute_chunk` and re-queue instead.
+    A worker passes a budget and a `hand_off` that queues the next chunk; when that fails
+    (the broker is down) it carries on here. Without them (the synchronous command, tests,
+    benchmarks) the whole pull runs in this thread. A Pause is slept through here.
     """
     while True:
-        end = execute_chunk(run, source, budget_seconds=None)
-        if end.finished:
+        end = execute_chunk(run, source, budget_seconds=budget_seconds)
+        if end.finished or hand_off(end):
             return end.run
         sleep(end.resume_in or 0)
         run = end.run

@@ -219,22 +219,22 @@ class WooSource:
         if mode == SyncMode.SELECTED:
             yield from self._selected(selected)
             return
-        go_on = (lambda: not budget.spent()) if budget is not None else (lambda: True)
+        go_on = budget.left if budget is not None else (lambda: True)
         listing = int((cursor or {}).get("listing", 0))
         start = int((cursor or {}).get("page", 1))
         seen: set[int] = set()
-        if listing == 0:
-            stopped = yield from self._listing(seen, 0, start, go_on, modified_after=since)
+        # Publication does not touch the modified date (a scheduled product going live): an
+        # incremental run also asks for what was published since the bookmark, skipping what
+        # the first listing brought.
+        listings: list[dict[str, datetime | None]] = [{"modified_after": since}]
+        if since is not None:
+            listings.append({"published_after": since})
+        for number in range(listing, len(listings)):
+            stopped = yield from self._listing(seen, number, start, go_on, **listings[number])
             if stopped is not None:
-                yield Pause(0, {"listing": 0, "page": stopped})
+                yield Pause(0, {"listing": number, "page": stopped})
                 return
             start = 1
-        if since is not None:
-            # Publication does not touch the modified date (a scheduled product going live):
-            # ask for what was published since the bookmark too, skipping what we already have.
-            stopped = yield from self._listing(seen, 1, start, go_on, published_after=since)
-            if stopped is not None:
-                yield Pause(0, {"listing": 1, "page": stopped})
 
     def _listing(
         self,

@@ -78,15 +78,14 @@ class ZohoSource:
         params = {"sort_column": "last_modified_time", "sort_order": "D"} if since else {}
         # Incremental runs read newest first and stop early, so only full runs fetch ahead.
         window = 1 if since else settings.ZOHO_PAGE_CONCURRENCY
-        go_on = (lambda: not budget.spent()) if budget is not None else (lambda: True)
+        go_on = budget.left if budget is not None else (lambda: True)
         pages = self.client.iter_pages(
             PER_PAGE_MAX, window=window, start=number, go_on=go_on, **params
         )
         more = False
         for items, more in pages:
             number += 1
-            # No stop after the last page: the next chunk would only ask for an empty one.
-            resume = {"page": number, "seen": 0} if more else None
+            reached_bookmark = False
             if since is not None:
                 # Newest first: stop at the first item not modified after the bookmark.
                 fresh = [
@@ -94,14 +93,15 @@ class ZohoSource:
                     for i in items
                     if (parse_zoho_time(i.get("last_modified_time")) or since) > since
                 ]
-                seen += len(fresh)
-                yield self._page(fresh, None, resume and {**resume, "seen": seen})
-                if len(fresh) < len(items):
-                    return
-                continue
+                reached_bookmark = len(fresh) < len(items)
+                items = fresh
             seen += len(items)
             total = max(estimate or 0, seen) if estimate else None
-            yield self._page(items, total, resume and {**resume, "seen": seen})
+            # No stop after the last page: the next chunk would only ask for an empty one.
+            resume = {"page": number, "seen": seen} if more else None
+            yield self._page(items, total, resume)
+            if reached_bookmark:
+                return
         if more:  # stopped at the budget, not at the last page
             yield Pause(0, {"page": number, "seen": seen})
 
