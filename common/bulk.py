@@ -137,6 +137,24 @@ def _update_from_json(
         )
 
 
+def _json_rows(
+    model: type[models.Model], objs: list[models.Model], connection: BaseDatabaseWrapper
+) -> tuple[list[Any], str, str] | None:
+    """The non-key columns, the rows' values as one JSON document, and the SELECT list that
+    casts a row's cells back to the columns' types; None where the ORM must write the rows
+    (not PostgreSQL, or a value JSON cannot carry)."""
+    columns = [field for field in model._meta.concrete_fields if not field.primary_key]
+    types = _column_types(model, columns, connection)
+    if types is None:
+        return None
+    plan = _value_plan(columns)
+    document = _dumps([_insert_values(obj, plan, connection) for obj in objs])
+    if document is None:
+        return None
+    cells = ", ".join(f"(r ->> {i})::{db_type}" for i, db_type in enumerate(types[:-1]))
+    return columns, document, cells
+
+
 def insert_rows(model: type[models.Model], objects: Iterable[models.Model]) -> int:
     """INSERT new objects and give each its primary key, as `bulk_create` does; no signals.
 
@@ -151,18 +169,14 @@ def insert_rows(model: type[models.Model], objects: Iterable[models.Model]) -> i
         return 0
     connection = connections[router.db_for_write(model)]
     meta = model._meta
-    columns = [field for field in meta.concrete_fields if not field.primary_key]
-    types = _column_types(model, columns, connection)
-    document = None
-    if types is not None and all(obj.pk is None for obj in objs):
-        plan = _value_plan(columns)
-        document = _dumps([_insert_values(obj, plan, connection) for obj in objs])
-    if types is None or document is None:  # SQLite, given keys, or a value JSON cannot carry
+    given_keys = any(obj.pk is not None for obj in objs)
+    rows = None if given_keys else _json_rows(model, objs, connection)
+    if rows is None:  # SQLite, given keys, or a value JSON cannot carry
         model._default_manager.bulk_create(objs, batch_size=None)
         return len(objs)
+    columns, document, cells = rows
     quote = connection.ops.quote_name
     names = ", ".join(quote(field.column) for field in [*columns, meta.pk])
-    cells = ", ".join(f"(r ->> {i})::{db_type}" for i, db_type in enumerate(types[:-1]))
     with connection.cursor() as cursor:
         # A data-modifying WITH runs once whether or not the outer query reads it; MATERIALIZED
         # makes the keys drawn once, so the rows inserted and the keys returned are the same.
@@ -247,18 +261,13 @@ def insert_missing(
         return []
     connection = connections[router.db_for_write(model)]
     meta = model._meta
-    columns = [field for field in meta.concrete_fields if not field.primary_key]
-    types = _column_types(model, columns, connection)
-    document = None
-    if types is not None:
-        plan = _value_plan(columns)
-        document = _dumps([_insert_values(obj, plan, connection) for obj in objs])
-    if types is None or document is None:
+    rows = _json_rows(model, objs, connection)
+    if rows is None:
         model._default_manager.bulk_create(objs, ignore_conflicts=True)
         return None
+    columns, document, cells = rows
     quote = connection.ops.quote_name
     names = ", ".join(quote(field.column) for field in columns)
-    cells = ", ".join(f"(r ->> {i})::{db_type}" for i, db_type in enumerate(types[:-1]))
     back = ", ".join(quote(meta.get_field(name).column) for name in returning)
     with connection.cursor() as cursor:
         cursor.execute(
