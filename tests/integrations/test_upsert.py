@@ -170,6 +170,9 @@ def test_query_count_is_constant_whatever_the_page_size(tenant: Tenant) -> None:
     assert counts[0] == (7, 11, 3)
 
 
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="SQLite reads inserted identities back"
+)
 def test_the_engine_stores_a_page_without_a_savepoint_of_its_own(tenant: Tenant) -> None:
     """The engine's page transaction ends with any error, so the page needs no savepoint
     inside it: two round trips fewer than the (7, 11, 3) above."""
