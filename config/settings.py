@@ -390,6 +390,10 @@ SYNC_PREFETCH_PAGES = env.int("SYNC_PREFETCH_PAGES", default=1)
 # A pull task stops after this much work, at a page it can resume from, and re-queues itself
 # at the back of the queue: a large tenant's pull cannot hold a worker while others wait.
 SYNC_CHUNK_SECONDS = env.float("SYNC_CHUNK_SECONDS", default=2.0)
+# Numbered listings (Zoho, WooCommerce) skip an item when an earlier one is deleted while the
+# run reads them. Before a full run deactivates what it did not see, it asks upstream for up
+# to this many of those items one by one (Zoho) or in one filtered listing (WooCommerce).
+SYNC_REMOVAL_CHECKS = env.int("SYNC_REMOVAL_CHECKS", default=50)
 # Full Shopify syncs of more products than this run as a bulk operation (JSONL export).
 SHOPIFY_BULK_THRESHOLD = env.int("SHOPIFY_BULK_THRESHOLD", default=2000)
 SHOPIFY_BULK_POLL_SECONDS = env.float("SHOPIFY_BULK_POLL_SECONDS", default=2.0)

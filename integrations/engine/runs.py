@@ -13,13 +13,14 @@ from typing import Any, Protocol
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from integrations.engine.prefetch import prefetched
 from integrations.engine.records import ProductRecord
+from integrations.engine.removals import Verdict, confirm_removals
 from integrations.engine.upsert import PageResult, upsert_page
 from integrations.engine.watchdog import beating, heartbeat_timeout
 from integrations.models import (
@@ -314,6 +315,7 @@ def execute_chunk(
             _stop_if_cancelled(run)
             if budget.stopped_at is not None:
                 return _requeue(run, budget.stopped_at, 0)
+            verdict = _confirm_unseen(run, source, bookmark)
     except RunCancelled:
         SyncSeen.objects.filter(run=run).delete()
         run.refresh_from_db()
@@ -321,7 +323,7 @@ def execute_chunk(
     except Exception as exc:
         fail_run(run, exc)
         raise
-    return ChunkEnd(finish_run(run, source.connection_key))
+    return ChunkEnd(finish_run(run, source.connection_key, only=verdict.only))
 
 
 class Budget:
@@ -393,6 +395,20 @@ def execute_run(
         run = end.run
 
 
+def _confirm_unseen(run: SyncRun, source: PullSource, bookmark: str) -> Verdict:
+    """Before a full run deactivates what it did not see, ask upstream (see `removals`)."""
+    run.refresh_from_db()
+    if run.mode != SyncMode.FULL or run.failed or not hasattr(source, "recheck"):
+        return Verdict()  # listings that cannot skip an item (Shopify's cursors, its export)
+    unseen = list(_unseen(run, source.connection_key).values_list("external_id", flat=True))
+    verdict = confirm_removals(
+        run, source, unseen, store=lambda page: _store_page(run, source, page, bookmark)
+    )
+    if verdict.notes:
+        _append_errors(run, [f"warning: {note}" for note in verdict.notes])
+    return verdict
+
+
 def _seen_ids(run: SyncRun) -> RawSQL:
     """Every id the run's pages saw, unnested in the database (PostgreSQL's jsonb, or
     SQLite's JSON for `make run`): a NOT IN over it is one hashed anti-join."""
@@ -404,14 +420,21 @@ def _seen_ids(run: SyncRun) -> RawSQL:
     return RawSQL(query, [run.pk])
 
 
-def deactivate_unseen(run: SyncRun, connection_key: str) -> int:
-    """After a complete full run: products of this connection it did not see are gone upstream."""
-    gone = Product.objects.filter(
+def _unseen(run: SyncRun, connection_key: str) -> QuerySet[Product]:
+    return Product.objects.filter(
         tenant_id=run.tenant_id,
         external_source=run.provider,
         external_connection=connection_key,
         is_active=True,
     ).exclude(external_id__in=_seen_ids(run))
+
+
+def deactivate_unseen(run: SyncRun, connection_key: str, only: frozenset[str] | None = None) -> int:
+    """After a complete full run: products of this connection it did not see are gone upstream
+    (all of them, or `only` those when the source could confirm just some)."""
+    gone = _unseen(run, connection_key)
+    if only is not None:
+        gone = gone.filter(external_id__in=only)
     ids = list(gone.values_list("pk", flat=True))
     # A cleared hash makes the product count as changed if it reappears upstream.
     return deactivate_products(
@@ -419,13 +442,15 @@ def deactivate_unseen(run: SyncRun, connection_key: str) -> int:
     )
 
 
-def finish_run(run: SyncRun, connection_key: str | None = None) -> SyncRun:
+def finish_run(
+    run: SyncRun, connection_key: str | None = None, only: frozenset[str] | None = None
+) -> SyncRun:
     """Removal only on proof: only a full run that stored every record it listed deactivates
     what upstream no longer lists. A PARTIAL run (any record failed) deactivates nothing."""
     run.refresh_from_db()
     deactivated = 0
     if run.mode == SyncMode.FULL and connection_key and not run.failed:
-        deactivated = deactivate_unseen(run, connection_key)
+        deactivated = deactivate_unseen(run, connection_key, only)
     status = SyncStatus.PARTIAL if run.failed else SyncStatus.SUCCEEDED
     SyncRun.objects.filter(pk=run.pk).update(
         status=status, finished_at=timezone.now(), deactivated=deactivated, total=F("processed")

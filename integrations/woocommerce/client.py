@@ -99,6 +99,16 @@ class WooClient(HttpClient):
             total_pages=int(response.headers.get("X-WP-TotalPages") or 1),
         )
 
+    def fetch_products_by_ids(self, product_ids: list[int]) -> list[dict[str, Any]]:
+        """The products among these ids the store still lists (`include`; the default status
+        `any` leaves out the trash, as the full listing does), a page of 100 ids at a time."""
+        found: list[dict[str, Any]] = []
+        for start in range(0, len(product_ids), PER_PAGE):
+            ids = product_ids[start : start + PER_PAGE]
+            params = {"include": ",".join(map(str, ids)), "per_page": PER_PAGE, "orderby": "id"}
+            found.extend(self.get("products", params)[1])
+        return found
+
     def fetch_variations(self, product_id: int) -> list[dict[str, Any]]:
         variations: list[dict[str, Any]] = []
         page = 1

@@ -277,6 +277,15 @@ class WooSource:
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
 
+    def recheck(self, external_ids: list[str]) -> Page:
+        """The products the store still lists among these, asked for by id (`include`), with
+        their variations; the ones it does not return are gone."""
+        ids = [
+            int(ref.rsplit("_", 1)[-1]) for ref in external_ids if ref.rsplit("_", 1)[-1].isdigit()
+        ]
+        products = self.client.fetch_products_by_ids(ids)
+        return self._page(products, self._variations(products), None)
+
     def _selected(self, refs: list[str]) -> Iterator[Page]:
         products = []
         for ref in refs:

@@ -20,6 +20,10 @@ logger = logging.getLogger(__name__)
 PER_PAGE_MAX = 200
 
 
+# Zoho's `code` for a record that does not exist ("Item does not exist.").
+ITEM_DOES_NOT_EXIST = 1002
+
+
 class ZohoApiError(TerminalError):
     """Zoho answered with a non-zero `code` (even on HTTP 200)."""
 

@@ -9,7 +9,7 @@ from django.conf import settings
 from integrations.engine.runs import Budget, Cursor, Page, Pause
 from integrations.http import ApiError
 from integrations.models import Provider, SyncMode, SyncRun, SyncStatus
-from integrations.zoho.client import PER_PAGE_MAX, ZohoClient
+from integrations.zoho.client import ITEM_DOES_NOT_EXIST, PER_PAGE_MAX, ZohoApiError, ZohoClient
 from integrations.zoho.mapper import MappingError, map_item, parse_zoho_time
 from integrations.zoho.models import ZohoCredential
 from tenants.models import Tenant
@@ -104,6 +104,19 @@ class ZohoSource:
                 return
         if more:  # stopped at the budget, not at the last page
             yield Pause(0, {"page": number, "seen": seen})
+
+    def recheck(self, external_ids: list[str]) -> Page:
+        """The items Zoho still has among these, one `GET /items/{id}` each (Zoho lists no
+        items by id). An item it says does not exist is gone; any other error is raised, so
+        nothing is deactivated on a guess."""
+        items = []
+        for item_id in external_ids:
+            try:
+                items.append(self.client.fetch_item(item_id))
+            except ZohoApiError as exc:
+                if exc.code != ITEM_DOES_NOT_EXIST:
+                    raise
+        return self._page(items, None)
 
     def _selected(self, item_ids: list[str]) -> Iterator[Page]:
         for start in range(0, len(item_ids), PER_PAGE_MAX):

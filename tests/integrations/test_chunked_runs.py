@@ -117,6 +117,7 @@ def test_a_chunked_full_run_deactivates_only_what_no_chunk_saw(
     execute_run(zoho_run(zoho_credential), ZohoSource(zoho_credential))
     responses.reset()
     serve_zoho_pages([[1], [3]])  # 2 is gone upstream
+    responses.get(f"{ITEMS}/2", json={"code": 1002, "message": "Item does not exist."})
     run = zoho_run(zoho_credential)
     end = execute_chunk(run, ZohoSource(zoho_credential), budget_seconds=0)
     while not end.finished:
