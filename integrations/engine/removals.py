@@ -17,7 +17,7 @@ rest wait for the next full run.
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from django.conf import settings
 from django.db import transaction
@@ -29,9 +29,19 @@ if TYPE_CHECKING:
     from integrations.engine.runs import Page
 
 
+class Rechecking(Protocol):
+    """A source whose listing can skip an item, and that can be asked about items by id."""
+
+    def recheck(self, external_ids: list[str]) -> "Page":
+        """The records upstream still has among these ids (or that fail to map, which are no
+        proof of removal either); the rest are gone."""
+        ...
+
+
 @dataclass(frozen=True)
 class Verdict:
-    """Which unseen items the run may deactivate: all of them (`only` is None) or `only`."""
+    """Which unseen items the run may deactivate: `only` those, or (None, a source that is not
+    asked) every item the run did not see."""
 
     only: frozenset[str] | None = None
     notes: tuple[str, ...] = ()
@@ -39,23 +49,19 @@ class Verdict:
 
 def confirm_removals(
     run: SyncRun,
-    source: object,
+    source: Rechecking,
     unseen: list[str],
     store: Callable[["Page"], None],
     *,
     limit: int | None = None,
 ) -> Verdict:
-    """Ask the source about the items the run did not see; store those still upstream.
-
-    A source that can be asked has `recheck(external_ids) -> Page`: the records upstream still
-    has among those ids (or that fail to map, which are no proof of removal either)."""
-    recheck = getattr(source, "recheck", None)
-    if recheck is None or not unseen:
-        return Verdict()
+    """Ask the source about the items the run did not see; store those still upstream."""
+    if not unseen:
+        return Verdict(only=frozenset())
     limit = settings.SYNC_REMOVAL_CHECKS if limit is None else limit
     sample = sorted(unseen) if len(unseen) <= limit else _sample(run, unseen, limit)
     try:
-        page: Page = recheck(sample)
+        page = source.recheck(sample)
     except ApiError as exc:
         # Nothing is proven gone: keep everything, the next full run decides.
         return Verdict(
@@ -76,13 +82,12 @@ def confirm_removals(
             f"still upstream and were stored: {', '.join(sorted(found)[:20])}."
         )
     if len(unseen) <= limit or not found:
-        return Verdict(notes=tuple(notes))
-    gone = frozenset(sample) - found
+        return Verdict(only=frozenset(unseen) - found, notes=tuple(notes))
     notes.append(
         f"{len(unseen) - len(sample)} unlisted items were not checked one by one; they stay "
         "active until the next full run, because the listing changed while it was read."
     )
-    return Verdict(only=gone, notes=tuple(notes))
+    return Verdict(only=frozenset(sample) - found, notes=tuple(notes))
 
 
 def _sample(run: SyncRun, unseen: list[str], limit: int) -> list[str]:

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from integrations.engine.prefetch import prefetched
 from integrations.engine.records import ProductRecord
-from integrations.engine.removals import Verdict, confirm_removals
+from integrations.engine.removals import Rechecking, Verdict, confirm_removals
 from integrations.engine.upsert import PageResult, upsert_page
 from integrations.engine.watchdog import beating, heartbeat_timeout
 from integrations.models import (
@@ -402,7 +402,10 @@ def _confirm_unseen(run: SyncRun, source: PullSource, bookmark: str) -> Verdict:
         return Verdict()  # listings that cannot skip an item (Shopify's cursors, its export)
     unseen = list(_unseen(run, source.connection_key).values_list("external_id", flat=True))
     verdict = confirm_removals(
-        run, source, unseen, store=lambda page: _store_page(run, source, page, bookmark)
+        run,
+        cast(Rechecking, source),
+        unseen,
+        store=lambda page: _store_page(run, source, page, bookmark),
     )
     if verdict.notes:
         _append_errors(run, [f"warning: {note}" for note in verdict.notes])
@@ -420,21 +423,30 @@ def _seen_ids(run: SyncRun) -> RawSQL:
     return RawSQL(query, [run.pk])
 
 
-def _unseen(run: SyncRun, connection_key: str) -> QuerySet[Product]:
+def _active(run: SyncRun, connection_key: str) -> QuerySet[Product]:
+    """The connection's active products."""
     return Product.objects.filter(
         tenant_id=run.tenant_id,
         external_source=run.provider,
         external_connection=connection_key,
         is_active=True,
-    ).exclude(external_id__in=_seen_ids(run))
+    )
+
+
+def _unseen(run: SyncRun, connection_key: str) -> QuerySet[Product]:
+    return _active(run, connection_key).exclude(external_id__in=_seen_ids(run))
 
 
 def deactivate_unseen(run: SyncRun, connection_key: str, only: frozenset[str] | None = None) -> int:
     """After a complete full run: products of this connection it did not see are gone upstream
     (all of them, or `only` those when the source could confirm just some)."""
-    gone = _unseen(run, connection_key)
-    if only is not None:
-        gone = gone.filter(external_id__in=only)
+    if only is None:
+        gone = _unseen(run, connection_key)
+    elif only:
+        # Computed from the seen set when the source was asked (`_confirm_unseen`).
+        gone = _active(run, connection_key).filter(external_id__in=only)
+    else:
+        return 0
     ids = list(gone.values_list("pk", flat=True))
     # A cleared hash makes the product count as changed if it reappears upstream.
     return deactivate_products(
