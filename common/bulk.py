@@ -16,23 +16,8 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from django.db import connection as default_connection
 from django.db import connections, models, router
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models.expressions import RawSQL
-
-# Below this many ids a plain IN list is as cheap.
-MANY_IDS = 200
-
-
-def ids_in(ids: Iterable[int]) -> list[int] | RawSQL:
-    """For `filter(pk__in=ids_in(ids))` with thousands of ids: on PostgreSQL the ids travel as
-    one JSON parameter unpacked by the database, instead of a placeholder per id that the
-    driver parses and quotes one by one (a tenth of a second per query at 5,000 ids)."""
-    values = [int(i) for i in ids]
-    if len(values) < MANY_IDS or default_connection.vendor != "postgresql":
-        return values
-    return RawSQL("SELECT jsonb_array_elements_text(%s::jsonb)::bigint", [json.dumps(values)])
 
 
 def update_rows(

@@ -19,7 +19,7 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from common.bulk import ids_in, update_rows
+from common.bulk import update_rows
 from meta_integration.alerts import alert_failed_for_good
 from meta_integration.backoff import next_attempt_after
 from meta_integration.client import (
@@ -130,12 +130,12 @@ class Claim:
         if not force and self.renewed_at is not None and now - self.renewed_at < lease() / 3:
             return
         until = now + lease()
-        Product.objects.filter(
-            pk__in=ids_in(self.product_ids), meta_sync_next_attempt=self.lease
-        ).update(meta_sync_next_attempt=until)
-        MetaDeletion.objects.filter(
-            pk__in=ids_in(self.deletion_ids), next_attempt=self.lease
-        ).update(next_attempt=until)
+        Product.objects.filter(pk__any=self.product_ids, meta_sync_next_attempt=self.lease).update(
+            meta_sync_next_attempt=until
+        )
+        MetaDeletion.objects.filter(pk__any=self.deletion_ids, next_attempt=self.lease).update(
+            next_attempt=until
+        )
         self.lease, self.renewed_at = until, now
 
 
@@ -187,14 +187,14 @@ def load_children(product_ids: list[int]) -> dict[int, Children]:
     """Three queries for the claim, grouped by product in each model's own order (the payload
     hash depends on the variants' order), without Django's per-object prefetch managers."""
     children: dict[int, Children] = defaultdict(Children)
-    for variant in ProductVariant.objects.filter(product_id__in=ids_in(product_ids)):
+    for variant in ProductVariant.objects.filter(product_id__any=product_ids):
         children[variant.product_id].variants.append(variant)
-    images = ProductImage.objects.filter(product_id__in=ids_in(product_ids)).values_list(
+    images = ProductImage.objects.filter(product_id__any=product_ids).values_list(
         "product_id", "url", "image"
     )
     for product_id, url, file_name in images:  # only what the mapping reads: no model objects
         children[product_id].images.append(ImageFacts(url=url, file_name=file_name or ""))
-    for clash in IdentityClash.objects.filter(product_id__in=ids_in(product_ids)):
+    for clash in IdentityClash.objects.filter(product_id__any=product_ids):
         children[clash.product_id].clashes.append(clash)
     return children
 
@@ -320,7 +320,7 @@ def _claim_rows(
     )
     if rows:
         ids = [row.pk for row in rows]
-        queryset.model.objects.filter(pk__in=ids_in(ids)).update(**{time_field: lease})
+        queryset.model.objects.filter(pk__any=ids).update(**{time_field: lease})
         for row in rows:
             setattr(row, time_field, lease)
     return rows
@@ -661,7 +661,7 @@ def record_products(
         current = {
             pk: (pushed, next_attempt)
             for pk, pushed, next_attempt in Product.objects.select_for_update()
-            .filter(pk__in=ids_in(plan.product.pk for plan in sent))
+            .filter(pk__any=(plan.product.pk for plan in sent))
             .values_list("pk", "meta_pushed_ids", "meta_sync_next_attempt")
         }
         holders: list[Product] = []
@@ -709,12 +709,12 @@ def record_products(
                 writes[SENT_FIELDS].append(product)
         for fields, products in writes.items():
             update_rows(Product, products, fields)
-        Product.objects.filter(pk__in=ids_in(released), meta_sync_next_attempt=claim.lease).update(
+        Product.objects.filter(pk__any=released, meta_sync_next_attempt=claim.lease).update(
             meta_sync_next_attempt=now
         )
-        Product.objects.filter(
-            pk__in=ids_in(still_to_delete), meta_sync_next_attempt__isnull=True
-        ).update(meta_sync_next_attempt=now)
+        Product.objects.filter(pk__any=still_to_delete, meta_sync_next_attempt__isnull=True).update(
+            meta_sync_next_attempt=now
+        )
         if holders:
             count_pushed(
                 tenant_id=holders[0].tenant_id, day=timezone.localdate(now), products=len(holders)
@@ -760,7 +760,7 @@ def record_held(plans: list[ProductPlan], claim: Claim, report: FlushReport) -> 
     for plan in plans:
         by_reason[plan.held_reason[:ERROR_LIMIT]].append(plan.product.pk)
     for reason, ids in by_reason.items():
-        Product.objects.filter(pk__in=ids_in(ids), meta_sync_next_attempt=claim.lease).update(
+        Product.objects.filter(pk__any=ids, meta_sync_next_attempt=claim.lease).update(
             meta_sync_next_attempt=None, meta_sync_last_error=reason
         )
     report.held += len(plans)
@@ -769,7 +769,7 @@ def record_held(plans: list[ProductPlan], claim: Claim, report: FlushReport) -> 
 def record_unchanged(plans: list[ProductPlan], claim: Claim, report: FlushReport) -> None:
     """Nothing to send (same payload as last time, or nothing Meta should hold)."""
     ids = [plan.product.pk for plan in plans]
-    Product.objects.filter(pk__in=ids_in(ids), meta_sync_next_attempt=claim.lease).update(
+    Product.objects.filter(pk__any=ids, meta_sync_next_attempt=claim.lease).update(
         meta_sync_next_attempt=None, meta_sync_last_error=""
     )
     report.unchanged += len(ids)
@@ -863,7 +863,7 @@ def prepare_round(context: MappingContext, claim: Claim, report: FlushReport) ->
         claim,
         report,
     )
-    tombstones = list(MetaDeletion.objects.filter(pk__in=ids_in(claim.deletion_ids)))
+    tombstones = list(MetaDeletion.objects.filter(pk__any=claim.deletion_ids))
     return Round(claim, to_send, tombstones, build_requests(to_send, tombstones))
 
 

@@ -82,7 +82,7 @@ def holders(*, tenant_id: int, retailer_ids: Iterable[str]) -> dict[str, Catalog
     return {
         identity.retailer_id: identity
         for identity in CatalogIdentity.objects.filter(
-            tenant_id=tenant_id, retailer_id__in=set(retailer_ids)
+            tenant_id=tenant_id, retailer_id__any=set(retailer_ids)
         ).select_related("product")
     }
 
@@ -135,13 +135,13 @@ def stored_claims(product_ids: Iterable[int]) -> list[Claim]:
     ids = list(product_ids)
     variants: dict[int, list[tuple[object, str]]] = {}
     for pk, product_id, sku in (
-        ProductVariant.objects.filter(product_id__in=ids)
+        ProductVariant.objects.filter(product_id__any=ids)
         .order_by("position", "pk")
         .values_list("pk", "product_id", "sku")
     ):
         variants.setdefault(product_id, []).append((pk, sku))
     claims: list[Claim] = []
-    for pk, sku in Product.objects.filter(pk__in=ids).values_list("pk", "sku"):
+    for pk, sku in Product.objects.filter(pk__any=ids).values_list("pk", "sku"):
         claims.extend(item_claims(product_id=pk, sku=sku, variants=variants.get(pk, [])))
     return claims
 
@@ -186,7 +186,7 @@ def sync_identities(
     have: set[tuple[str, int | None, object]] = set()
     stale: list[int] = []
     existing = (
-        CatalogIdentity.objects.filter(tenant_id=tenant_id, product_id__in=old).values_list(
+        CatalogIdentity.objects.filter(tenant_id=tenant_id, product_id__any=old).values_list(
             "pk", "retailer_id", "product_id", "variant_id"
         )
         if old

@@ -202,7 +202,10 @@ def _record_page(
         updates["bookmark"] = bookmark
     if cursor is not None:
         updates["cursor"] = cursor
-    SyncRun.objects.filter(pk=run.pk).update(**updates)
+    # Only a running run counts its page: one cancelled meanwhile rolls the page back and stops
+    # here, which spares a query a page to look for the cancellation first.
+    if not SyncRun.objects.filter(pk=run.pk, status=SyncStatus.RUNNING).update(**updates):
+        raise RunCancelled
     notes = result.errors + [f"warning: {w}" for w in result.warnings]
     if notes:
         _append_errors(run, notes)
@@ -217,8 +220,8 @@ def _append_errors(run: SyncRun, errors: list[str]) -> None:
 
 
 def _newest(records: list[ProductRecord], current: str) -> str:
-    stamps = [r.external_updated_at.isoformat() for r in records if r.external_updated_at]
-    return max([current, *stamps]) if stamps or current else ""
+    stamps = [r.external_updated_at for r in records if r.external_updated_at]
+    return max(current, max(stamps).isoformat()) if stamps else current
 
 
 def _store_page(run: SyncRun, source: PullSource, page: Page, bookmark: str) -> None:
@@ -304,7 +307,6 @@ def execute_chunk(
             if not takes_budget:
                 pages = budget.pages(pages)
             for page in prefetched(pages, settings.SYNC_PREFETCH_PAGES):
-                _stop_if_cancelled(run)
                 if isinstance(page, Pause):
                     return _requeue(run, page.cursor, page.seconds)
                 bookmark = _newest(page.records, bookmark)

@@ -171,15 +171,18 @@ def _load(
             tenant=tenant,
             external_source=source,
             external_connection=connection_key,
-            external_id__in=refs,
+            external_id__any=refs,
         )
         .exclude(external_id="")
         .order_by()
         .values_list(*Stored._fields)
     )
     if skus:
+        # Only a manual product is adopted by SKU; other owners are found by `held` if needed.
         by_sku = (
-            Product.objects.filter(tenant=tenant, sku__in=skus)
+            Product.objects.filter(
+                tenant=tenant, sku__any=skus, external_source=ExternalSource.MANUAL
+            )
             .exclude(sku="")
             .order_by()
             .values_list(*Stored._fields)

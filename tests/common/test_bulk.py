@@ -9,7 +9,7 @@ import pytest
 from django.db import DataError, connection
 from django.test.utils import CaptureQueriesContext
 
-from common.bulk import ids_in, insert_missing, insert_rows, update_rows
+from common.bulk import insert_missing, insert_rows, update_rows
 from products_and_services.models import CatalogIdentity, Product
 from tenants.models import Tenant
 
@@ -65,22 +65,6 @@ def test_an_over_long_text_fails_instead_of_being_cut(
     product.meta_retailer_id = "x" * (limit + 1)
     with pytest.raises(DataError):
         update_rows(Product, [product], ["meta_retailer_id"])
-
-
-def test_ids_in_selects_exactly_the_listed_rows(
-    tenant: Tenant, make_product: Callable[..., Product]
-) -> None:
-    """Thousands of ids travel as one parameter on PostgreSQL, with the same rows as a list."""
-    kept = [make_product(tenant).pk for _ in range(3)]
-    make_product(tenant)
-    wanted = kept + list(range(10**9, 10**9 + 500))  # ids of no row pad it past MANY_IDS
-    with CaptureQueriesContext(connection) as queries:
-        found = sorted(Product.objects.filter(pk__in=ids_in(wanted)).values_list("pk", flat=True))
-    assert found == kept
-    if connection.vendor == "postgresql":
-        assert "jsonb_array_elements_text" in queries[0]["sql"]
-        assert queries[0]["sql"].count(str(10**9 + 499)) == 1
-    assert ids_in([3, 1]) == [3, 1]
 
 
 def test_insert_rows_gives_each_object_its_own_row(tenant: Tenant) -> None:
