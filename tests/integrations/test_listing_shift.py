@@ -204,15 +204,20 @@ def pull(credential: ZohoCredential) -> SyncRun:
     return execute_run(full_run(credential), ZohoSource(credential))
 
 
+def stored_then_listed(credential: ZohoCredential, stored: list[int], listed: list[int]) -> None:
+    """A full run stores `stored`; Zoho then lists only `listed`."""
+    serve_listing(stored)
+    pull(credential)
+    responses.reset()
+    serve_listing(listed)
+
+
 @pytest.mark.parametrize("status", [200, 404])
 @responses.activate
 def test_an_unlisted_item_zoho_says_does_not_exist_is_deactivated(
     zoho_credential: ZohoCredential, status: int
 ) -> None:
-    serve_listing([1, 2, 3])
-    pull(zoho_credential)
-    responses.reset()
-    serve_listing([1, 3])
+    stored_then_listed(zoho_credential, [1, 2, 3], [1, 3])
     responses.get(f"{ITEMS}/2", json=GONE, status=status)
 
     run = pull(zoho_credential)
@@ -227,10 +232,7 @@ def test_when_the_check_fails_nothing_is_deactivated_and_the_run_says_why(
     zoho_credential: ZohoCredential, settings: Any
 ) -> None:
     settings.PULL_HTTP_BACKOFF_SECONDS = 0.001
-    serve_listing([1, 2, 3])
-    pull(zoho_credential)
-    responses.reset()
-    serve_listing([1, 3])
+    stored_then_listed(zoho_credential, [1, 2, 3], [1, 3])
     responses.get(f"{ITEMS}/2", json={"code": 1, "message": "Internal error"}, status=500)
 
     run = pull(zoho_credential)
@@ -249,10 +251,7 @@ def test_many_unlisted_items_all_gone_in_the_sample_are_all_deactivated(
 ) -> None:
     """A merchant deleting many items at once: a sample proves the listing held together."""
     settings.SYNC_REMOVAL_CHECKS = 2
-    serve_listing(list(range(1, 8)))
-    pull(zoho_credential)
-    responses.reset()
-    serve_listing([1, 7])
+    stored_then_listed(zoho_credential, list(range(1, 8)), [1, 7])
     for n in range(2, 7):
         responses.get(f"{ITEMS}/{n}", json=GONE)
 
@@ -268,10 +267,7 @@ def test_a_sample_that_finds_a_skipped_item_deactivates_only_what_it_proved_gone
     zoho_credential: ZohoCredential, settings: Any
 ) -> None:
     settings.SYNC_REMOVAL_CHECKS = 2
-    serve_listing(list(range(1, 7)))
-    pull(zoho_credential)
-    responses.reset()
-    serve_listing([1])
+    stored_then_listed(zoho_credential, list(range(1, 7)), [1])
     responses.get(f"{ITEMS}/2", json=GONE)
     for n in range(3, 7):
         serve_item(n)  # still upstream: the listing skipped them
