@@ -148,12 +148,12 @@ def celery_worker(transactional_db: None, settings: Any) -> Iterator[Any]:
     from celery.contrib.testing.worker import start_worker
 
     from config.celery import app
-    from integrations.webhooks.handoff import KICKED_KEY, PENDING_KEY, broker_redis
+    from integrations.webhooks.handoff import LANES, broker_redis
 
     app.control.purge()
     handed_off = broker_redis()
     if handed_off is not None:  # ids other tests handed off and no worker drained
-        handed_off.delete(PENDING_KEY, KICKED_KEY)
+        handed_off.delete(*(key for lane in LANES for key in (lane.key, lane.kicked_key)))
     with start_worker(
         app,
         pool="solo",

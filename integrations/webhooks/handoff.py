@@ -1,4 +1,6 @@
-"""Hand accepted plugin events to the workers through a Redis list on the broker.
+"""Hand accepted webhook rows to the workers through Redis lists on the broker.
+
+Two lanes: plugin events, and native store deliveries (WooCommerce and Shopify webhooks).
 
 A Celery publish per event (message envelope, routing lookup, two round trips) cost the
 webhook about a quarter of its time. Instead the request appends the event's id to a list
@@ -13,14 +15,28 @@ popped by a worker that then dies, leaves an unprocessed row, which the sweep
 """
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import redis
 from celery import current_app
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-PENDING_KEY = "catalog-sync:webhooks:plugin-events"
-KICKED_KEY = PENDING_KEY + ":kicked"
+
+@dataclass(frozen=True)
+class Lane:
+    """One list of row ids waiting for a worker, and its "a drain was just started" flag."""
+
+    key: str
+
+    @property
+    def kicked_key(self) -> str:
+        return self.key + ":kicked"
+
+
+PLUGIN_EVENTS = Lane("catalog-sync:webhooks:plugin-events")
+STORE_DELIVERIES = Lane("catalog-sync:webhooks:store-deliveries")
+LANES = (PLUGIN_EVENTS, STORE_DELIVERIES)
 KICK_MS = 1000
 CHUNK = 50
 # A drain hands over to a fresh task after this many events, so none runs into the task time
@@ -53,7 +69,7 @@ def broker_redis() -> redis.Redis | None:
     return client
 
 
-def push(event_pks: Sequence[int]) -> bool | None:
+def push(lane: Lane, event_pks: Sequence[int]) -> bool | None:
     """Append the ids; True when the caller must publish a drain (no drain was started in the
     last KICK_MS), None when there is no Redis broker to hold the list.
 
@@ -63,12 +79,12 @@ def push(event_pks: Sequence[int]) -> bool | None:
     if client is None:
         return None
     pipe = client.pipeline(transaction=False)
-    pipe.rpush(PENDING_KEY, *event_pks)
-    pipe.set(KICKED_KEY, 1, nx=True, px=KICK_MS)
+    pipe.rpush(lane.key, *event_pks)
+    pipe.set(lane.kicked_key, 1, nx=True, px=KICK_MS)
     return bool(pipe.execute()[1])
 
 
-def drain(process: Callable[[int], object], *, kick: Callable[[], None]) -> int:
+def drain(lane: Lane, process: Callable[[int], object], *, kick: Callable[[], None]) -> int:
     """Pop and process ids until the list is empty (or EVENTS_PER_DRAIN were done, when
     `kick` starts the next drain); returns how many were processed.
 
@@ -79,20 +95,20 @@ def drain(process: Callable[[int], object], *, kick: Callable[[], None]) -> int:
         return 0
     done, helped = 0, False
     while done < EVENTS_PER_DRAIN:
-        popped = client.lpop(PENDING_KEY, CHUNK)
+        popped = client.lpop(lane.key, CHUNK)
         if not popped:
             # The next push starts a drain again; one that came before this delete is in the
             # list, so look once more before stopping.
-            client.delete(KICKED_KEY)
-            if client.llen(PENDING_KEY):
+            client.delete(lane.kicked_key)
+            if client.llen(lane.key):
                 continue
             return done
-        if not helped and client.llen(PENDING_KEY):
+        if not helped and client.llen(lane.key):
             kick()
             helped = True
         for pk in popped:
             process(int(pk))
             done += 1
-    if client.llen(PENDING_KEY):
+    if client.llen(lane.key):
         kick()
     return done

@@ -95,6 +95,10 @@ def process_woocommerce_product(self: Task, event_pk: int) -> str:
 )
 def process_store_delivery(self: Task, log_pk: int) -> str:
     """Apply one native WooCommerce or Shopify delivery."""
+    return _process_delivery(log_pk, retry=_task_retry(self))
+
+
+def _process_delivery(log_pk: int, *, retry: Callable[[Exception], bool]) -> str:
     return _apply_with_retries(
         log_pk,
         apply=lambda pk: process_delivery(pk).status,
@@ -102,7 +106,7 @@ def process_store_delivery(self: Task, log_pk: int) -> str:
         what="Store delivery",
         failed=WebhookLog.Status.ERROR,
         missing=WebhookLog.DoesNotExist,
-        retry=_task_retry(self),
+        retry=retry,
     )
 
 
@@ -121,19 +125,36 @@ def _process_event(event_pk: int, *, retry: Callable[[Exception], bool]) -> str:
 @shared_task(name="integrations.webhooks.drain_plugin_events", acks_late=True)
 def drain_plugin_events() -> int:
     """Apply the plugin events the webhook handed off (handoff.py); returns how many."""
-    return handoff.drain(_process_handed_off, kick=partial(_enqueue, drain_plugin_events))
+    return handoff.drain(
+        handoff.PLUGIN_EVENTS,
+        _handed_off(_process_event, process_woocommerce_product),
+        kick=partial(_enqueue, drain_plugin_events),
+    )
 
 
-def _process_handed_off(event_pk: int) -> None:
-    """One event of a drain; a transient failure goes to the event's own task, which retries
-    it as it retries any event, so the drain moves on to the next."""
+@shared_task(name="integrations.webhooks.drain_store_deliveries", acks_late=True)
+def drain_store_deliveries() -> int:
+    """Apply the native store deliveries handed off (handoff.py); returns how many."""
+    return handoff.drain(
+        handoff.STORE_DELIVERIES,
+        _handed_off(_process_delivery, process_store_delivery),
+        kick=partial(_enqueue, drain_store_deliveries),
+    )
 
-    def later(exc: Exception) -> bool:
-        close_old_connections()  # a broken connection is replaced for the next event
-        _enqueue(process_woocommerce_product, event_pk, countdown=RETRY_DELAY_SECONDS)
-        return True
 
-    _process_event(event_pk, retry=later)
+def _handed_off(process: Callable[..., str], own_task: Task) -> Callable[[int], object]:
+    """One row of a drain; a transient failure goes to the row's own task, which retries it
+    as it retries any row, so the drain moves on to the next."""
+
+    def one(pk: int) -> str:
+        def later(exc: Exception) -> bool:
+            close_old_connections()  # a broken connection is replaced for the next row
+            _enqueue(own_task, pk, countdown=RETRY_DELAY_SECONDS)
+            return True
+
+        return process(pk, retry=later)
+
+    return one
 
 
 def enqueue_event(event_pk: int) -> None:
@@ -144,26 +165,41 @@ def enqueue_events(event_pks: Sequence[int]) -> None:
     """Once the rows are committed, hand the events to the workers in one round trip
     (handoff.py); if the broker is down they wait for the sweep."""
     if event_pks:
-        transaction.on_commit(partial(_hand_off, list(event_pks)))
-
-
-def _hand_off(event_pks: list[int]) -> None:
-    try:
-        kick = handoff.push(event_pks)
-    except RedisError:
-        logger.warning(
-            "Could not hand off %d plugin event(s); the sweep will pick them up.", len(event_pks)
+        transaction.on_commit(
+            partial(
+                _hand_off,
+                handoff.PLUGIN_EVENTS,
+                list(event_pks),
+                process_woocommerce_product,
+                drain_plugin_events,
+            )
         )
-        return
-    if kick is None:  # no Redis broker (the demo) or eager tasks: one task per event
-        for pk in event_pks:
-            _enqueue(process_woocommerce_product, pk)
-    elif kick:
-        _enqueue(drain_plugin_events)
 
 
 def enqueue_delivery(log_pk: int) -> None:
-    transaction.on_commit(partial(_enqueue, process_store_delivery, log_pk))
+    """The same for a native store delivery."""
+    transaction.on_commit(
+        partial(
+            _hand_off,
+            handoff.STORE_DELIVERIES,
+            [log_pk],
+            process_store_delivery,
+            drain_store_deliveries,
+        )
+    )
+
+
+def _hand_off(lane: handoff.Lane, pks: list[int], each: Task, drain: Task) -> None:
+    try:
+        kick = handoff.push(lane, pks)
+    except RedisError:
+        logger.warning("Could not hand off %d row(s); the sweep will pick them up.", len(pks))
+        return
+    if kick is None:  # no Redis broker (the demo) or eager tasks: one task per row
+        for pk in pks:
+            _enqueue(each, pk)
+    elif kick:
+        _enqueue(drain)
 
 
 def _enqueue(task: Task, *args: int, countdown: int | None = None) -> None:
@@ -189,8 +225,9 @@ def requeue_pending() -> int:
             attempts__lt=SWEEP_MAX_ATTEMPTS,
         ).values_list("pk", flat=True)[:SWEEP_BATCH]
     )
-    for pk in events:  # one task each, not through the hand-off list: the net stands alone
+    # One task each, not through the hand-off lists: the net stands alone.
+    for pk in events:
         transaction.on_commit(partial(_enqueue, process_woocommerce_product, pk))
     for pk in deliveries:
-        enqueue_delivery(pk)
+        transaction.on_commit(partial(_enqueue, process_store_delivery, pk))
     return len(events) + len(deliveries)

@@ -24,7 +24,11 @@ from django.conf import settings
 from django.db import connection
 
 from tests.e2e.conftest import e2e_meta_config, meta_sim, zoho_sim  # noqa: F401
-from tests.webhooks.conftest import make_token, plugin_client  # noqa: F401
+from tests.webhooks.conftest import (  # noqa: F401
+    make_token,
+    plugin_client,
+    woo_hook_store,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -13,12 +13,14 @@ import redis
 from django.test import override_settings
 from rest_framework.test import APIClient
 
+from integrations.models import WebhookLog
 from integrations.webhooks import handoff
 from integrations.webhooks.models import WooCommerceEventLog
 from integrations.webhooks.tasks import requeue_pending
 from tests.e2e.conftest import wait_until
 from tests.faults.conftest import PrivateRedis
-from tests.webhooks.conftest import PLUGIN_WEBHOOK, plugin_event
+from tests.webhooks.conftest import PLUGIN_WEBHOOK, plugin_event, woo_product
+from tests.webhooks.test_native_webhooks import post_woo
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -56,13 +58,15 @@ def test_a_burst_is_handed_off_as_ids_with_one_drain_task_and_a_worker_applies_i
     batch = {"events": [plugin_event(f"b{n}", id=500 + n, sku=f"B-{n}") for n in range(3)]}
     assert plugin_client.post(PLUGIN_WEBHOOK, batch, format="json").json()["accepted"] == 3
 
-    assert [int(pk) for pk in broker.lrange(handoff.PENDING_KEY, 0, -1)] == accepted_ids()
+    assert [int(pk) for pk in broker.lrange(handoff.PLUGIN_EVENTS.key, 0, -1)] == accepted_ids()
     assert broker.llen("webhooks") == 1  # one drain task for 15 events, not 15 tasks
 
     start_workers(hooks="webhooks")
     wait_until(lambda: WooCommerceEventLog.objects.count() == 15 and all_applied(), timeout=90)
-    wait_until(lambda: broker.llen(handoff.PENDING_KEY) == 0)
-    assert not broker.exists(handoff.KICKED_KEY)  # the next event starts a drain at once
+    wait_until(lambda: broker.llen(handoff.PLUGIN_EVENTS.key) == 0)
+    assert not broker.exists(
+        handoff.PLUGIN_EVENTS.kicked_key
+    )  # the next event starts a drain at once
 
 
 def test_an_event_whose_hand_off_was_lost_is_applied_after_the_sweep(
@@ -71,7 +75,7 @@ def test_an_event_whose_hand_off_was_lost_is_applied_after_the_sweep(
     assert (
         plugin_client.post(PLUGIN_WEBHOOK, plugin_event("lost"), format="json").status_code == 202
     )
-    broker.delete(handoff.PENDING_KEY, "webhooks")  # the id and its drain task are gone
+    broker.delete(handoff.PLUGIN_EVENTS.key, "webhooks")  # the id and its drain task are gone
     start_workers(hooks="webhooks")
     assert WooCommerceEventLog.objects.get().processed_at is None
 
@@ -110,19 +114,21 @@ def test_an_id_pushed_while_the_drain_finishes_is_not_left_behind(
     """A request that finds the flag still set publishes no drain; the drain that set it
     clears it and looks again before it stops."""
     monkeypatch.setattr(handoff, "KICK_MS", 60_000)
-    assert handoff.push([1, 2]) is True
+    assert handoff.push(handoff.PLUGIN_EVENTS, [1, 2]) is True
     processed: list[int] = []
     kicks: list[str] = []
 
     def process(pk: int) -> None:
         processed.append(pk)
         if pk == 2:  # a request during the drain's last chunk: the flag is still set
-            assert handoff.push([3]) is False
+            assert handoff.push(handoff.PLUGIN_EVENTS, [3]) is False
 
-    assert handoff.drain(process, kick=lambda: kicks.append("kick")) == 3
+    assert handoff.drain(handoff.PLUGIN_EVENTS, process, kick=lambda: kicks.append("kick")) == 3
     assert (processed, kicks) == ([1, 2, 3], [])
-    assert broker.llen(handoff.PENDING_KEY) == 0
-    assert handoff.push([4]) is True  # the flag is clear: the next event starts a drain
+    assert broker.llen(handoff.PLUGIN_EVENTS.key) == 0
+    assert (
+        handoff.push(handoff.PLUGIN_EVENTS, [4]) is True
+    )  # the flag is clear: the next event starts a drain
 
 
 def test_a_long_drain_hands_over_to_a_new_task_and_calls_for_help(
@@ -130,12 +136,44 @@ def test_a_long_drain_hands_over_to_a_new_task_and_calls_for_help(
 ) -> None:
     monkeypatch.setattr(handoff, "CHUNK", 2)
     monkeypatch.setattr(handoff, "EVENTS_PER_DRAIN", 3)
-    handoff.push([1, 2, 3, 4, 5])
+    handoff.push(handoff.PLUGIN_EVENTS, [1, 2, 3, 4, 5])
     processed: list[int] = []
     kicks: list[int] = []
 
-    assert handoff.drain(processed.append, kick=lambda: kicks.append(len(processed))) == 4
+    assert (
+        handoff.drain(
+            handoff.PLUGIN_EVENTS, processed.append, kick=lambda: kicks.append(len(processed))
+        )
+        == 4
+    )
     # Help was asked for once (more than a chunk waited), then the next drain was started
     # for the id left.
     assert (processed, kicks) == ([1, 2, 3, 4], [0, 4])
-    assert [int(pk) for pk in broker.lrange(handoff.PENDING_KEY, 0, -1)] == [5]
+    assert [int(pk) for pk in broker.lrange(handoff.PLUGIN_EVENTS.key, 0, -1)] == [5]
+
+
+def test_native_store_deliveries_share_the_hand_off_and_a_worker_applies_them(
+    broker: redis.Redis,
+    start_workers: Any,
+    woo_hook_store: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A WooCommerce (or Shopify) webhook hands its row id to the deliveries lane: a burst costs
+    one drain task, not a publish per delivery."""
+    monkeypatch.setattr(handoff, "KICK_MS", 60_000)
+    for n in range(5):
+        response = post_woo(woo_hook_store, woo_product(id=700 + n, sku=f"N-{n}"), delivery=f"d{n}")
+        assert response.status_code == 202, response.content
+    queued = list(WebhookLog.objects.order_by("pk").values_list("pk", flat=True))
+    assert len(queued) == 5
+    assert [int(pk) for pk in broker.lrange(handoff.STORE_DELIVERIES.key, 0, -1)] == queued
+    assert broker.llen(handoff.PLUGIN_EVENTS.key) == 0
+    assert broker.llen("webhooks") == 1  # one drain task for 5 deliveries
+
+    start_workers(hooks="webhooks")
+    wait_until(
+        lambda: WebhookLog.objects.filter(status=WebhookLog.Status.SUCCESS).count() == 5,
+        timeout=90,
+    )
+    wait_until(lambda: broker.llen(handoff.STORE_DELIVERIES.key) == 0)
+    assert sorted(WebhookLog.objects.values_list("outcome", flat=True)) == ["created"] * 5
