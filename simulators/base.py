@@ -2,25 +2,32 @@
 
 Simulators are plain WSGI apps that know nothing of Django, so tests, benchmarks and the
 demo exercise our real HTTP clients against them. Every simulator has the same control
-endpoints under /_sim/ (health, config, reset, stats, calls, advance_clock), which never
-sleep, fail or count, so test set-up can never be disturbed by the faults it injects.
+endpoints under /_sim/ (health, config, reset, stats, calls, connections, advance_clock),
+which never sleep, fail or count as API calls, so test set-up can never be disturbed by the
+faults it injects.
+
+The server speaks HTTP/1.1 and keeps connections alive, as the real APIs' servers do, so a
+client's connection pool is exercised as in production (`/_sim/connections` counts them).
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import re
 import secrets
+import socket
 import ssl
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler
 from socketserver import ThreadingMixIn
 from typing import Any
 from urllib.parse import parse_qs
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer, make_server
 
 Environ = dict[str, Any]
 StartResponse = Callable[..., Any]
@@ -194,6 +201,7 @@ class Simulator:
         self.route("GET", r"/_sim/stats", lambda r: json_response(self.stats()), control=True)
         self.route("GET", r"/_sim/calls", self._calls, control=True)
         self.route("POST", r"/_sim/advance_clock", self._advance, control=True)
+        self.route("GET", r"/_sim/connections", self._connections, control=True)
         self.setup_routes()
 
     # --- to override -----------------------------------------------------------------------
@@ -228,6 +236,7 @@ class Simulator:
             self.counters = {}
             self.served_by_kind = {}
             self.calls = []
+            self.connections_opened = 0
             self.offset = 0.0
             self.reset_data()
 
@@ -260,6 +269,12 @@ class Simulator:
                 **self.counters,
                 "by_kind": dict(self.served_by_kind),
             }
+
+    def connection_opened(self) -> None:
+        """Count a TCP connection the server accepted (`/_sim/connections`): kept-alive
+        connections serve many requests, as a real API's servers do."""
+        with self.lock:
+            self.connections_opened += 1
 
     def record_call(self, request: Request, kind: str, status: int) -> None:
         """Append one API call to the log tests use to count HTTP calls exactly."""
@@ -297,6 +312,10 @@ class Simulator:
     def _calls(self, request: Request) -> Response:
         with self.lock:
             return json_response({"calls": list(self.calls), "count": len(self.calls)})
+
+    def _connections(self, request: Request) -> Response:
+        with self.lock:
+            return json_response({"opened": self.connections_opened})
 
     def _advance(self, request: Request) -> Response:
         body = request.json() or {}
@@ -386,17 +405,110 @@ def random_id(prefix: str = "") -> str:
     return prefix + secrets.token_hex(8)
 
 
+# How long an idle kept-alive connection stays open (nginx closes after 75 s, Apache 5 s).
+KEEP_ALIVE_SECONDS = 30.0
+
+
 class _ThreadingServer(ThreadingMixIn, WSGIServer):
-    """One thread per request, so concurrent clients (and slow `latency_ms`) don't queue."""
+    """One thread per connection, so concurrent clients (and slow `latency_ms`) don't queue.
+
+    It remembers its open connections so that `stop` can end the kept-alive ones: a stopped
+    server must stop answering, as a real API that went down does.
+    """
 
     daemon_threads = True
     block_on_close = False
     allow_reuse_address = True
     request_queue_size = 128
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.connections: set[socket.socket] = set()
+        self.stopping = False
+        self._connections_lock = threading.Lock()
+        super().__init__(*args, **kwargs)
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        with self._connections_lock:
+            self.connections.add(request)
+        app = self.get_app()
+        if isinstance(app, Simulator):
+            app.connection_opened()
+        try:
+            super().finish_request(request, client_address)
+        finally:
+            with self._connections_lock:
+                self.connections.discard(request)
+
+    def end_connections(self) -> None:
+        """Stop reading from every open connection: an idle one closes now, and a request
+        being served still gets its answer, then the connection closes."""
+        self.stopping = True
+        with self._connections_lock:
+            open_now = list(self.connections)
+        for connection in open_now:
+            # The plain socket's shutdown: a TLS socket's own would drop its TLS state, and
+            # the answer being written would go out unencrypted.
+            with contextlib.suppress(OSError):
+                socket.socket.shutdown(connection, socket.SHUT_RD)
+
+
+class _ServerHandler(ServerHandler):
+    """wsgiref's handler answering in HTTP/1.1, saying when the connection closes after."""
+
+    http_version = "1.1"
+    request_handler: _QuietHandler
+
+    def cleanup_headers(self) -> None:
+        super().cleanup_headers()
+        if self.request_handler.close_connection:
+            self.headers["Connection"] = "close"
+
 
 class _QuietHandler(WSGIRequestHandler):
-    """No per-request log lines: they would drown test and benchmark output."""
+    """HTTP/1.1 with keep-alive, as the real APIs' servers: a client reuses its connections
+    instead of opening one per request. No per-request log lines: they would drown test and
+    benchmark output."""
+
+    protocol_version = "HTTP/1.1"
+    timeout = KEEP_ALIVE_SECONDS
+    # wsgiref writes the headers and the body apart; with Nagle's algorithm the body would
+    # wait for the client's delayed ACK of the headers (40 ms on Linux) on a kept-alive
+    # connection. Servers set TCP_NODELAY on such connections (nginx's `tcp_nodelay on`).
+    disable_nagle_algorithm = True
+    server: _ThreadingServer
+
+    def handle(self) -> None:
+        # wsgiref's handler serves one request per connection; http.server's loop serves
+        # requests until either side asks to close.
+        BaseHTTPRequestHandler.handle(self)
+
+    def handle_one_request(self) -> None:
+        """One request, as wsgiref serves it, answered with HTTP/1.1 framing."""
+        try:
+            self.raw_requestline = self.rfile.readline(65537)
+        except OSError:  # idle past KEEP_ALIVE_SECONDS, or reset by the client
+            self.close_connection = True
+            return
+        # Empty: the client closed, or `stop` ended the connection. Stopping: Linux still
+        # delivers what arrives after the read side was shut, but a stopped server answers no one.
+        if not self.raw_requestline or self.server.stopping:
+            self.close_connection = True
+            return
+        if len(self.raw_requestline) > 65536:
+            self.requestline = self.request_version = self.command = ""
+            self.send_error(414)
+            return
+        if not self.parse_request():  # an error was answered, and the connection closes
+            return
+        if self.headers.get("Transfer-Encoding"):
+            # A chunked body is not read (only Content-Length is), so what follows it could
+            # not be parsed as the next request.
+            self.close_connection = True
+        handler = _ServerHandler(
+            self.rfile, self.wfile, self.get_stderr(), self.get_environ(), multithread=True
+        )
+        handler.request_handler = self
+        handler.run(self.server.get_app())
 
     def log_message(self, format: str, *args: Any) -> None:
         return
@@ -459,6 +571,7 @@ class SimulatorServer:
         if self._serving:
             self.server.shutdown()
         self.server.server_close()
+        self.server.end_connections()
         if self._thread is not None:
             self._thread.join(timeout=5)
 
