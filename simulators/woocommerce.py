@@ -12,11 +12,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import operator
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from typing import Any
 from urllib.parse import quote, unquote, urlencode
 
@@ -550,44 +552,55 @@ class ListQuery:
         return cls(page, per_page, offset, order, orderby, args)
 
     def keeps(self, item: dict[str, Any]) -> bool:
+        return all(check(item) for check in self.checks)
+
+    @cached_property
+    def checks(self) -> list[Callable[[dict[str, Any]], bool]]:
+        """The filters asked for, each read from the query once, not once per product."""
         args = self.args
+        checks: list[Callable[[dict[str, Any]], bool]] = []
         status = args.get("status", "any")
-        if status == "any" and item.get("status") == "trash":
-            return False
-        if status != "any" and item.get("status") != status:
-            return False
-        if args.get("type") and item.get("type") != args["type"]:
-            return False
-        if args.get("include") and str(item["id"]) not in _csv(args["include"]):
-            return False
-        if args.get("exclude") and str(item["id"]) in _csv(args["exclude"]):
-            return False
-        if args.get("parent") and str(item.get("parent_id")) not in _csv(args["parent"]):
-            return False
-        if args.get("sku") and str(item.get("sku")) not in _csv(args["sku"]):
-            return False
-        if args.get("stock_status") and item.get("stock_status") != args["stock_status"]:
-            return False
-        if args.get("on_sale") in {"true", "1"} and not on_sale(item):
-            return False
-        if args.get("search"):
-            needle = args["search"].lower()
-            text = " ".join(
-                str(item.get(k) or "") for k in ("name", "description", "short_description", "sku")
-            )
-            if needle not in text.lower():
-                return False
-        for name, field, keep_if in (
-            ("after", "date_created_gmt", lambda a, b: a > b),
-            ("before", "date_created_gmt", lambda a, b: a < b),
-            ("modified_after", "date_modified_gmt", lambda a, b: a > b),
-            ("modified_before", "date_modified_gmt", lambda a, b: a < b),
+        if status == "any":
+            checks.append(lambda item: item.get("status") != "trash")
+        else:
+            checks.append(lambda item: item.get("status") == status)
+        if args.get("type"):
+            checks.append(lambda item, kind=args["type"]: item.get("type") == kind)
+        for name, field, listed in (
+            ("include", "id", True),
+            ("exclude", "id", False),
+            ("parent", "parent_id", True),
+            ("sku", "sku", True),
         ):
             if args.get(name):
-                value = item.get(field)
-                if not value or not keep_if(value, parse_wc_date(args[name])):
-                    return False
-        return True
+                values = set(_csv(args[name]))
+                checks.append(
+                    lambda item, f=field, v=values, want=listed: (str(item.get(f)) in v) == want
+                )
+        if args.get("stock_status"):
+            checks.append(lambda item, s=args["stock_status"]: item.get("stock_status") == s)
+        if args.get("on_sale") in {"true", "1"}:
+            checks.append(on_sale)
+        if args.get("search"):
+            needle = args["search"].lower()
+            searched = ("name", "description", "short_description", "sku")
+            checks.append(
+                lambda item: needle in " ".join(str(item.get(k) or "") for k in searched).lower()
+            )
+        for name, field, keep_if in (
+            ("after", "date_created_gmt", operator.gt),
+            ("before", "date_created_gmt", operator.lt),
+            ("modified_after", "date_modified_gmt", operator.gt),
+            ("modified_before", "date_modified_gmt", operator.lt),
+        ):
+            if args.get(name):
+                bound = parse_wc_date(args[name])
+                checks.append(
+                    lambda item, f=field, k=keep_if, b=bound: (
+                        bool(item.get(f)) and k(item.get(f), b)
+                    )
+                )
+        return checks
 
     def answer(
         self,

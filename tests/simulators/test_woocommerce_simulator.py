@@ -67,3 +67,28 @@ def test_on_sale_filters_on_the_sale_price_and_its_dates() -> None:
     assert [(p["id"], p["on_sale"]) for p in listed] == [(1, True), (2, True)]
     every = get(sim, "/products", orderby="id", order="asc").body
     assert [p["on_sale"] for p in every] == [True, True, False, False]
+
+
+@pytest.mark.parametrize(
+    ("query", "ids"),
+    [
+        ({}, [1, 2, 3, 4, 5, 6]),
+        ({"include": "2, 4,9"}, [2, 4]),
+        ({"exclude": "2,4"}, [1, 3, 5, 6]),
+        ({"sku": "WC-00003,WC-00005"}, [3, 5]),
+        ({"type": "variable"}, [3, 6]),
+        ({"status": "draft"}, [2]),
+        ({"search": "PRODUCT 5"}, [5]),
+        ({"modified_after": "2026-01-01T00:00:04"}, [5, 6]),
+        ({"modified_before": "2026-01-01T00:00:02"}, [1]),
+        ({"after": "2026-01-01T00:00:05", "status": "any"}, [6]),
+        ({"stock_status": "outofstock"}, [6]),
+    ],
+)
+def test_each_filter_keeps_what_it_names(query: dict[str, str], ids: list[int]) -> None:
+    sim = WooCommerceSimulator(products=7, variable_every=3)
+    sim.products[2]["status"] = "draft"
+    sim.products[6]["stock_status"] = "outofstock"
+    sim.products[7]["status"] = "trash"  # never listed unless asked for by status
+    listed = get(sim, "/products", orderby="id", order="asc", **query).body
+    assert [p["id"] for p in listed] == ids
