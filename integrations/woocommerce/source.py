@@ -6,8 +6,13 @@ requests share one window of that many requests, so the count does not drop at e
 boundary. Pages still reach the engine in order, each with all its variations, and at most
 `LOOKAHEAD_PAGES` pages wait behind the one being finished, so memory stays bounded whatever
 the catalog size.
+
+Each answer refills the window at once, in the pool thread that received it: the listing's
+own loop may be waiting for its consumer to store a page meanwhile, and waking another thread
+to send the next request costs a thread switch (the GIL, a busy core) per request.
 """
 
+import threading
 from collections import deque
 from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -50,7 +55,11 @@ class _Listed:
 
 
 class _Window:
-    """The requests of one listing in flight, and the pages they belong to, in page order."""
+    """The requests of one listing in flight, and the pages they belong to, in page order.
+
+    Its state is changed under `lock` only: by the listing's loop, and by each request's
+    done-callback (`step`), which runs in the pool thread that received the answer.
+    """
 
     def __init__(
         self,
@@ -75,6 +84,33 @@ class _Window:
         self.next_number = start + 1
         self.go_on = go_on  # false once the chunk's time is spent: no new product page
         self.blocked_from: int | None = None  # the first page with a failed request
+        self.lock = threading.RLock()
+        self.closed = False  # set before the pool shuts down: nothing is sent after
+        self._stepping = False
+
+    def step(self) -> None:
+        """Forget what answered, open what was listed, send while there is room."""
+        with self.lock:
+            # A callback of a request that answered before `fill` attached it runs inside
+            # that `fill`, which goes on by itself.
+            if self.closed or self._stepping:
+                return
+            self._stepping = True
+            try:
+                self.harvest()
+                self.open()
+                self.fill()
+            finally:
+                self._stepping = False
+
+    def close(self) -> None:
+        with self.lock:
+            self.closed = True
+
+    def _send(self, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Future[Any]:
+        future = self.pool.submit(call, *args, **kwargs)
+        future.add_done_callback(lambda _: self.step())
+        return future
 
     def harvest(self) -> None:
         """Forget answered requests; a failure stops new requests from its page on."""
@@ -116,7 +152,7 @@ class _Window:
                 and self.go_on()
                 and self.next_number <= self.total_pages
             ):
-                future = self.pool.submit(
+                future = self._send(
                     self.client.fetch_products_batch, self.next_number, **self.filters
                 )
                 listed = _Listed(self.next_number, future)
@@ -128,7 +164,7 @@ class _Window:
             if target is None:
                 return
             product_id = target.waiting.popleft()
-            future = self.pool.submit(self.client.fetch_variations, product_id)
+            future = self._send(self.client.fetch_variations, product_id)
             target.variations[product_id] = future
             self.running[future] = target
 
@@ -257,24 +293,27 @@ class WooSource:
         window = _Window(self.client, pool, self.concurrency, first, seen, filters, start, go_on)
         try:
             while True:
-                window.harvest()
-                window.open()
-                window.fill()
-                head = window.pop_finished()
+                with window.lock:  # callbacks change the window meanwhile
+                    window.step()
+                    head = window.pop_finished()
+                    ended = head is None and not window.pages
+                    last_page = window.total_pages
+                    unread = window.next_number if window.next_number <= last_page else None
+                    answering = list(window.running)
                 if head is not None:
                     if head.products is None:
                         head.listing.result()  # raises the page's error
                     variations = {pid: f.result() for pid, f in head.variations.items()}
                     # No stop after a listing's last page: asking past the end would cost a call.
-                    more = head.number < window.total_pages
+                    more = head.number < last_page
                     cursor = {"listing": listing, "page": head.number + 1} if more else None
                     yield self._page(head.products or [], variations, head.total, cursor)
-                elif not window.pages:
-                    unread = window.next_number <= window.total_pages
-                    return window.next_number if unread else None
+                elif ended:
+                    return unread
                 else:
-                    wait(window.running, return_when=FIRST_COMPLETED)
+                    wait(answering, return_when=FIRST_COMPLETED)
         finally:
+            window.close()
             pool.shutdown(wait=True, cancel_futures=True)
 
     def recheck(self, external_ids: list[str]) -> Page:

@@ -61,7 +61,8 @@ class Shop:
         self.listing_hooks: dict[int, Callable[[], Answer | None]] = {}
         self.variation_hooks: dict[int, Callable[[], Answer | None]] = {}
         self.lock = threading.Lock()
-        self.in_flight = self.most_in_flight = 0
+        self.answers = threading.Condition(self.lock)
+        self.in_flight = self.most_in_flight = self.answered = 0
         self.total_pages = pages
         self.says_total_pages: dict[int, int] = {}  # page -> the X-WP-TotalPages it answers
         responses.add_callback(responses.GET, API, callback=self.listing)
@@ -75,6 +76,13 @@ class Shop:
     def _leave(self) -> None:
         with self.lock:
             self.in_flight -= 1
+            self.answered += 1
+            self.answers.notify_all()
+
+    def wait_for_answers(self, count: int) -> bool:
+        """Whether `count` requests were answered (the timeout only ends a broken run)."""
+        with self.answers:
+            return self.answers.wait_for(lambda: self.answered >= count, timeout=10)
 
     def listing(self, request: Any) -> Answer:
         number = int(parse_qs(urlsplit(request.url).query)["page"][0])
@@ -204,15 +212,21 @@ def test_the_next_page_and_this_pages_variations_are_in_flight_together(
 
 
 @responses.activate
-def test_the_look_ahead_is_bounded_and_closing_early_leaves_no_thread(
+def test_the_window_works_on_while_a_page_is_stored_up_to_its_look_ahead(
     store: WooCommerceStore,
 ) -> None:
+    """While the consumer holds page 1 (storing it), answers refill the window by themselves:
+    page 4 is listed and pages 2 to 4 get all their variations, without the listing's loop
+    running. Nothing past the look-ahead goes out, and closing leaves no thread behind."""
     shop = Shop(pages=10, per_page=5, variable=lambda pid: pid % 2 == 0)
     pages = source(store).pages("full", None, [])
     first = next(pages)
     assert summary([first]) == expected(shop)[:1]
+    last = 2 + LOOKAHEAD_PAGES  # page 1 handed over; the next page, LOOKAHEAD_PAGES behind it
+    assert shop.wait_for_answers(last + last * 5 // 2)  # the pages, and their even products
     pages.close()  # what was sent is waited for; nothing else goes out
-    assert sorted(shop.listed_pages()) == list(range(1, 2 + LOOKAHEAD_PAGES))
+    assert sorted(shop.listed_pages()) == list(range(1, last + 1))
+    assert shop.varied() == list(range(2, last * 5 + 1, 2))
     assert pool_threads() == []
     assert shop.in_flight == 0
 
