@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from django.conf import settings
 from oauthlib.oauth1 import SIGNATURE_HMAC_SHA256, SIGNATURE_TYPE_QUERY
+from requests.adapters import DEFAULT_POOLSIZE, HTTPAdapter
 from requests_oauthlib import OAuth1
 
 from integrations.http import HttpClient, TerminalError
@@ -35,7 +37,9 @@ def _gmt(moment: datetime) -> str:
 
 
 class WooClient(HttpClient):
-    def __init__(self, store: WooCommerceStore, **options: Any) -> None:
+    def __init__(
+        self, store: WooCommerceStore, *, pool_size: int | None = None, **options: Any
+    ) -> None:
         super().__init__(
             base_url=store.api_base,
             secrets=[store.consumer_key, store.consumer_secret],
@@ -43,6 +47,13 @@ class WooClient(HttpClient):
             **options,
         )
         self.store = store
+        # One kept-alive connection per request in flight: requests' default pool keeps 10,
+        # and a larger window would close a connection after each of the extra requests and
+        # open a new one for the next ("Connection pool is full, discarding connection").
+        size = max(DEFAULT_POOLSIZE, pool_size or settings.WOO_VARIATION_CONCURRENCY)
+        adapter = HTTPAdapter(pool_maxsize=size)
+        self.session.mount("https://", adapter)
+        self.session.mount("http://", adapter)
         if not store.uses_https:
             logger.warning(
                 "WooCommerce store %s is on plain HTTP: requests are signed with OAuth 1.0a, "
