@@ -42,6 +42,11 @@ def expected(url: str) -> tuple[dict[str, Any], dict[str, Any]]:
     return want_products, want_variants
 
 
+def connections(url: str) -> int:
+    """TCP connections the simulator accepted so far (this request's own included)."""
+    return int(requests.get(f"{url}/_sim/connections", timeout=10).json()["opened"])
+
+
 def stored(tenant: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     from products_and_services.models import Product, ProductVariant
 
@@ -73,6 +78,7 @@ def pull(url: str, slug: str, count: int) -> tuple[Any, Any, harness.Figures]:
     figures = harness.Figures(
         f"WooCommerce full sync ({count:,} products, {LATENCY_MS} ms latency)"
     )
+    connections_before = connections(url)
     with harness.measured(figures):
         run, _ = start_run(
             tenant=tenant, provider="woocommerce", connection_id=store.pk, trigger="api"
@@ -84,6 +90,9 @@ def pull(url: str, slug: str, count: int) -> tuple[Any, Any, harness.Figures]:
             "products": run.created,
             "HTTP calls": source.client.calls,
             "requests in flight": source.concurrency,
+            # The simulator keeps connections alive, as WooCommerce's servers do: the pull
+            # should open about one per request in flight (this count's own request is one).
+            "TCP connections opened": connections(url) - connections_before - 1,
         }
     )
     harness.check_pull(
