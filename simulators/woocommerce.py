@@ -551,10 +551,14 @@ class ListQuery:
         assert page is not None and per_page is not None
         return cls(page, per_page, offset, order, orderby, args)
 
-    def keeps(self, item: dict[str, Any]) -> bool:
-        return all(check(item) for check in self.checks)
-
     @cached_property
+    def keeps(self) -> Callable[[dict[str, Any]], bool]:
+        """Whether an item passes every filter asked for (one check, most often: not trash)."""
+        checks = self.checks()
+        if len(checks) == 1:
+            return checks[0]
+        return lambda item: all(check(item) for check in checks)
+
     def checks(self) -> list[Callable[[dict[str, Any]], bool]]:
         """The filters asked for, each read from the query once, not once per product."""
         args = self.args
@@ -613,7 +617,7 @@ class ListQuery:
         key = {
             "date": lambda r: (r.get("date_created_gmt") or "", r["id"]),
             "modified": lambda r: (r.get("date_modified_gmt") or "", r["id"]),
-            "id": lambda r: r["id"],
+            "id": operator.itemgetter("id"),
             "title": lambda r: (str(r.get("name") or "").lower(), r["id"]),
             "slug": lambda r: (str(r.get("slug") or ""), r["id"]),
             "price": lambda r: (float(r.get("price") or 0), r["id"]),
