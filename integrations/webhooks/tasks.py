@@ -125,21 +125,24 @@ def _process_event(event_pk: int, *, retry: Callable[[Exception], bool]) -> str:
 @shared_task(name="integrations.webhooks.drain_plugin_events", acks_late=True)
 def drain_plugin_events() -> int:
     """Apply the plugin events the webhook handed off (handoff.py); returns how many."""
-    return handoff.drain(
-        handoff.PLUGIN_EVENTS,
-        _handed_off(_process_event, process_woocommerce_product),
-        kick=partial(_enqueue, drain_plugin_events),
+    return _drain(
+        handoff.PLUGIN_EVENTS, _process_event, process_woocommerce_product, drain_plugin_events
     )
 
 
 @shared_task(name="integrations.webhooks.drain_store_deliveries", acks_late=True)
 def drain_store_deliveries() -> int:
     """Apply the native store deliveries handed off (handoff.py); returns how many."""
-    return handoff.drain(
-        handoff.STORE_DELIVERIES,
-        _handed_off(_process_delivery, process_store_delivery),
-        kick=partial(_enqueue, drain_store_deliveries),
+    return _drain(
+        handoff.STORE_DELIVERIES, _process_delivery, process_store_delivery, drain_store_deliveries
     )
+
+
+def _drain(
+    lane: handoff.Lane, process: Callable[..., str], own_task: Task, drain_task: Task
+) -> int:
+    """Drain a lane row by row; `drain_task` is queued again to help or to take over."""
+    return handoff.drain(lane, _handed_off(process, own_task), kick=partial(_enqueue, drain_task))
 
 
 def _handed_off(process: Callable[..., str], own_task: Task) -> Callable[[int], object]:

@@ -16,6 +16,11 @@ def woo_external_id(woo_product_id: object) -> str:
     return f"woo_{woo_product_id}"
 
 
+def woo_product_id(external_id: str) -> str:
+    """The WooCommerce product id inside an external id (`woo_123` → `123`)."""
+    return external_id.rsplit("_", 1)[-1]
+
+
 class MappingError(ValueError):
     """The product cannot be mapped; the message names the field."""
 

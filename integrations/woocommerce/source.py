@@ -26,7 +26,12 @@ from integrations.engine.runs import Budget, Cursor, Page, Pause
 from integrations.http import ApiError
 from integrations.models import Provider, SyncMode
 from integrations.woocommerce.client import ProductPage, WooClient
-from integrations.woocommerce.mapper import MappingError, transform_product, woo_external_id
+from integrations.woocommerce.mapper import (
+    MappingError,
+    transform_product,
+    woo_external_id,
+    woo_product_id,
+)
 from integrations.woocommerce.models import WooCommerceStore
 from tenants.models import Tenant
 
@@ -319,17 +324,15 @@ class WooSource:
     def recheck(self, external_ids: list[str]) -> Page:
         """The products the store still lists among these, asked for by id (`include`), with
         their variations; the ones it does not return are gone."""
-        ids = [
-            int(ref.rsplit("_", 1)[-1]) for ref in external_ids if ref.rsplit("_", 1)[-1].isdigit()
-        ]
-        products = self.client.fetch_products_by_ids(ids)
+        ids = [woo_product_id(ref) for ref in external_ids]
+        products = self.client.fetch_products_by_ids([int(i) for i in ids if i.isdigit()])
         return self._page(products, self._variations(products), None)
 
     def _selected(self, refs: list[str]) -> Iterator[Page]:
         products = []
         for ref in refs:
             try:
-                products.append(self.client.fetch_product(ref.rsplit("_", 1)[-1]))
+                products.append(self.client.fetch_product(woo_product_id(ref)))
             except ApiError as exc:
                 if exc.retryable:
                     raise
