@@ -52,13 +52,11 @@ def confirm_removals(
     source: Rechecking,
     unseen: list[str],
     store: Callable[["Page"], None],
-    *,
-    limit: int | None = None,
 ) -> Verdict:
     """Ask the source about the items the run did not see; store those still upstream."""
     if not unseen:
         return Verdict(only=frozenset())
-    limit = settings.SYNC_REMOVAL_CHECKS if limit is None else limit
+    limit = settings.SYNC_REMOVAL_CHECKS
     sample = sorted(unseen) if len(unseen) <= limit else _sample(run, unseen, limit)
     try:
         page = source.recheck(sample)
