@@ -370,6 +370,9 @@ META_CATALOG_INCLUDE_IMAGES = env.bool("META_CATALOG_INCLUDE_IMAGES", default=Tr
 META_BATCH_SIZE = env.int("META_BATCH_SIZE", default=5000)  # Meta takes at most 5,000
 # A flush task stops after the batch that spends this and queues the tenant's next slice.
 META_FLUSH_SLICE_SECONDS = env.float("META_FLUSH_SLICE_SECONDS", default=10.0)
+# How long a flush polls a batch's status before it parks the batch for a delayed re-check
+# (meta_integration/parking.py), so no worker sleeps for minutes on a slow Meta.
+META_STATUS_INLINE_SECONDS = env.float("META_STATUS_INLINE_SECONDS", default=5.0)
 # Who hears when products fail to reach Meta for good (comma-separated addresses).
 CATALOG_ALERT_EMAILS = env.list("CATALOG_ALERT_EMAILS", default=[])
 EMAIL_BACKEND = env(

@@ -133,3 +133,26 @@ class MetaPushDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tenant} {self.day}: {self.products} pushed"
+
+
+class MetaParkedRound(models.Model):
+    """A round whose batch Meta was still processing when the worker's short wait ran out.
+
+    Its plans and Meta's answers so far are kept here, and a delayed task polls the batch again
+    (`meta_integration.parking`), so no worker sleeps for minutes on a slow batch. Its rows hold
+    `lease` until it is settled; the tenant's next flush waits for it.
+    """
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    lease = models.DateTimeField(help_text="The lease the round's products and tombstones hold.")
+    deadline = models.DateTimeField(help_text="After this, Meta is treated as unreachable.")
+    next_poll_at = models.DateTimeField()
+    polls = models.PositiveIntegerField(default=0)
+    state = models.JSONField(help_text="Plans, calls still processing and the outcome so far.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["next_poll_at"], name="meta_parked_round_due")]
+
+    def __str__(self) -> str:
+        return f"parked Meta round #{self.pk} of {self.tenant_id}"

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from common.bulk import update_rows
@@ -25,6 +25,7 @@ from meta_integration.backoff import next_attempt_after
 from meta_integration.client import (
     MAX_BATCH_BYTES,
     MAX_BATCH_REQUESTS,
+    BatchStatus,
     MetaError,
     MetaGraphClient,
     MetaThrottled,
@@ -42,7 +43,13 @@ from meta_integration.mapping import (
     build_items,
     payload_hash,
 )
-from meta_integration.models import MetaAppConfig, MetaConfigStatus, MetaDeletion, MetaPushDay
+from meta_integration.models import (
+    MetaAppConfig,
+    MetaConfigStatus,
+    MetaDeletion,
+    MetaParkedRound,
+    MetaPushDay,
+)
 from products_and_services.models import (
     CatalogIdentity,
     IdentityClash,
@@ -89,6 +96,7 @@ class FlushReport:
     deletions_failed: int = 0
     batch_calls: int = 0
     status_calls: int = 0
+    parked: int = 0  # calls Meta was still processing, left to a delayed re-check
     more: bool = False  # the slice's time ran out with work possibly still due
 
 
@@ -148,8 +156,13 @@ class SendOutcome:
 
 
 def active_config(tenant_id: object) -> MetaAppConfig | None:
+    """The tenant's active config, with `has_parked`: whether a slow batch of it is parked
+    (`meta_integration.parking`), read in the same query."""
     return (
         MetaAppConfig.objects.select_related("tenant")
+        .annotate(
+            has_parked=Exists(MetaParkedRound.objects.filter(tenant_id=OuterRef("tenant_id")))
+        )
         .filter(tenant_id=tenant_id, is_active=True)
         .first()
     )
@@ -366,6 +379,29 @@ def build_requests(
     return deletes + updates
 
 
+class StillProcessing(Exception):
+    """Meta has not finished a batch within the worker's short wait (`inline_seconds`)."""
+
+    def __init__(self, polls: int):
+        super().__init__(f"still processing after {polls} polls")
+        self.polls = polls
+
+
+def batch_failures(status: BatchStatus) -> dict[str, str]:
+    """{retailer_id: error} for a finished batch; "*" when the whole batch went wrong."""
+    failed = {e.retailer_id: e.message for e in status.errors}
+    for rid in status.invalid_ids:
+        failed.setdefault(rid, "Rejected by Meta (invalid request).")
+    if status.status != "finished":
+        failed["*"] = f"Meta batch ended with status '{status.status}'."
+    return failed
+
+
+def poll_delay(polls: int) -> float:
+    """The wait after the `polls`-th status poll of one batch."""
+    return STATUS_POLL_DELAYS[min(max(polls - 1, 0), len(STATUS_POLL_DELAYS) - 1)]
+
+
 def wait_for_batch(
     client: MetaGraphClient,
     catalog_id: str,
@@ -373,24 +409,24 @@ def wait_for_batch(
     report: FlushReport,
     renew: Callable[[], None],
     sleep: Callable[[float], None] = time.sleep,
+    inline_seconds: float | None = None,
 ) -> dict[str, str]:
     """Poll until the batch is done; return {retailer_id: error} for items Meta refused.
 
-    A batch Meta has not finished in time is an outage, not the items' fault: it raises
+    With `inline_seconds`, a batch still processing after that long raises `StillProcessing`,
+    and the caller parks it for a delayed task instead of holding the worker. Otherwise a
+    batch Meta has not finished in time is an outage, not the items' fault: it raises
     `MetaTransient`, and its items are sent again later without spending an attempt.
     """
     waited = 0.0
-    for attempt in range(10_000):
+    for polls in range(1, 10_000):
         status = client.batch_status(catalog_id, handle)
         report.status_calls += 1
         if status.done:
-            failed = {e.retailer_id: e.message for e in status.errors}
-            for rid in status.invalid_ids:
-                failed.setdefault(rid, "Rejected by Meta (invalid request).")
-            if status.status != "finished":
-                failed["*"] = f"Meta batch ended with status '{status.status}'."
-            return failed
-        delay = STATUS_POLL_DELAYS[min(attempt, len(STATUS_POLL_DELAYS) - 1)]
+            return batch_failures(status)
+        delay = poll_delay(polls)
+        if inline_seconds is not None and waited + delay > inline_seconds:
+            raise StillProcessing(polls)
         if waited + delay > STATUS_TIMEOUT_SECONDS:
             break
         sleep(delay)
@@ -450,12 +486,22 @@ class Round:
 
 @dataclass
 class Call:
-    """An items_batch call Meta took, its status not polled yet."""
+    """An items_batch call Meta took, its status not polled yet (`handles`: those not done)."""
 
     round: Round
     ids: list[str]
     handles: list[str]
     failed: dict[str, str]
+    polls: int = 0  # status polls of its first handle so far
+
+
+def settle_call(call: Call, failed: dict[str, str]) -> None:
+    """Meta's answers for a whole call go to its round ("*": every id of the call failed)."""
+    whole = failed.pop("*", None)
+    if whole:
+        failed.update({rid: whole for rid in call.ids if rid not in failed})
+    call.round.outcome.failed.update(failed)
+    call.round.open_calls -= 1
 
 
 class Sender:
@@ -476,7 +522,8 @@ class Sender:
         self.config, self.client, self.report = config, client, report
         self.in_flight: Call | None = None
         self.current: Round | None = None
-        self.stopped = False
+        self.halted = False  # Meta said stop (throttled, unreachable, token rejected)
+        self.parked: list[Call] = []  # still processing after the short wait
         self.repushed = 0  # rows made due again by recording (owners of deleted ids)
 
     def send(self, round_: Round) -> None:
@@ -514,31 +561,54 @@ class Sender:
         self.current = None
         self._record_if_done(round_)
 
+    @property
+    def stopped(self) -> bool:
+        """No further call goes out: Meta said stop, or it is slow and a batch was parked."""
+        return self.halted or bool(self.parked)
+
     def finish(self) -> None:
-        """Poll the call in flight to its end; record its round if that was the round's last."""
+        """Poll the call in flight to its end, or park it if Meta is slow; record its round if
+        that was the round's last call."""
         call, self.in_flight = self.in_flight, None
         if call is None:
             return
         failed = call.failed
         try:
-            for handle in call.handles:
+            while call.handles:
                 failed.update(
                     wait_for_batch(
-                        self.client, self.config.catalog_id, handle, self.report, self.renew
+                        self.client,
+                        self.config.catalog_id,
+                        call.handles[0],
+                        self.report,
+                        self.renew,
+                        inline_seconds=settings.META_STATUS_INLINE_SECONDS,
                     )
                 )
+                call.handles.pop(0)
+        except StillProcessing as still:
+            call.polls = still.polls
+            self.parked.append(call)
+            self.report.parked += 1
+            return
         except (MetaThrottled, MetaTokenInvalid, MetaTransient) as exc:
             self._stop(exc)
             call.round.outcome.unsent.update(call.ids)
             failed = {}
         except MetaError as exc:
             failed = {"*": exc.message}
-        whole = failed.pop("*", None)
-        if whole:
-            failed.update({rid: whole for rid in call.ids if rid not in failed})
-        call.round.outcome.failed.update(failed)
-        call.round.open_calls -= 1
+        settle_call(call, failed)
         self._record_if_done(call.round)
+
+    def park(self) -> None:
+        """Leave each round with a call still processing to a delayed re-check (after `finish`)."""
+        from meta_integration.parking import park_round
+
+        rounds: dict[int, list[Call]] = defaultdict(list)
+        for call in self.parked:
+            rounds[id(call.round)].append(call)
+        for calls in rounds.values():
+            park_round(self.config, calls[0].round, calls)
 
     def renew(self) -> None:
         """Keep the leases of every round still open: the one in flight and the one sending."""
@@ -547,9 +617,9 @@ class Sender:
                 round_.claim.renew()
 
     def _stop(self, exc: MetaError) -> None:
-        if not self.stopped:
+        if not self.halted:
             handle_queue_stop(self.config, exc)
-        self.stopped = True
+        self.halted = True
 
     def _record_if_done(self, round_: Round) -> None:
         if round_.recorded or not round_.all_sent or round_.open_calls:
@@ -657,11 +727,17 @@ def record_products(
     now = timezone.now()
     sent = [plan for plan in plans if not plan.retailer_ids & outcome.unsent]
     released = [plan.product.pk for plan in plans if plan.retailer_ids & outcome.unsent]
+    # Released, but some of its UPDATEs went out before the queue stopped: Meta may hold them.
+    partly = [
+        plan
+        for plan in plans
+        if plan.retailer_ids & outcome.unsent and plan.desired_ids - outcome.unsent
+    ]
     with transaction.atomic():
         current = {
             pk: (pushed, next_attempt)
             for pk, pushed, next_attempt in Product.objects.select_for_update()
-            .filter(pk__any=(plan.product.pk for plan in sent))
+            .filter(pk__any=(plan.product.pk for plan in (*sent, *partly)))
             .values_list("pk", "meta_pushed_ids", "meta_sync_next_attempt")
         }
         holders: list[Product] = []
@@ -707,6 +783,11 @@ def record_products(
                 writes[SENT_FIELDS + STATE_FIELDS].append(product)
             else:
                 writes[SENT_FIELDS].append(product)
+        for plan in partly:
+            if plan.product.pk in current:
+                pushed = set(current[plan.product.pk][0] or [])
+                plan.product.meta_pushed_ids = sorted(pushed | plan.desired_ids - outcome.unsent)
+                writes[("meta_pushed_ids",)].append(plan.product)
         for fields, products in writes.items():
             update_rows(Product, products, fields)
         Product.objects.filter(pk__any=released, meta_sync_next_attempt=claim.lease).update(
@@ -821,6 +902,11 @@ def flush_tenant(
     if config is None:
         report.skipped = "no active Meta config"
         return report
+    if config.has_parked:  # type: ignore[attr-defined]
+        # Its rows hold their lease and a delayed task settles it, then queues the next flush;
+        # sending more meanwhile would pile batches onto a Meta that is already slow.
+        report.skipped = "waiting for Meta to finish a batch (a delayed task checks it)"
+        return report
     client = client_for(config)
     context = mapping_context(config)
     sender = Sender(config, client, report)
@@ -849,6 +935,7 @@ def flush_tenant(
             report.more = True
             break
     sender.finish()
+    sender.park()
     return report
 
 

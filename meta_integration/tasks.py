@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from meta_integration.models import MetaAppConfig, MetaDeletion
 from meta_integration.outbox import enqueue_flush
+from meta_integration.parking import enqueue_recheck, overdue, recheck
 from meta_integration.push import flush_tenant
 from products_and_services.models import Product
 
@@ -48,10 +49,22 @@ def tenants_with_due_work() -> list[str]:
     return sorted(str(t) for t in due)
 
 
+@shared_task(name="meta_integration.recheck_meta_batch", acks_late=True)
+def recheck_meta_batch(parked_id: int) -> dict[str, Any]:
+    """Poll a batch Meta was slow to finish (see `meta_integration.parking`): record its round
+    when done, else queue the next re-check. Safe to run twice: a re-check claims the row."""
+    result = recheck(parked_id)
+    logger.info("Meta re-check of parked round %s: %s", parked_id, asdict(result))
+    return asdict(result)
+
+
 @shared_task(name="meta_integration.drain_meta_outbox", acks_late=True)
 def drain_meta_outbox() -> int:
-    """Beat, every minute: queue a flush for each tenant with due work, whatever was lost before."""
+    """Beat, every minute: queue a flush for each tenant with due work and a re-check for each
+    parked batch whose task is due or lost, whatever was lost before."""
     tenants = tenants_with_due_work()
     for tenant_id in tenants:
         enqueue_flush(tenant_id)
+    for parked_id in overdue():
+        enqueue_recheck(parked_id, 0)
     return len(tenants)

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.db import connections, transaction
 
-from meta_integration.models import MetaAppConfig
+from meta_integration.models import MetaAppConfig, MetaParkedRound
 from meta_integration.push import flush_tenant
 from meta_integration.tasks import drain_meta_outbox
 from products_and_services.models import Product, ProductImage
@@ -179,3 +179,27 @@ def test_a_flush_in_slices_queues_itself_until_every_product_is_pushed(
     wait_until(lambda: all(synced(p.pk) for p in products))
     assert sorted(meta_sim.items()) == [f"LAMP-{n}" for n in range(5)]
     assert [call["requests"] for call in meta_sim.batch_calls()] == [2, 2, 1]
+
+
+def test_a_slow_batch_is_parked_and_settled_by_delayed_rechecks(
+    celery_worker: Any,
+    tenant: Tenant,
+    e2e_meta_config: MetaAppConfig,
+    meta_sim: MetaHandle,
+    settings: Any,
+) -> None:
+    """The flush polls for 0.1 s, parks the batch and ends; delayed re-check tasks on the real
+    worker poll it (0.1, 0.2, 0.4, 0.8 and 1.6 s apart) until Meta finishes, then record it."""
+    settings.META_STATUS_INLINE_SECONDS = 0.1
+    meta_sim.configure(polls_until_finished=6)
+    product = create_with_image(
+        tenant=tenant, fields={"name": "Slow Lamp", "sku": "LAMP", "price": Decimal("30")}
+    )
+    parked = wait_until(lambda: MetaParkedRound.objects.first())
+    assert parked.state["calls"][0]["ids"] == ["LAMP"]
+    wait_until(lambda: synced(product.pk))
+    assert not MetaParkedRound.objects.exists()
+    calls = meta_sim.get("/_sim/calls")["calls"]
+    assert [c["kind"] for c in calls] == ["items_batch"] + ["batch_status"] * 7
+    assert meta_sim.items()["LAMP"]["price"] == "30.00 USD"
+    assert Product.objects.get(pk=product.pk).meta_pushed_ids == ["LAMP"]

@@ -47,7 +47,8 @@ from integrations.engine.records import ProductRecord
 from integrations.engine.runs import Page, execute_run, start_run
 from integrations.models import SyncMode
 from integrations.webhooks.apply import Outcome, apply_record, deactivate_product
-from meta_integration.models import MetaAppConfig, MetaDeletion
+from meta_integration.models import MetaAppConfig, MetaDeletion, MetaParkedRound
+from meta_integration.parking import overdue, recheck
 from meta_integration.push import claim_due, flush_tenant
 from products_and_services.models import CatalogIdentity, Product
 from simulators.base import SimulatorServer
@@ -173,6 +174,7 @@ class CatalogMachine(RuleBasedStateMachine):
         self.clock = itertools.count(1)
         self.steps = 0
         self.outage(False)
+        self.slow(False)
 
     # --- the model's view of identities ----------------------------------------------------
     def owners(self) -> dict[str, object]:
@@ -191,6 +193,11 @@ class CatalogMachine(RuleBasedStateMachine):
     def outage(self, on: bool) -> None:
         with self.sim.lock:
             self.sim.knobs["fail_next"] = 10**9 if on else 0
+
+    def slow(self, on: bool) -> None:
+        """Meta answers "started" to a batch's first two polls: the flush parks it."""
+        with self.sim.lock:
+            self.sim.knobs["polls_until_finished"] = 2 if on else 0
 
     # --- API writes -------------------------------------------------------------------------
     def sku_choice(self, data: st.DataObject) -> str:
@@ -462,10 +469,21 @@ class CatalogMachine(RuleBasedStateMachine):
         self.steps += 1
         self.outage(on)
 
-    @rule()
-    def flush(self) -> None:
+    @rule(slow=st.booleans())
+    def flush(self, slow: bool) -> None:
+        """A flush; with a slow Meta, the batch it sends is parked for a re-check."""
         self.steps += 1
+        self.slow(slow)
         flush_tenant(self.tenant.pk)
+
+    @rule(slow=st.booleans())
+    def recheck_parked(self, slow: bool) -> None:
+        """The delayed re-checks of parked batches come due (and each polls once)."""
+        self.steps += 1
+        self.slow(slow)
+        for parked in MetaParkedRound.objects.filter(tenant=self.tenant):
+            with time_machine.travel(parked.next_poll_at, tick=True):
+                recheck(parked.pk)
 
     @rule()
     def worker_dies_holding_a_batch(self) -> None:
@@ -476,14 +494,18 @@ class CatalogMachine(RuleBasedStateMachine):
     # --- the drain and the invariants -----------------------------------------------------
     def drain(self) -> None:
         self.outage(False)
+        self.slow(False)
         with time_machine.travel(timezone.now(), tick=True) as clock:
             for _ in range(50):
+                for parked_id in overdue():
+                    recheck(parked_id)
                 flush_tenant(self.tenant.pk)
                 due = (
                     Product.objects.filter(
                         tenant=self.tenant, meta_sync_next_attempt__isnull=False
                     ).exists()
                     or MetaDeletion.objects.filter(tenant=self.tenant).exists()
+                    or MetaParkedRound.objects.filter(tenant=self.tenant).exists()
                 )
                 if not due:
                     return
@@ -537,6 +559,7 @@ def test_the_catalog_promise_holds_for_random_sequences(
 ) -> None:
     sim, url = meta_simulator
     settings.META_GRAPH_API_URL = url
+    settings.META_STATUS_INLINE_SECONDS = 0  # a batch not done at the first poll is parked
     CatalogMachine.sim = sim
     run_state_machine_as_test(
         CatalogMachine,
