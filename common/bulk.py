@@ -10,7 +10,7 @@ unpacks and casts to each column's type. No signals are sent.
 """
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
@@ -18,6 +18,7 @@ from uuid import UUID
 
 from django.db import connections, models, router
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.utils import timezone
 
 
 def update_rows(
@@ -32,12 +33,16 @@ def update_rows(
         return 0
     connection = connections[router.db_for_write(model)]
     columns = [model._meta.get_field(name) for name in fields]
-    rows = [
-        [field.get_db_prep_save(getattr(obj, field.attname), connection) for field in columns]
-        + [obj.pk]
-        for obj in objs
-    ]
     types = _column_types(model, columns, connection)
+    if types is None:
+        rows = [
+            [field.get_db_prep_save(getattr(obj, field.attname), connection) for field in columns]
+            + [obj.pk]
+            for obj in objs
+        ]
+    else:
+        plan = _value_plan(columns, insert=False)
+        rows = [[*_prepared_values(obj, plan, connection), obj.pk] for obj in objs]
     document = _as_json(rows) if types is not None else None
     if document is None or types is None:
         _update_each(model, columns, rows, connection)
@@ -132,8 +137,9 @@ def _json_rows(
     types = _column_types(model, columns, connection)
     if types is None:
         return None
-    plan = _value_plan(columns)
-    document = _dumps([_insert_values(obj, plan, connection) for obj in objs])
+    plan = _value_plan(columns, insert=True)
+    now = timezone.now()
+    document = _dumps([_prepared_values(obj, plan, connection, now) for obj in objs])
     if document is None:
         return None
     cells = ", ".join(f"(r ->> {i})::{db_type}" for i, db_type in enumerate(types[:-1]))
@@ -200,7 +206,9 @@ def _keep_statistics(cursor: Any, table: str, *, changed: int, analyzed: float) 
 
 # Fields whose prepared value is the value itself when it is already of the plain type
 # (their get_prep_value only converts: str(), int(), bool()); anything else takes the ORM's way.
-_PLAIN_FIELDS = {
+# These plans serve only the PostgreSQL JSON path, where psycopg takes UUIDs and aware
+# datetimes as they are (Django's PostgreSQL operations return them unchanged).
+_PLAIN_FIELDS: dict[type, type] = {
     models.CharField: str,
     models.TextField: str,
     models.URLField: str,
@@ -208,27 +216,71 @@ _PLAIN_FIELDS = {
     models.PositiveSmallIntegerField: int,
     models.PositiveIntegerField: int,
     models.BigIntegerField: int,
+    models.AutoField: int,
+    models.BigAutoField: int,
     models.BooleanField: bool,
+    models.UUIDField: UUID,
+    models.DateTimeField: datetime,
+    models.DecimalField: Decimal,
+}
+# What a plain value must also be to be taken as it is: an aware datetime (a naive one takes
+# the ORM's way, which warns and makes it aware) and a finite decimal (the ORM refuses NaN).
+_ALSO: dict[type, Callable[[Any], bool]] = {
+    datetime: lambda value: value.tzinfo is not None,
+    Decimal: Decimal.is_finite,
 }
 
 
-def _value_plan(columns: list[Any]) -> list[tuple[str, type | None, Any]]:
-    """Per column: its attribute, the plain type its values may be taken as (or None), the field."""
-    return [(field.attname, _PLAIN_FIELDS.get(type(field)), field) for field in columns]
+def _plain_type(field: Any) -> type | None:
+    """The plain type of a field's values; a foreign key's is its target's."""
+    if isinstance(field, models.ForeignKey):
+        return _plain_type(field.target_field)
+    return _PLAIN_FIELDS.get(type(field))
 
 
-def _insert_values(
-    obj: models.Model, plan: list[tuple[str, type | None, Any]], connection: BaseDatabaseWrapper
+def _is_stamp(field: Any) -> bool:
+    """A DateTimeField set to now on every INSERT (auto_now or auto_now_add)."""
+    return type(field) is models.DateTimeField and bool(field.auto_now or field.auto_now_add)
+
+
+Plan = list[tuple[str, type | None, Callable[[Any], bool] | None, bool, Any]]
+
+
+def _value_plan(columns: list[Any], *, insert: bool) -> Plan:
+    """Per column: its attribute, the plain type its values may be taken as (or None) and what
+    else such a value must be, whether it is stamped with the statement's time (inserts only),
+    and the field."""
+    plan: Plan = []
+    for field in columns:
+        plain = _plain_type(field)
+        also = _ALSO.get(plain) if plain else None
+        plan.append((field.attname, plain, also, insert and _is_stamp(field), field))
+    return plan
+
+
+def _prepared_values(
+    obj: models.Model,
+    plan: Plan,
+    connection: BaseDatabaseWrapper,
+    now: datetime | None = None,
 ) -> list[Any]:
-    """Each column's value as the ORM would insert it. A third of a pull's page went in the
-    ORM's per-value calls, so a None or a plain value of a plain field is taken as it is."""
+    """Each column's value as the ORM would write it: for an INSERT (`now` given) through
+    `pre_save`, for an UPDATE as the attribute holds it. A third of a pull's page went in the
+    ORM's per-value calls, so a None or a plain value of a plain field is taken as it is, and
+    every row of one INSERT is stamped with one time (the ORM asks the clock once per row)."""
+    insert = now is not None
     values = []
-    for attname, plain, field in plan:
+    for attname, plain, also, stamp, field in plan:
+        if stamp:
+            setattr(obj, attname, now)
+            values.append(now)
+            continue
         value = getattr(obj, attname) if plain else None
-        if plain and (value is None or type(value) is plain):
+        if plain and (value is None or (type(value) is plain and (also is None or also(value)))):
             values.append(value)
         else:
-            values.append(field.get_db_prep_save(field.pre_save(obj, True), connection))
+            value = field.pre_save(obj, True) if insert else getattr(obj, attname)
+            values.append(field.get_db_prep_save(value, connection))
     return values
 
 

@@ -6,8 +6,11 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+import time_machine
+from django.core.exceptions import ValidationError
 from django.db import DataError, connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from common.bulk import insert_missing, insert_rows, update_rows
 from products_and_services.models import CatalogIdentity, Product
@@ -107,6 +110,40 @@ def test_insert_rows_gives_each_object_its_own_row(tenant: Tenant) -> None:
     created = set(Product.objects.values_list("created_at", flat=True))
     assert None not in created and created == {product.created_at for product in products}
     assert Product.objects.filter(meta_sync_next_attempt__isnull=False).count() == 0  # no signals
+
+
+def test_every_row_of_one_insert_is_stamped_with_one_time(tenant: Tenant) -> None:
+    """auto_now and auto_now_add take the statement's time, on the objects and in the rows."""
+    when = datetime(2026, 6, 2, 8, 0, tzinfo=UTC)
+    products = [Product(tenant=tenant, name=f"Stamped {n}", price=Decimal("1")) for n in range(3)]
+    with time_machine.travel(when, tick=False):
+        insert_rows(Product, products)
+    stored = set(Product.objects.values_list("tenant_id", "created_at", "updated_at"))
+    assert stored == {(tenant.pk, when, when)}
+    assert {(p.created_at, p.updated_at) for p in products} == {(when, when)}
+
+
+def test_a_naive_datetime_is_written_as_the_orm_writes_it(
+    tenant: Tenant, make_product: Callable[..., Product]
+) -> None:
+    """Only aware datetimes skip the ORM's preparation: a naive one is made aware in the
+    default time zone, with Django's warning."""
+    product = make_product(tenant)
+    product.meta_sync_last_success = datetime(2026, 6, 2, 8, 0)
+    with pytest.warns(RuntimeWarning, match="naive datetime"):
+        update_rows(Product, [product], ["meta_sync_last_success"])
+    expected = timezone.make_aware(datetime(2026, 6, 2, 8, 0))
+    assert Product.objects.get(pk=product.pk).meta_sync_last_success == expected
+
+
+def test_a_decimal_that_is_not_a_number_is_refused_as_the_orm_refuses_it(
+    tenant: Tenant, make_product: Callable[..., Product]
+) -> None:
+    product = make_product(tenant, price=Decimal("3"))
+    product.price = Decimal("NaN")
+    with pytest.raises(ValidationError):
+        update_rows(Product, [product], ["price"])
+    assert Product.objects.get(pk=product.pk).price == Decimal("3")
 
 
 def test_insert_rows_with_nothing_to_insert() -> None:
