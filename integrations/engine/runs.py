@@ -426,12 +426,18 @@ def _seen_ids(run: SyncRun) -> RawSQL:
 
 
 def _active(run: SyncRun, connection_key: str) -> QuerySet[Product]:
-    """The connection's active products."""
+    """The connection's active products that nothing wrote since the run started.
+
+    A product a webhook or staff wrote meanwhile may be missing from the listing only because
+    the listing was read before it existed (an export is a snapshot of its start; a page
+    read before the product was created): that proves nothing, so the next full run judges it.
+    """
     return Product.objects.filter(
         tenant_id=run.tenant_id,
         external_source=run.provider,
         external_connection=connection_key,
         is_active=True,
+        updated_at__lt=run.started_at or run.created_at,
     )
 
 

@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ import responses
 from django.utils import timezone
 from responses import matchers
 
+from integrations.engine.records import ProductRecord
 from integrations.engine.runs import cancel_run, execute_chunk, execute_run, start_run
 from integrations.http import RetryableError
 from integrations.models import SyncRun, SyncSeen
@@ -25,6 +27,7 @@ from integrations.shopify.client import ShopifyClient
 from integrations.shopify.models import ShopifyStore
 from integrations.shopify.source import ShopifySource
 from integrations.tasks import run_sync
+from integrations.webhooks.apply import apply_record
 from integrations.zoho.models import ZohoCredential
 from integrations.zoho.source import ZohoSource
 from products_and_services.models import Product
@@ -330,3 +333,47 @@ def test_zoho_pages_in_flight_at_a_chunks_end_are_stored_not_asked_again(
     assert (last.run.status, last.run.created, last.run.chunks) == ("succeeded", 6, 2)
     # Pages 7 and 8 were asked ahead past the last page (they come back empty); none twice.
     assert sorted(pages_asked(), key=int) == ["1", "2", "3", "4", "5", "6", "7", "8"]
+
+
+def webhook_product(store: ShopifyStore, number: int, sku: str) -> Product:
+    """A product a Shopify webhook delivered (as `integrations.webhooks` applies one)."""
+    apply_record(
+        tenant=store.tenant,
+        source="shopify",
+        connection_key=store.connection_key,
+        record=ProductRecord(
+            external_id=f"gid://shopify/Product/{number}", name=sku, sku=sku, price=Decimal("3")
+        ),
+        default_currency="USD",
+    )
+    return Product.objects.get(external_id=f"gid://shopify/Product/{number}")
+
+
+@responses.activate
+def test_a_product_a_webhook_wrote_during_a_full_run_is_not_taken_for_a_removal(
+    store: ShopifyStore, settings: Any
+) -> None:
+    """An export is a snapshot of its start: a product created upstream meanwhile, and
+    delivered by a webhook, is not in it. Removal only on proof: a product written after the
+    run started is left for the next full run to judge; one untouched since is removed."""
+    settings.SHOPIFY_BULK_THRESHOLD = 0
+    settings.SHOPIFY_BULK_INLINE_WAIT_SECONDS = 0
+    gone = webhook_product(store, 77, "OLD")  # before the run; deleted upstream since
+    serve_bulk_start(2)
+    serve_bulk_status("RUNNING")
+    serve_bulk_status("COMPLETED", export_rows(2))
+    now = [1_000.0]
+    run, _ = start_run(tenant=store.tenant, provider="shopify", connection_id=store.pk, trigger="x")
+    first = execute_chunk(run, bulk_source(store, now), budget_seconds=2)
+    assert (first.finished, first.run.status) == (False, "queued")
+    new = webhook_product(store, 999, "NEW")  # created upstream while the export runs
+    end = execute_chunk(first.run, bulk_source(store, now), budget_seconds=2)  # still running
+    end = execute_chunk(end.run, bulk_source(store, now), budget_seconds=2)
+    assert (end.finished, end.run.status, end.run.deactivated) == (True, "succeeded", 1)
+    active = dict(Product.objects.values_list("external_id", "is_active"))
+    assert active == {
+        gone.external_id: False,
+        new.external_id: True,
+        "gid://shopify/Product/1": True,
+        "gid://shopify/Product/2": True,
+    }
