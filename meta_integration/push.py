@@ -149,10 +149,16 @@ class Claim:
 
 @dataclass
 class SendOutcome:
-    """Per retailer id: a failure message, or 'not sent' because the whole queue stopped."""
+    """Per retailer id: a failure message, or 'not sent' because the whole queue stopped.
+
+    `submitted`: ids of every call Meta took (it answered with a handle). An id both submitted
+    and unsent was sent, but its outcome is unknown (its status could not be read): Meta may
+    hold it, so it is recorded as held though its product goes out again.
+    """
 
     failed: dict[str, str] = field(default_factory=dict)
     unsent: set[str] = field(default_factory=set)
+    submitted: set[str] = field(default_factory=set)
 
 
 def active_config(tenant_id: object) -> MetaAppConfig | None:
@@ -551,6 +557,7 @@ class Sender:
                 round_.outcome.failed.update(dict.fromkeys(ids, exc.message))
                 continue
             mark_reachable(self.config)
+            round_.outcome.submitted.update(ids)
             failed = {e.retailer_id: e.message for e in submission.errors}
             if not submission.handles:
                 failed.setdefault("*", "Meta accepted nothing from this batch (no handle).")
@@ -727,11 +734,12 @@ def record_products(
     now = timezone.now()
     sent = [plan for plan in plans if not plan.retailer_ids & outcome.unsent]
     released = [plan.product.pk for plan in plans if plan.retailer_ids & outcome.unsent]
-    # Released, but some of its UPDATEs went out before the queue stopped: Meta may hold them.
+    # Released, but some of its UPDATEs went out before the queue stopped, or in a call whose
+    # status could not be read: Meta may hold them.
     partly = [
         plan
         for plan in plans
-        if plan.retailer_ids & outcome.unsent and plan.desired_ids - outcome.unsent
+        if plan.retailer_ids & outcome.unsent and plan.desired_ids & outcome.submitted
     ]
     with transaction.atomic():
         current = {
@@ -786,7 +794,7 @@ def record_products(
         for plan in partly:
             if plan.product.pk in current:
                 pushed = set(current[plan.product.pk][0] or [])
-                plan.product.meta_pushed_ids = sorted(pushed | plan.desired_ids - outcome.unsent)
+                plan.product.meta_pushed_ids = sorted(pushed | plan.desired_ids & outcome.submitted)
                 writes[("meta_pushed_ids",)].append(plan.product)
         for fields, products in writes.items():
             update_rows(Product, products, fields)

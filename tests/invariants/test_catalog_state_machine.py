@@ -38,14 +38,15 @@ from hypothesis.stateful import (
     RuleBasedStateMachine,
     consumes,
     initialize,
+    precondition,
     rule,
     run_state_machine_as_test,
 )
 from rest_framework.test import APIClient
 
 from integrations.engine.records import ProductRecord
-from integrations.engine.runs import Page, execute_run, start_run
-from integrations.models import SyncMode
+from integrations.engine.runs import Page, execute_chunk, start_run
+from integrations.models import SyncMode, SyncRun
 from integrations.webhooks.apply import Outcome, apply_record, deactivate_product
 from meta_integration.models import MetaAppConfig, MetaDeletion, MetaParkedRound
 from meta_integration.parking import overdue, recheck
@@ -66,6 +67,7 @@ T0 = datetime(2026, 1, 1, tzinfo=UTC)
 MANUAL_SKUS = [f"M-{i}" for i in range(6)]
 POOLS = {"zoho": [f"Z-{i}" for i in range(4)], "woocommerce": [f"W-{i}" for i in range(4)]}
 CONNECTIONS = {"zoho": ("zoho:1", 1), "woocommerce": ("woocommerce:1", 1)}
+PAGE_SIZE = 2
 PRICES = st.sampled_from([Decimal("5.00"), Decimal("7.50"), Decimal("12.00")])
 COUNTER = itertools.count(1)
 
@@ -111,6 +113,7 @@ class StoredItem:
     active: bool
     version: int
     hash_cleared: bool = False
+    written: int = 0  # the step that last wrote its row (a full run started later keeps it)
 
 
 def record_of(source: str, rec: UpstreamRecord, version: tuple[int, str, Decimal, bool]) -> Any:
@@ -128,12 +131,13 @@ def record_of(source: str, rec: UpstreamRecord, version: tuple[int, str, Decimal
 
 @dataclass
 class ListedSource:
-    """The engine's PullSource over a model upstream: one page, the broken records failing."""
+    """The engine's PullSource over a model upstream's listing, as it was when the run started:
+    pages of PAGE_SIZE entries (broken ones failing to map), each saying where the next chunk
+    resumes."""
 
     tenant: Tenant
     provider: str
-    records: list[ProductRecord]
-    failed_refs: list[tuple[str, str]]
+    listing: list[tuple[UpstreamRecord, bool]]  # (the record as listed, broken)
     connection_id: int = 1
     default_currency: str = "USD"
 
@@ -141,10 +145,36 @@ class ListedSource:
     def connection_key(self) -> str:
         return CONNECTIONS[self.provider][0]
 
+    def page_entries(self) -> list[list[tuple[UpstreamRecord, bool]]]:
+        entries = self.listing
+        return [entries[i : i + PAGE_SIZE] for i in range(0, len(entries), PAGE_SIZE)] or [[]]
+
     def pages(
         self, mode: str, since: Any, selected: list[str], cursor: Any = None
     ) -> Iterator[Page]:
-        yield Page(records=self.records, failed_refs=self.failed_refs)
+        pages = self.page_entries()
+        start = int((cursor or {}).get("page", 0))
+        for number in range(start, len(pages)):
+            yield Page(
+                records=[
+                    record_of(self.provider, r, r.history[-1])
+                    for r, broken in pages[number]
+                    if not broken
+                ],
+                failed_refs=[(r.ext_id, "cannot map") for r, broken in pages[number] if broken],
+                cursor={"page": number + 1} if number + 1 < len(pages) else None,
+            )
+
+
+@dataclass
+class OpenRun:
+    """A full run between chunks, and what the model expects of it so far."""
+
+    run: SyncRun
+    source: ListedSource
+    started: int  # the step it started at
+    next_page: int = 0
+    failures: int = 0
 
 
 class CatalogMachine(RuleBasedStateMachine):
@@ -173,6 +203,7 @@ class CatalogMachine(RuleBasedStateMachine):
         self.stored: dict[tuple[str, str], StoredItem] = {}
         self.clock = itertools.count(1)
         self.steps = 0
+        self.open_runs: dict[str, OpenRun] = {}
         self.outage(False)
         self.slow(False)
 
@@ -354,11 +385,28 @@ class CatalogMachine(RuleBasedStateMachine):
         if rec is not None:
             rec.broken = True
 
-    @rule(source=st.sampled_from(sorted(POOLS)))
-    def pull(self, source: str) -> None:
+    @precondition(lambda self: len(self.open_runs) < len(POOLS))
+    @rule(data=st.data(), chunked=st.booleans())
+    def pull(self, data: st.DataObject, chunked: bool) -> None:
+        """A full run from the listing as it is now; chunked, its pages are stored one chunk
+        at a time, and any other step may come between two chunks."""
         self.steps += 1
-        listed = [r for r in self.upstream[source].values() if r.listed]
-        good = [r for r in listed if not r.broken]
+        source = data.draw(st.sampled_from(sorted(set(POOLS) - set(self.open_runs))))
+        listing = [
+            (
+                UpstreamRecord(
+                    ext_id=r.ext_id,
+                    sku=r.sku,
+                    price=r.price,
+                    active=r.active,
+                    version=r.version,
+                    history=[r.history[-1]],
+                ),
+                r.broken,
+            )
+            for r in self.upstream[source].values()
+            if r.listed
+        ]
         run, _ = start_run(
             tenant=self.tenant,
             provider=source,
@@ -366,23 +414,50 @@ class CatalogMachine(RuleBasedStateMachine):
             trigger="api",
             mode=SyncMode.FULL,
         )
-        done = execute_run(
-            run,
-            ListedSource(
-                tenant=self.tenant,
-                provider=source,
-                records=[record_of(source, r, r.history[-1]) for r in good],
-                failed_refs=[(r.ext_id, "cannot map") for r in listed if r.broken],
-            ),
+        self.open_runs[source] = OpenRun(
+            run=run,
+            source=ListedSource(tenant=self.tenant, provider=source, listing=listing),
+            started=self.steps,
         )
-        failures = len(listed) - len(good) + self.expect_page(source, good)
-        assert done.failed == failures, (done.failed, failures, done.errors)
+        self.next_chunk(source)
+        while not chunked and source in self.open_runs:
+            self.next_chunk(source)
+
+    @precondition(lambda self: bool(self.open_runs))
+    @rule(data=st.data())
+    def pull_chunk(self, data: st.DataObject) -> None:
+        self.steps += 1
+        self.next_chunk(data.draw(st.sampled_from(sorted(self.open_runs))))
+
+    def next_chunk(self, source: str) -> None:
+        """One chunk stores one page (no time left after it); the last one ends the run."""
+        open_run = self.open_runs[source]
+        end = execute_chunk(open_run.run, open_run.source, budget_seconds=0)
+        entries = open_run.source.page_entries()[open_run.next_page]
+        good = [r for r, broken in entries if not broken]
+        open_run.failures += len(entries) - len(good) + self.expect_page(source, good)
+        open_run.next_page += 1
+        open_run.run = end.run
+        assert end.run.failed == open_run.failures, (open_run.failures, end.run.errors)
+        if not end.finished:
+            assert end.run.status == "queued"
+            return
+        del self.open_runs[source]
+        assert open_run.next_page == len(open_run.source.page_entries())
+        failures = open_run.failures
         if failures == 0:
-            seen = {r.ext_id for r in listed}
+            seen = {r.ext_id for r, _ in open_run.source.listing}
             for (src, ext_id), stored in self.stored.items():
-                if src == source and ext_id not in seen and stored.active:
+                # Written after the run started: not judged by this run.
+                if (
+                    src == source
+                    and ext_id not in seen
+                    and stored.active
+                    and stored.written < open_run.started
+                ):
                     stored.active, stored.hash_cleared = False, True
-        assert done.status == ("succeeded" if failures == 0 else "partial")
+                    stored.written = self.steps
+        assert end.run.status == ("succeeded" if failures == 0 else "partial")
 
     def expect_page(self, source: str, records: list[UpstreamRecord]) -> int:
         """Apply a page to the model as the engine does; returns how many records fail.
@@ -413,7 +488,9 @@ class CatalogMachine(RuleBasedStateMachine):
                 continue
             if sku:
                 claimed[sku] = rec.ext_id
-            self.stored[key] = StoredItem(sku=sku, price=price, active=active, version=rec.version)
+            self.stored[key] = StoredItem(
+                sku=sku, price=price, active=active, version=rec.version, written=self.steps
+            )
         return failures
 
     @rule(data=st.data(), stale=st.booleans())
@@ -441,6 +518,7 @@ class CatalogMachine(RuleBasedStateMachine):
             elif stored.active:
                 assert outcome.outcome == Outcome.DEACTIVATED
                 stored.active, stored.hash_cleared, stored.version = False, True, version[0]
+                stored.written = self.steps
             return
         applied = apply_record(
             tenant=self.tenant,
@@ -526,6 +604,8 @@ class CatalogMachine(RuleBasedStateMachine):
         return expected
 
     def teardown(self) -> None:
+        while self.open_runs:
+            self.next_chunk(sorted(self.open_runs)[0])
         self.drain()
         meta = {rid: item["price"] for rid, item in self.sim.items(self.catalog).items()}
         assert meta == self.projection()
