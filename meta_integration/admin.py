@@ -9,7 +9,7 @@ from django.utils.html import format_html
 
 from common.admin_forms import SecretFieldsForm
 from common.encryption import mask
-from meta_integration.models import MetaAppConfig, MetaDeletion
+from meta_integration.models import MetaAppConfig, MetaDeletion, MetaParkedRound
 from meta_integration.outbox import reset_attempts
 from meta_integration.services import config_saved, test_connection
 from meta_integration.status import (
@@ -65,8 +65,24 @@ class MetaAppConfigAdmin(TenantScopedAdmin):
         "paused_until",
         "unreachable_since",
         "outage_message",
+        "waiting_for_meta",
     )
     actions = ("run_connection_test",)
+
+    @admin.display(description="Batches Meta is still processing")
+    def waiting_for_meta(self, obj: MetaAppConfig) -> str:
+        """Parked batches (see meta_integration.parking): the tenant's pushes wait for them."""
+        parked = list(MetaParkedRound.objects.filter(tenant_id=obj.tenant_id).order_by("pk"))
+        if not parked:
+            return "None"
+        products = sum(len(round_.state.get("plans", [])) for round_ in parked)
+        first = parked[0]
+        return (
+            f"{len(parked)} batch(es) with {products} product(s), sent "
+            f"{first.created_at:%Y-%m-%d %H:%M:%S} UTC; checked again from "
+            f"{first.next_poll_at:%H:%M:%S} UTC; treated as an outage after "
+            f"{first.deadline:%H:%M:%S} UTC. Further pushes wait until Meta is done."
+        )
 
     @admin.display(description="Stored access token")
     def token(self, obj: MetaAppConfig) -> str:

@@ -202,6 +202,9 @@ class Children:
     clashes: list[IdentityClash] = field(default_factory=list)
 
 
+NO_CHILDREN = Children()  # shared by every product without any; never written to
+
+
 def load_children(product_ids: list[int]) -> dict[int, Children]:
     """Three queries for the claim, grouped by product in each model's own order (the payload
     hash depends on the variants' order), without Django's per-object prefetch managers."""
@@ -458,6 +461,8 @@ def chunk_requests(
     an encoded body under `max_bytes`, in order (DELETEs stay ahead of the UPDATEs after them)."""
     limit = min(max(1, max_items), MAX_BATCH_REQUESTS)
     budget = max_bytes - _BODY_OVERHEAD
+    if len(requests_) <= limit and len(encode_json(requests_)) <= budget:
+        return [requests_] if requests_ else []  # the usual case: one encoding, not one each
     chunks: list[list[dict[str, Any]]] = []
     current: list[dict[str, Any]] = []
     size = 0
@@ -950,7 +955,10 @@ def flush_tenant(
 def prepare_round(context: MappingContext, claim: Claim, report: FlushReport) -> Round:
     """Plan a claim: record what needs no call (held back, unchanged), build the requests."""
     children = load_children(claim.product_ids)
-    plans = [plan_for(product, context, children[product.pk]) for product in claim.products]
+    plans = [
+        plan_for(product, context, children.get(product.pk, NO_CHILDREN))
+        for product in claim.products
+    ]
     to_send = [plan for plan in plans if needs_sending(plan)]
     record_held([p for p in plans if p.held_reason and not needs_sending(p)], claim, report)
     record_unchanged(

@@ -1,13 +1,15 @@
 """Meta status in the product admin, the actions, and the config admin."""
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import responses
+import time_machine
 from django.test import Client
 from django.utils import timezone
 
-from meta_integration.models import MetaAppConfig
+from meta_integration.models import MetaAppConfig, MetaParkedRound
 from products_and_services.models import Product
 from tenants.models import Tenant
 
@@ -170,3 +172,24 @@ def test_connection_action(staff: Client, meta_config: MetaAppConfig, settings: 
     )
     assert "Meta API error 190: Session has expired" in response.content.decode()
     assert MetaAppConfig.objects.get(pk=meta_config.pk).status == "invalid_token"
+
+
+def test_the_config_page_shows_batches_meta_is_still_processing(
+    staff: Client, tenant: Tenant, meta_config: MetaAppConfig
+) -> None:
+    page = f"/admin/meta_integration/metaappconfig/{meta_config.pk}/change/"
+    assert "Batches Meta is still processing" in staff.get(page).content.decode()
+    when = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    with time_machine.travel(when, tick=False):
+        MetaParkedRound.objects.create(
+            tenant=tenant,
+            lease=when + timedelta(minutes=7),
+            deadline=when + timedelta(minutes=5),
+            next_poll_at=when + timedelta(seconds=5),
+            state={"plans": [{"pk": 1}, {"pk": 2}], "calls": []},
+        )
+    html = staff.get(page).content.decode()
+    assert (
+        "1 batch(es) with 2 product(s), sent 2026-12-01 09:00:00 UTC; checked again from "
+        "09:00:05 UTC; treated as an outage after 09:05:00 UTC." in html
+    )
