@@ -78,7 +78,6 @@ def round_state(config_id: int, round_: Round, calls: list[Call]) -> dict[str, A
         "requests": [[r["method"], r["data"]["id"]] for r in round_.requests_],
         "failed": round_.outcome.failed,
         "unsent": sorted(round_.outcome.unsent),
-        "submitted": sorted(round_.outcome.submitted),
         "calls": [
             {"ids": call.ids, "handles": call.handles, "failed": call.failed, "polls": call.polls}
             for call in calls
@@ -174,11 +173,7 @@ def rebuild(parked: MetaParkedRound) -> tuple[Round, list[Call]]:
         plans=_plans(parked.tenant_id, state["plans"]),
         tombstones=list(MetaDeletion.objects.filter(pk__any=state["tombstones"])),
         requests_=[{"method": method, "data": {"id": rid}} for method, rid in state["requests"]],
-        outcome=SendOutcome(
-            failed=dict(state["failed"]),
-            unsent=set(state["unsent"]),
-            submitted=set(state["submitted"]),
-        ),
+        outcome=SendOutcome(failed=dict(state["failed"]), unsent=set(state["unsent"])),
         open_calls=len(state["calls"]),
         all_sent=True,
     )

@@ -149,16 +149,11 @@ class Claim:
 
 @dataclass
 class SendOutcome:
-    """Per retailer id: a failure message, or 'not sent' because the whole queue stopped.
-
-    `submitted`: ids of every call Meta took (it answered with a handle). An id both submitted
-    and unsent was sent, but its outcome is unknown (its status could not be read): Meta may
-    hold it, so it is recorded as held though its product goes out again.
-    """
+    """Per retailer id: a failure message, or 'not sent' because the whole queue stopped (or
+    its status could not be read: what Meta may hold was written ahead, `note_ids_to_send`)."""
 
     failed: dict[str, str] = field(default_factory=dict)
     unsent: set[str] = field(default_factory=set)
-    submitted: set[str] = field(default_factory=set)
 
 
 def active_config(tenant_id: object) -> MetaAppConfig | None:
@@ -542,6 +537,8 @@ class Sender:
         if self.in_flight is not None and self.in_flight.round.ids & round_.ids:
             self.finish()
         chunks = chunk_requests(round_.requests_, settings.META_BATCH_SIZE)
+        if chunks and not self.stopped:
+            note_ids_to_send(round_.plans)
         for index, chunk in enumerate(chunks):
             if self.stopped:
                 round_.outcome.unsent.update(_ids_of(chunks[index:]))
@@ -562,7 +559,6 @@ class Sender:
                 round_.outcome.failed.update(dict.fromkeys(ids, exc.message))
                 continue
             mark_reachable(self.config)
-            round_.outcome.submitted.update(ids)
             failed = {e.retailer_id: e.message for e in submission.errors}
             if not submission.handles:
                 failed.setdefault("*", "Meta accepted nothing from this batch (no handle).")
@@ -641,6 +637,32 @@ class Sender:
         # after this round's DELETEs are done, so their owners need no second push.
         later = self.current.requests_ if self.current and self.current is not round_ else []
         self.repushed += record_round(self.config, round_, self.report, later)
+
+
+def note_ids_to_send(plans: list[ProductPlan]) -> int:
+    """Write-ahead: ids a round is about to send for the first time join what Meta may hold
+    before any call goes out, so a worker killed after Meta took a call still leaves them on
+    record, and a later removal of the product deletes them. Only new ids cost a write (first
+    pushes, SKU changes); returns how many products were written."""
+    new = [p for p in plans if not p.desired_ids <= set(p.product.meta_pushed_ids or [])]
+    if not new:
+        return 0
+    grown: list[Product] = []
+    with transaction.atomic():
+        current = dict(
+            Product.objects.select_for_update()
+            .filter(pk__any=[plan.product.pk for plan in new])
+            .values_list("pk", "meta_pushed_ids")
+        )
+        for plan in new:
+            if plan.product.pk not in current:
+                continue  # deleted meanwhile: its tombstones cover what Meta holds
+            held = set(current[plan.product.pk] or [])
+            if not plan.desired_ids <= held:
+                plan.product.meta_pushed_ids = sorted(held | plan.desired_ids)
+                grown.append(plan.product)
+        update_rows(Product, grown, ["meta_pushed_ids"])
+    return len(grown)
 
 
 def _ids_of(chunks: Iterable[list[dict[str, Any]]]) -> list[str]:
@@ -739,18 +761,11 @@ def record_products(
     now = timezone.now()
     sent = [plan for plan in plans if not plan.retailer_ids & outcome.unsent]
     released = [plan.product.pk for plan in plans if plan.retailer_ids & outcome.unsent]
-    # Released, but some of its UPDATEs went out before the queue stopped, or in a call whose
-    # status could not be read: Meta may hold them.
-    partly = [
-        plan
-        for plan in plans
-        if plan.retailer_ids & outcome.unsent and plan.desired_ids & outcome.submitted
-    ]
     with transaction.atomic():
         current = {
             pk: (pushed, next_attempt)
             for pk, pushed, next_attempt in Product.objects.select_for_update()
-            .filter(pk__any=(plan.product.pk for plan in (*sent, *partly)))
+            .filter(pk__any=(plan.product.pk for plan in sent))
             .values_list("pk", "meta_pushed_ids", "meta_sync_next_attempt")
         }
         holders: list[Product] = []
@@ -796,11 +811,6 @@ def record_products(
                 writes[SENT_FIELDS + STATE_FIELDS].append(product)
             else:
                 writes[SENT_FIELDS].append(product)
-        for plan in partly:
-            if plan.product.pk in current:
-                pushed = set(current[plan.product.pk][0] or [])
-                plan.product.meta_pushed_ids = sorted(pushed | plan.desired_ids & outcome.submitted)
-                writes[("meta_pushed_ids",)].append(plan.product)
         for fields, products in writes.items():
             update_rows(Product, products, fields)
         Product.objects.filter(pk__any=released, meta_sync_next_attempt=claim.lease).update(

@@ -173,8 +173,8 @@ def test_a_batch_not_done_by_the_deadline_is_an_outage_and_costs_no_attempt(
         "",
         now,
     )
-    # Meta took the batch and may have applied it: SLOW is recorded as held, so a later
-    # removal of the product still deletes it.
+    # Written ahead of the call (Meta took the batch and may have applied it): a later
+    # removal of the product still deletes SLOW.
     assert row.meta_pushed_ids == ["SLOW"]
     config = MetaAppConfig.objects.get(pk=meta_config.pk)
     assert config.unreachable_since == now
@@ -289,6 +289,7 @@ def test_a_parked_call_stops_the_flush_and_the_call_after_it_is_parked_with_it(
         now = timezone.now()
     rows = dict(Product.objects.values_list("sku", "meta_sync_next_attempt"))
     assert rows == {"S0": None, "S1": now}
-    # S1-0 went out in the second call: Meta may hold it, so it is recorded though S1 is not done.
+    # Written ahead of the round's first call: S1's ids count as held though S1 is not done
+    # (S1-0 went out in the second call; a later removal of S1 deletes all three).
     held = dict(Product.objects.values_list("sku", "meta_pushed_ids"))
-    assert held == {"S0": ["S0-0", "S0-1", "S0-2"], "S1": ["S1-0"]}
+    assert held == {"S0": ["S0-0", "S0-1", "S0-2"], "S1": ["S1-0", "S1-1", "S1-2"]}

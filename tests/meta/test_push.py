@@ -356,3 +356,29 @@ def test_a_flush_with_a_budget_stops_after_the_batch_that_spends_it(
     assert (last.succeeded, last.batch_calls, last.more) == (0, 0, False)
     unbounded = flush_tenant(tenant.pk)
     assert (unbounded.batch_calls, unbounded.more) == (0, False)
+
+
+@responses.activate
+def test_a_worker_killed_after_meta_took_its_batch_leaves_the_ids_on_record(
+    tenant: Tenant, meta_config: MetaAppConfig, make_product: Callable[..., Product]
+) -> None:
+    """The ids a round sends for the first time are written ahead of its first call: a worker
+    killed once Meta took the call (here: at its first status poll) records nothing else, the
+    product is deactivated before its lease runs out, and its next push still deletes the item
+    Meta may hold."""
+    product = make_product(tenant, sku="KILLED")
+    responses.post(f"{GRAPH}/items_batch", json={"handles": ["h1"], "validation_status": []})
+
+    def killed(request: Any) -> Any:
+        raise SystemExit("the worker process is killed")
+
+    responses.add_callback(responses.GET, f"{GRAPH}/check_batch_request_status", callback=killed)
+    with pytest.raises(SystemExit):
+        flush_tenant(tenant.pk)
+    assert Product.objects.get(pk=product.pk).meta_pushed_ids == ["KILLED"]
+    update_product(product=product, fields={"is_active": False})
+    responses.reset()
+    graph_ok()
+    assert flush_tenant(tenant.pk).succeeded == 1
+    assert sent_requests() == [{"method": "DELETE", "data": {"id": "KILLED"}}]
+    assert Product.objects.get(pk=product.pk).meta_pushed_ids == []
