@@ -108,6 +108,7 @@ class ProductPlan:
     hash: str
     held_reason: str = ""
     kept: set[str] = field(default_factory=set)  # ids Meta holds that are not ours to delete
+    sending: bool | None = None  # decided when the claim was planned (see `write_ahead`)
 
     @property
     def desired_ids(self) -> set[str]:
@@ -127,6 +128,8 @@ class Claim:
     products: list[Product] = field(default_factory=list)
     deletion_ids: list[int] = field(default_factory=list)
     renewed_at: datetime | None = None
+    # Planned inside the claim's transaction when the claim was given a mapping context.
+    plans: list["ProductPlan"] | None = None
 
     @property
     def empty(self) -> bool:
@@ -150,7 +153,7 @@ class Claim:
 @dataclass
 class SendOutcome:
     """Per retailer id: a failure message, or 'not sent' because the whole queue stopped (or
-    its status could not be read: what Meta may hold was written ahead, `note_ids_to_send`)."""
+    its status could not be read: what Meta may hold was written ahead, see `claim_due`)."""
 
     failed: dict[str, str] = field(default_factory=dict)
     unsent: set[str] = field(default_factory=set)
@@ -343,18 +346,40 @@ def _claim_rows(
     return rows
 
 
-def claim_due(tenant_id: object, limit: int) -> Claim:
-    """Claim and load in one SELECT: the products come back with the columns the push reads."""
+def claim_due(tenant_id: object, limit: int, context: MappingContext | None = None) -> Claim:
+    """Claim and load in one SELECT: the products come back with the columns the push reads.
+
+    With a mapping context the claim is planned inside its own transaction, and the UPDATE that
+    sets the lease also writes ahead the ids its plans will send for the first time (a new
+    product, a changed SKU): they join what Meta may hold before any call goes out, so a
+    worker killed after Meta took a call, or a status that could not be read, never leaves an
+    item in Meta that a later removal would not delete. No row is written twice for it.
+    """
     now = timezone.now()
     claim = Claim(lease=now + lease(), renewed_at=now)
     with transaction.atomic():
-        claim.products = _claim_rows(
-            Product.objects.filter(tenant_id=tenant_id).only(*PUSH_FIELDS),
-            "meta_sync_next_attempt",
-            now,
-            claim.lease,
-            limit,
+        products = list(
+            Product.objects.filter(tenant_id=tenant_id, meta_sync_next_attempt__lte=now)
+            .only(*PUSH_FIELDS)
+            .select_for_update(skip_locked=True)
+            .order_by("meta_sync_next_attempt", "pk")[:limit]
         )
+        ahead = False
+        if context is not None and products:
+            children = load_children([product.pk for product in products])
+            claim.plans = [
+                plan_for(product, context, children.get(product.pk, NO_CHILDREN))
+                for product in products
+            ]
+            ahead = write_ahead(claim.plans)
+        for product in products:
+            product.meta_sync_next_attempt = claim.lease
+        if ahead:
+            update_rows(Product, products, ["meta_sync_next_attempt", "meta_pushed_ids"])
+        elif products:
+            Product.objects.filter(pk__any=[p.pk for p in products]).update(
+                meta_sync_next_attempt=claim.lease
+            )
         deletions = _claim_rows(
             MetaDeletion.objects.filter(tenant_id=tenant_id).only("pk"),
             "next_attempt",
@@ -362,9 +387,23 @@ def claim_due(tenant_id: object, limit: int) -> Claim:
             claim.lease,
             limit,
         )
-    claim.product_ids = [product.pk for product in claim.products]
+    claim.products = products
+    claim.product_ids = [product.pk for product in products]
     claim.deletion_ids = [deletion.pk for deletion in deletions]
     return claim
+
+
+def write_ahead(plans: list[ProductPlan]) -> bool:
+    """Mark each plan that will send ids not on record yet (`sending`), and add those ids to
+    its product's `meta_pushed_ids` in memory (the caller writes them); True if any grew."""
+    grew = False
+    for plan in plans:
+        plan.sending = needs_sending(plan)
+        held = set(plan.product.meta_pushed_ids or [])
+        if plan.sending and not plan.desired_ids <= held:
+            plan.product.meta_pushed_ids = sorted(held | plan.desired_ids)
+            grew = True
+    return grew
 
 
 # --- sending ------------------------------------------------------------------------------
@@ -537,8 +576,6 @@ class Sender:
         if self.in_flight is not None and self.in_flight.round.ids & round_.ids:
             self.finish()
         chunks = chunk_requests(round_.requests_, settings.META_BATCH_SIZE)
-        if chunks and not self.stopped:
-            note_ids_to_send(round_.plans)
         for index, chunk in enumerate(chunks):
             if self.stopped:
                 round_.outcome.unsent.update(_ids_of(chunks[index:]))
@@ -637,32 +674,6 @@ class Sender:
         # after this round's DELETEs are done, so their owners need no second push.
         later = self.current.requests_ if self.current and self.current is not round_ else []
         self.repushed += record_round(self.config, round_, self.report, later)
-
-
-def note_ids_to_send(plans: list[ProductPlan]) -> int:
-    """Write-ahead: ids a round is about to send for the first time join what Meta may hold
-    before any call goes out, so a worker killed after Meta took a call still leaves them on
-    record, and a later removal of the product deletes them. Only new ids cost a write (first
-    pushes, SKU changes); returns how many products were written."""
-    new = [p for p in plans if not p.desired_ids <= set(p.product.meta_pushed_ids or [])]
-    if not new:
-        return 0
-    grown: list[Product] = []
-    with transaction.atomic():
-        current = dict(
-            Product.objects.select_for_update()
-            .filter(pk__any=[plan.product.pk for plan in new])
-            .values_list("pk", "meta_pushed_ids")
-        )
-        for plan in new:
-            if plan.product.pk not in current:
-                continue  # deleted meanwhile: its tombstones cover what Meta holds
-            held = set(current[plan.product.pk] or [])
-            if not plan.desired_ids <= held:
-                plan.product.meta_pushed_ids = sorted(held | plan.desired_ids)
-                grown.append(plan.product)
-        update_rows(Product, grown, ["meta_pushed_ids"])
-    return len(grown)
 
 
 def _ids_of(chunks: Iterable[list[dict[str, Any]]]) -> list[str]:
@@ -942,13 +953,13 @@ def flush_tenant(
             reason = "Meta unreachable" if config.unreachable_since else "throttled by Meta"
             report.skipped = f"{reason}; paused until {config.paused_until.isoformat()}"
             break
-        claim = claim_due(tenant_id, settings.META_BATCH_SIZE)
+        claim = claim_due(tenant_id, settings.META_BATCH_SIZE, context)
         if claim.empty and sender.in_flight is not None:
             # Recording the call in flight may make rows due again (owners of deleted ids).
             repushed = sender.repushed
             sender.finish()
             if sender.repushed > repushed:
-                claim = claim_due(tenant_id, settings.META_BATCH_SIZE)
+                claim = claim_due(tenant_id, settings.META_BATCH_SIZE, context)
         if claim.empty:
             break
         sender.send(prepare_round(context, claim, report))
@@ -963,19 +974,21 @@ def flush_tenant(
 
 
 def prepare_round(context: MappingContext, claim: Claim, report: FlushReport) -> Round:
-    """Plan a claim: record what needs no call (held back, unchanged), build the requests."""
-    children = load_children(claim.product_ids)
-    plans = [
-        plan_for(product, context, children.get(product.pk, NO_CHILDREN))
-        for product in claim.products
-    ]
-    to_send = [plan for plan in plans if needs_sending(plan)]
-    record_held([p for p in plans if p.held_reason and not needs_sending(p)], claim, report)
-    record_unchanged(
-        [plan for plan in plans if not plan.held_reason and not needs_sending(plan)],
-        claim,
-        report,
-    )
+    """Plan a claim (unless its claim did): record what needs no call (held back, unchanged),
+    build the requests."""
+    plans = claim.plans
+    if plans is None:
+        children = load_children(claim.product_ids)
+        plans = [
+            plan_for(product, context, children.get(product.pk, NO_CHILDREN))
+            for product in claim.products
+        ]
+    for plan in plans:
+        if plan.sending is None:
+            plan.sending = needs_sending(plan)
+    to_send = [plan for plan in plans if plan.sending]
+    record_held([p for p in plans if p.held_reason and not p.sending], claim, report)
+    record_unchanged([p for p in plans if not p.held_reason and not p.sending], claim, report)
     tombstones = list(MetaDeletion.objects.filter(pk__any=claim.deletion_ids))
     return Round(claim, to_send, tombstones, build_requests(to_send, tombstones))
 

@@ -33,13 +33,13 @@ def test_a_batch_costs_the_same_queries_at_any_size(
     for n in range(size):
         variants = [{"sku": f"V-{n}-{v}", "name": f"V {v}"} for v in range(2)] if n % 2 else ()
         make_product(tenant, variants=variants)
-    # The config and its refresh; the claim (products with their columns, their lease,
-    # tombstones) in one transaction (two savepoint statements in a test); variants, images,
-    # clashes; the ids about to be sent for the first time written ahead (read, one UPDATE) in
-    # one transaction; the results (read, one UPDATE, the day's counter) in one transaction;
-    # then the next round's refresh and its empty claim. The same for 3 products as for 40.
+    # The config and its refresh; the claim in one transaction (two savepoint statements in a
+    # test): products with their columns, their variants, images and clashes, one UPDATE for
+    # the lease and the ids written ahead, tombstones; the results (read, one UPDATE, the
+    # day's counter) in one transaction; then the next round's refresh and its empty claim.
+    # The same for 3 products as for 40.
     assert flush_counting(tenant) == (QUERIES_PER_FLUSH, 2, size)
     assert not Product.objects.filter(meta_sync_next_attempt__isnull=False).exists()
 
 
-QUERIES_PER_FLUSH = 2 + 5 + 3 + 4 + 5 + 1 + 4
+QUERIES_PER_FLUSH = 2 + 8 + 5 + 1 + 4
