@@ -17,6 +17,7 @@ and pause) and these must hold:
 CI runs a bounded number of sequences; `make fuzz` runs it for as long as asked.
 """
 
+import contextlib
 import itertools
 import json
 import os
@@ -48,9 +49,18 @@ from integrations.engine.records import ProductRecord
 from integrations.engine.runs import Page, execute_chunk, start_run
 from integrations.models import SyncMode, SyncRun
 from integrations.webhooks.apply import Outcome, apply_record, deactivate_product
+from meta_integration.client import MetaError
 from meta_integration.models import MetaAppConfig, MetaDeletion, MetaParkedRound
 from meta_integration.parking import overdue, recheck
-from meta_integration.push import claim_due, flush_tenant
+from meta_integration.push import (
+    FlushReport,
+    active_config,
+    claim_due,
+    client_for,
+    flush_tenant,
+    mapping_context,
+    prepare_round,
+)
 from products_and_services.models import CatalogIdentity, Product
 from simulators.base import SimulatorServer
 from simulators.meta import MetaSimulator
@@ -568,6 +578,21 @@ class CatalogMachine(RuleBasedStateMachine):
         """A worker claims due rows and is killed before it sends or records anything."""
         self.steps += 1
         claim_due(self.tenant.pk, 50)
+
+    @rule()
+    def worker_dies_after_meta_took_its_batch(self) -> None:
+        """A worker claims and plans due rows, Meta takes (and applies) its call, and the worker
+        is killed before it reads the status or records anything."""
+        self.steps += 1
+        config = active_config(self.tenant.pk)
+        if config is None or (config.paused_until and config.paused_until > timezone.now()):
+            return
+        context = mapping_context(config)
+        claim = claim_due(self.tenant.pk, 50, context)
+        round_ = prepare_round(context, claim, FlushReport(tenant_id=str(self.tenant.pk)))
+        if round_.requests_:
+            with contextlib.suppress(MetaError):
+                client_for(config).items_batch(config.catalog_id, round_.requests_)
 
     # --- the drain and the invariants -----------------------------------------------------
     def drain(self) -> None:
