@@ -88,6 +88,9 @@ PHP
 HTTP_HOST="127.0.0.1:$PORT" php "$ROOT/tests/wordpress/install.php"
 
 stop_server
+# A server another checkout started on this port (its pidfile lives in that checkout's var/, and
+# its router may be gone with it): ours to stop, or every request would get its 500s.
+if pkill -f -- "-S 127.0.0.1:$PORT .*tests/wordpress/router.php"; then sleep 0.5; fi
 PHP_CLI_SERVER_WORKERS=8 nohup php -d variables_order=EGPCS -S "127.0.0.1:$PORT" -t /usr/share/wordpress \
   "$ROOT/tests/wordpress/router.php" >"$SITE/server.log" 2>&1 &
 echo $! > "$PIDFILE"
@@ -95,5 +98,9 @@ for _ in $(seq 1 30); do
   curl -fsS -o /dev/null "http://127.0.0.1:$PORT/wp-login.php" && break
   sleep 0.5
 done
+kill -0 "$(cat "$PIDFILE")" 2>/dev/null || {
+  echo "The PHP server did not start on 127.0.0.1:$PORT (is another program using it?): $SITE/server.log" >&2
+  exit 1
+}
 curl -fsS -o /dev/null "http://127.0.0.1:$PORT/wp-login.php"
 echo "WordPress is up on http://127.0.0.1:$PORT (admin / admin)"
