@@ -20,6 +20,9 @@ stop_server() {
     kill "$(cat "$PIDFILE")" && sleep 0.5
   fi
   rm -f "$PIDFILE"
+  # Its worker processes, and a server another checkout started on this port (its pidfile lives
+  # in that checkout's var/, and its router may be gone with it, so every request would get 500).
+  if pkill -f -- "-S 127.0.0.1:$PORT .*tests/wordpress/router.php"; then sleep 0.5; fi
 }
 if [ "${1:-}" = "stop" ]; then stop_server; exit 0; fi
 
@@ -88,9 +91,6 @@ PHP
 HTTP_HOST="127.0.0.1:$PORT" php "$ROOT/tests/wordpress/install.php"
 
 stop_server
-# A server another checkout started on this port (its pidfile lives in that checkout's var/, and
-# its router may be gone with it): ours to stop, or every request would get its 500s.
-if pkill -f -- "-S 127.0.0.1:$PORT .*tests/wordpress/router.php"; then sleep 0.5; fi
 PHP_CLI_SERVER_WORKERS=8 nohup php -d variables_order=EGPCS -S "127.0.0.1:$PORT" -t /usr/share/wordpress \
   "$ROOT/tests/wordpress/router.php" >"$SITE/server.log" 2>&1 &
 echo $! > "$PIDFILE"
