@@ -20,7 +20,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from meta_integration.client import MetaError, MetaThrottled, MetaTokenInvalid, MetaTransient
+from meta_integration.client import MetaError, MetaTransient
 from meta_integration.mapping import CatalogItem
 from meta_integration.models import (
     MetaAppConfig,
@@ -38,14 +38,15 @@ from meta_integration.push import (
     ProductPlan,
     Round,
     SendOutcome,
-    batch_failures,
+    StillProcessing,
     client_for,
     handle_queue_stop,
     lease,
     mark_reachable,
+    poll_call,
     poll_delay,
     record_round,
-    settle_call,
+    release_call,
 )
 from products_and_services.models import Product
 
@@ -79,8 +80,7 @@ def round_state(config_id: int, round_: Round, calls: list[Call]) -> dict[str, A
         "failed": round_.outcome.failed,
         "unsent": sorted(round_.outcome.unsent),
         "calls": [
-            {"ids": call.ids, "handles": call.handles, "failed": call.failed, "polls": call.polls}
-            for call in calls
+            {"ids": call.ids, "handles": call.handles, "failed": call.failed} for call in calls
         ],
     }
 
@@ -178,7 +178,7 @@ def rebuild(parked: MetaParkedRound) -> tuple[Round, list[Call]]:
         all_sent=True,
     )
     calls = [
-        Call(round_, call["ids"], list(call["handles"]), dict(call["failed"]), call["polls"])
+        Call(round_, call["ids"], list(call["handles"]), dict(call["failed"]))
         for call in state["calls"]
     ]
     return round_, calls
@@ -212,35 +212,6 @@ def _take(parked_id: int) -> MetaParkedRound | None:
     return parked
 
 
-def _poll(
-    config: MetaAppConfig | None, call: Call, report: FlushReport
-) -> tuple[bool, MetaError | None]:
-    """One status poll per handle of the call until one is still processing: (done, stop)."""
-    if config is None or config.status != MetaConfigStatus.OK:
-        # Deleted, or its token was rejected: nobody can ask Meta, so it is sent again later.
-        call.round.outcome.unsent.update(call.ids)
-        call.round.open_calls -= 1
-        return True, None
-    client = client_for(config)
-    try:
-        while call.handles:
-            status = client.batch_status(config.catalog_id, call.handles[0])
-            report.status_calls += 1
-            if not status.done:
-                return False, None
-            call.failed.update(batch_failures(status))
-            call.handles.pop(0)
-    except (MetaThrottled, MetaTokenInvalid, MetaTransient) as exc:
-        call.round.outcome.unsent.update(call.ids)
-        call.round.open_calls -= 1
-        return True, exc
-    except MetaError as exc:
-        settle_call(call, {"*": exc.message})
-        return True, None
-    settle_call(call, call.failed)
-    return True, None
-
-
 def recheck(parked_id: int) -> Recheck:
     """Poll a parked round's batches once; record the round when Meta is done with them."""
     parked = _take(parked_id)
@@ -255,12 +226,15 @@ def recheck(parked_id: int) -> Recheck:
     waiting: list[Call] = []
     stop: MetaError | None = None
     for call in calls:
-        if stop is not None:
-            round_.outcome.unsent.update(call.ids)
-            round_.open_calls -= 1
+        if stop is not None or config is None or config.status != MetaConfigStatus.OK:
+            # The queue stopped, or the config was deleted or its token rejected: nobody can
+            # ask Meta now, so the call's ids go out again later.
+            release_call(call)
             continue
-        done, stop = _poll(config, call, report)
-        if not done:
+        try:
+            # One poll per handle until one is still processing (no wait in the worker).
+            stop = poll_call(client_for(config), config.catalog_id, call, report, _no_renewal, 0)
+        except StillProcessing:
             waiting.append(call)
     now = timezone.now()
     if waiting and now < parked.deadline:
@@ -279,8 +253,7 @@ def recheck(parked_id: int) -> Recheck:
             f"Meta batch {handle} did not finish within {int(STATUS_TIMEOUT_SECONDS)} s."
         )
         for call in waiting:
-            round_.outcome.unsent.update(call.ids)
-            round_.open_calls -= 1
+            release_call(call)
     with transaction.atomic():
         if config is not None:
             if stop is not None:
@@ -292,6 +265,10 @@ def recheck(parked_id: int) -> Recheck:
         tenant_id = str(parked.tenant_id)
         transaction.on_commit(lambda: enqueue_flush(tenant_id))
     return Recheck(parked_id, settled=True, report=report)
+
+
+def _no_renewal() -> None:
+    """A re-check polls without waiting; its rows' lease already runs past the deadline."""
 
 
 def _bare_config(parked: MetaParkedRound) -> MetaAppConfig:

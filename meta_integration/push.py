@@ -25,7 +25,6 @@ from meta_integration.backoff import next_attempt_after
 from meta_integration.client import (
     MAX_BATCH_BYTES,
     MAX_BATCH_REQUESTS,
-    BatchStatus,
     MetaError,
     MetaGraphClient,
     MetaThrottled,
@@ -430,16 +429,6 @@ class StillProcessing(Exception):
         self.polls = polls
 
 
-def batch_failures(status: BatchStatus) -> dict[str, str]:
-    """{retailer_id: error} for a finished batch; "*" when the whole batch went wrong."""
-    failed = {e.retailer_id: e.message for e in status.errors}
-    for rid in status.invalid_ids:
-        failed.setdefault(rid, "Rejected by Meta (invalid request).")
-    if status.status != "finished":
-        failed["*"] = f"Meta batch ended with status '{status.status}'."
-    return failed
-
-
 def poll_delay(polls: int) -> float:
     """The wait after the `polls`-th status poll of one batch."""
     return STATUS_POLL_DELAYS[min(max(polls - 1, 0), len(STATUS_POLL_DELAYS) - 1)]
@@ -466,7 +455,12 @@ def wait_for_batch(
         status = client.batch_status(catalog_id, handle)
         report.status_calls += 1
         if status.done:
-            return batch_failures(status)
+            failed = {e.retailer_id: e.message for e in status.errors}
+            for rid in status.invalid_ids:
+                failed.setdefault(rid, "Rejected by Meta (invalid request).")
+            if status.status != "finished":
+                failed["*"] = f"Meta batch ended with status '{status.status}'."
+            return failed
         delay = poll_delay(polls)
         if inline_seconds is not None and waited + delay > inline_seconds:
             raise StillProcessing(polls)
@@ -549,6 +543,50 @@ def settle_call(call: Call, failed: dict[str, str]) -> None:
     call.round.open_calls -= 1
 
 
+def release_call(call: Call) -> None:
+    """Nobody could read the call's outcome: its ids go out again later, at no attempt's cost
+    (what Meta may hold of them was written ahead, see `claim_due`)."""
+    call.round.outcome.unsent.update(call.ids)
+    call.round.open_calls -= 1
+
+
+def poll_call(
+    client: MetaGraphClient,
+    catalog_id: str,
+    call: Call,
+    report: FlushReport,
+    renew: Callable[[], None],
+    inline_seconds: float,
+) -> MetaError | None:
+    """Poll each of the call's handles to its end and settle the call into its round; returns
+    the error that stops the queue (throttled, unreachable, token rejected), if any.
+
+    Raises `StillProcessing` when a handle is not done after `inline_seconds`; the call keeps
+    the handles still to poll and the failures so far, for a later poll to go on from.
+    """
+    try:
+        while call.handles:
+            call.failed.update(
+                wait_for_batch(
+                    client,
+                    catalog_id,
+                    call.handles[0],
+                    report,
+                    renew,
+                    inline_seconds=inline_seconds,
+                )
+            )
+            call.handles.pop(0)
+    except (MetaThrottled, MetaTokenInvalid, MetaTransient) as exc:
+        release_call(call)
+        return exc
+    except MetaError as exc:
+        settle_call(call, {"*": exc.message})
+        return None
+    settle_call(call, call.failed)
+    return None
+
+
 class Sender:
     """Sends a flush's calls in order, polling each call's status only once the next call has
     gone out or the next claim has been planned: Meta works on one batch while we prepare the
@@ -617,32 +655,22 @@ class Sender:
         call, self.in_flight = self.in_flight, None
         if call is None:
             return
-        failed = call.failed
         try:
-            while call.handles:
-                failed.update(
-                    wait_for_batch(
-                        self.client,
-                        self.config.catalog_id,
-                        call.handles[0],
-                        self.report,
-                        self.renew,
-                        inline_seconds=settings.META_STATUS_INLINE_SECONDS,
-                    )
-                )
-                call.handles.pop(0)
+            stop = poll_call(
+                self.client,
+                self.config.catalog_id,
+                call,
+                self.report,
+                self.renew,
+                settings.META_STATUS_INLINE_SECONDS,
+            )
         except StillProcessing as still:
             call.polls = still.polls
             self.parked.append(call)
             self.report.parked += 1
             return
-        except (MetaThrottled, MetaTokenInvalid, MetaTransient) as exc:
-            self._stop(exc)
-            call.round.outcome.unsent.update(call.ids)
-            failed = {}
-        except MetaError as exc:
-            failed = {"*": exc.message}
-        settle_call(call, failed)
+        if stop is not None:
+            self._stop(stop)
         self._record_if_done(call.round)
 
     def park(self) -> None:
