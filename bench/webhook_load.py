@@ -267,7 +267,8 @@ def gunicorn(env: dict[str, str]) -> Iterator[tuple[str, int]]:
     url = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
         [
-            *(sys.executable, "-m", "gunicorn", "config.wsgi:application"),
+            *(sys.executable, "-m", "gunicorn", "-c", "python:config.gunicorn"),
+            "config.wsgi:application",
             *("--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS)),
             *("--access-logfile", "/dev/null"),
         ],
