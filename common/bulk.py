@@ -374,11 +374,23 @@ def insert_missing(
     quote = connection.ops.quote_name
     names = ", ".join(quote(field.column) for field in columns)
     back = ", ".join(quote(meta.get_field(name).column) for name in returning)
+    blanks = ", ".join("NULL" for _ in returning)
+    table = quote(meta.db_table)
     with connection.cursor() as cursor:
+        # The inserted rows, marked false, and one row (true) with the table's statistics
+        # (see `_keep_statistics`): an identity table never analyzed during a first import
+        # of 50,000 items made each page's lookup read the tenant's every row (13 ms a page
+        # at the end instead of 2).
         cursor.execute(
-            f"INSERT INTO {quote(meta.db_table)} ({names}) "
+            f"WITH i AS (INSERT INTO {table} ({names}) "
             f"SELECT {cells} FROM jsonb_array_elements(%s::jsonb) AS v(r) "
-            f"ON CONFLICT DO NOTHING RETURNING {back}",
-            [document],
+            f"ON CONFLICT DO NOTHING RETURNING {back}) "
+            f"SELECT false, {back}, NULL::bigint, NULL::real FROM i UNION ALL "
+            f"SELECT true, {blanks}, pg_stat_get_mod_since_analyze(%s::regclass), "
+            f"(SELECT reltuples FROM pg_class WHERE oid = %s::regclass)",
+            [document, meta.db_table, meta.db_table],
         )
-        return [tuple(row) for row in cursor.fetchall()]
+        rows = cursor.fetchall()
+        [(*_, changed, analyzed)] = [row for row in rows if row[0]]
+        _keep_statistics(cursor, table, changed=changed, analyzed=analyzed)
+    return [tuple(row[1:-2]) for row in rows if not row[0]]
