@@ -191,8 +191,7 @@ def insert_rows(model: type[models.Model], objects: Iterable[models.Model]) -> i
             f"WITH v AS MATERIALIZED (SELECT nextval(pg_get_serial_sequence(%s, %s)) AS k, r, n "
             f"FROM jsonb_array_elements(%s::jsonb) WITH ORDINALITY AS d(r, n)), "
             f"i AS (INSERT INTO {quote(meta.db_table)} ({names}) SELECT {cells}, k FROM v) "
-            f"SELECT k, pg_stat_get_mod_since_analyze(%s::regclass), "
-            f"(SELECT reltuples FROM pg_class WHERE oid = %s::regclass) FROM v ORDER BY n",
+            f"SELECT k, {_STATISTICS} FROM v ORDER BY n",
             [meta.db_table, meta.pk.column, document, meta.db_table, meta.db_table],
         )
         rows = cursor.fetchall()
@@ -213,6 +212,14 @@ def insert_rows(model: type[models.Model], objects: Iterable[models.Model]) -> i
 # after it read every row of the catalog for each page (3.5 ms a page instead of 0.6).
 # An ANALYZE of 10,000 products takes about 70 ms; the doubling rule keeps them few.
 ANALYZE_AFTER = 2_000
+
+
+# What `_keep_statistics` decides on, read in the writing statement itself (two parameters,
+# both the table's name): the rows changed since its last ANALYZE, and how many it had then.
+_STATISTICS = (
+    "pg_stat_get_mod_since_analyze(%s::regclass), "
+    "(SELECT reltuples FROM pg_class WHERE oid = %s::regclass)"
+)
 
 
 def _keep_statistics(cursor: Any, table: str, *, changed: int, analyzed: float) -> None:
@@ -386,8 +393,7 @@ def insert_missing(
             f"SELECT {cells} FROM jsonb_array_elements(%s::jsonb) AS v(r) "
             f"ON CONFLICT DO NOTHING RETURNING {back}) "
             f"SELECT false, {back}, NULL::bigint, NULL::real FROM i UNION ALL "
-            f"SELECT true, {blanks}, pg_stat_get_mod_since_analyze(%s::regclass), "
-            f"(SELECT reltuples FROM pg_class WHERE oid = %s::regclass)",
+            f"SELECT true, {blanks}, {_STATISTICS}",
             [document, meta.db_table, meta.db_table],
         )
         rows = cursor.fetchall()
