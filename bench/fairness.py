@@ -2,14 +2,17 @@
 
 Each small tenant's time to finish (its run's `created_at` to `finished_at`, both stamped by
 the app) is printed against its time alone; the target is at most 5x. Runs are queued the way
-the admin queues them (`trigger_sync`, sent after commit), big tenants first, and a real
-`celery worker` with 2 processes (prefetch 1, `-O fair`) executes them.
+the admin queues them (`trigger_sync`, sent after commit), big tenants first, and 2 real
+`celery worker` processes run them as docker-compose's `worker-pull` does: 4 tasks at once in
+threads each (`PULL_WORKER_OPTIONS`), prefetch 1, `-O fair`. `BENCH_FAIR_POOL=prefork` runs the
+earlier shape instead, one worker of 2 processes running one task each.
 
 Solo times come from a twin of each tenant (same simulator, same items) triggered alone on the
 same idle worker before the contended run, so both runs are first runs doing the same work.
 Two warm-up runs first give each worker process its imports and connections. A third twin of
-each small tenant shows the small ones triggered together without the big ones: 20 runs on 2
-processes queue behind each other too, so the last of them alone reaches about 10x its solo time.
+each small tenant shows the small ones triggered together without the big ones: 20 runs on the
+worker slots (8, or 2 with prefork) queue behind each other and share 2 cores, so even alone
+together the last of them takes several times its solo time.
 
 Two Zoho simulators in their own processes at 50 ms: one organisation of 50,000 items (both big
 tenants' credentials point at it) and one of 100 (every small tenant's). Their per-minute limit
@@ -25,6 +28,7 @@ It makes what it uses and removes only that: a database with a unique name (BENC
 default the local server) and a private `redis-server` on a free port.
 """
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -39,6 +43,7 @@ import requests
 
 from bench import harness
 from bench.webhook_load import celery_worker, manage, own_database, own_redis, production_env
+from config.celery import PULL_WORKER_OPTIONS, PULL_WORKER_THREADS
 
 BIG = int(os.environ.get("BENCH_FAIR_BIG") or harness.size(50_000))
 SMALL = int(os.environ.get("BENCH_FAIR_SMALL") or 100)
@@ -46,6 +51,8 @@ BIG_TENANTS = int(os.environ.get("BENCH_FAIR_BIG_TENANTS") or 2)
 SMALL_TENANTS = int(os.environ.get("BENCH_FAIR_SMALL_TENANTS") or 20)
 LATENCY_MS = 50
 WORKER_PROCESSES = 2
+PREFORK = os.environ.get("BENCH_FAIR_POOL") == "prefork"
+SLOTS = WORKER_PROCESSES * (1 if PREFORK else PULL_WORKER_THREADS)
 TARGET = 5.0
 TIMEOUT_SECONDS = float(os.environ.get("BENCH_FAIR_TIMEOUT") or 3600)
 
@@ -178,8 +185,8 @@ def report(smalls: list[str], bigs: list[str], timings: dict[str, Timing]) -> No
     print(f"  target: every small tenant within {TARGET:g}x its solo time: {met}")
     print(
         f"  the small tenants alone together (no big ones): worst {crowd_name} at "
-        f"{crowd_ratio:.1f}x; {len(smalls)} runs on {WORKER_PROCESSES} processes put the last at "
-        f"about {len(smalls) / WORKER_PROCESSES:g}x by queueing alone"
+        f"{crowd_ratio:.1f}x; {len(smalls)} runs on {SLOTS} worker slots put the last at "
+        f"about {len(smalls) / SLOTS:g}x by queueing alone"
     )
     big_solo = timings["big-solo"].seconds
     for slug in bigs:
@@ -223,6 +230,10 @@ def drive(big_url: str, small_url: str) -> None:
     figures.values.update(
         {
             "trigger order": "big tenants first, then the small ones",
+            "worker": (
+                f"{WORKER_PROCESSES} processes, "
+                + ("prefork, 1 task each" if PREFORK else " ".join(PULL_WORKER_OPTIONS))
+            ),
             "SYNC_CHUNK_SECONDS": getattr(settings, "SYNC_CHUNK_SECONDS", "n/a (no chunking)"),
             "Zoho pages in flight per run": settings.ZOHO_PAGE_CONCURRENCY,
             "contended run, first trigger to last finish (s)": round(span.total_seconds(), 2),
@@ -267,7 +278,14 @@ def main() -> None:
         env = {**production_env(database_url, redis_url), "ZOHO_REQUESTS_PER_MINUTE": "0"}
         manage(env, "migrate", "--noinput", "-v", "0")
         prefetch = ("--prefetch-multiplier", "1", "-O", "fair")
-        with celery_worker(env, "pull,default", *prefetch, log=log):
+        with contextlib.ExitStack() as workers:
+            if PREFORK:  # the earlier shape: one worker, 2 processes of one task each
+                workers.enter_context(celery_worker(env, "pull,default", *prefetch, log=log))
+            for n in range(0 if PREFORK else WORKER_PROCESSES):
+                named = (*PULL_WORKER_OPTIONS, "-n", f"fair-{n}-{os.getpid()}@%h")
+                workers.enter_context(
+                    celery_worker(env, "pull,default", *prefetch, *named, log=log)
+                )
             driver = subprocess.run(
                 [sys.executable, "-m", "bench.fairness", "--drive", big_url, small_url],
                 cwd=harness.ROOT,

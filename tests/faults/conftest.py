@@ -114,7 +114,14 @@ def shared_cache_url() -> str:
 class WorkerProcess:
     """`celery worker` in its own process, on the given broker and the test database."""
 
-    def __init__(self, name: str, queues: str, broker_url: str, logdir: Path) -> None:
+    def __init__(
+        self,
+        name: str,
+        queues: str,
+        broker_url: str,
+        logdir: Path,
+        pool: tuple[str, ...] = ("--pool", "prefork", "--concurrency", "2"),
+    ) -> None:
         self.name = name
         self.log_path = logdir / f"worker-{name}.log"
         env = {
@@ -138,10 +145,7 @@ class WorkerProcess:
                 "worker",
                 "-Q",
                 queues,
-                "--pool",
-                "prefork",
-                "--concurrency",
-                "2",
+                *pool,
                 "--without-mingle",
                 "--without-gossip",
                 "-l",
