@@ -23,6 +23,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from config.celery import PULL_WORKER_OPTIONS
 from tests.e2e.conftest import e2e_meta_config, meta_sim, zoho_sim  # noqa: F401
 from tests.webhooks.conftest import (  # noqa: F401
     make_token,
@@ -111,6 +112,9 @@ def shared_cache_url() -> str:
     return location if location.startswith("redis://") else ""
 
 
+PREFORK = ("--pool", "prefork", "--concurrency", "2")
+
+
 class WorkerProcess:
     """`celery worker` in its own process, on the given broker and the test database."""
 
@@ -120,7 +124,7 @@ class WorkerProcess:
         queues: str,
         broker_url: str,
         logdir: Path,
-        pool: tuple[str, ...] = ("--pool", "prefork", "--concurrency", "2"),
+        pool: tuple[str, ...] = PREFORK,
     ) -> None:
         self.name = name
         self.log_path = logdir / f"worker-{name}.log"
@@ -203,14 +207,20 @@ def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
         redis.stop()
 
 
+def _pool_of(queues: str) -> tuple[str, ...]:
+    return PULL_WORKER_OPTIONS if queues == "pull" else PREFORK
+
+
 @pytest.fixture
 def start_workers(private_redis: PrivateRedis, tmp_path: Path) -> Iterator[Any]:
-    """Start worker processes on the private Redis: `start_workers(pull="pull", ...)`."""
+    """Start worker processes on the private Redis: `start_workers(pull="pull", ...)`.
+
+    Each runs the pool its queues run in docker-compose: threads for `pull`, prefork else."""
     started: list[WorkerProcess] = []
 
     def _start(**queues_by_name: str) -> dict[str, WorkerProcess]:
         workers = {
-            name: WorkerProcess(name, queues, private_redis.url, tmp_path)
+            name: WorkerProcess(name, queues, private_redis.url, tmp_path, _pool_of(queues))
             for name, queues in queues_by_name.items()
         }
         started.extend(workers.values())
