@@ -1,5 +1,6 @@
 """Zoho pull end to end: triggers → real worker → engine → Zoho simulator over HTTP."""
 
+import threading
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -212,3 +213,38 @@ def test_rate_limit_is_waited_out(
     assert finished.status == "succeeded"
     assert finished.processed == 1000
     assert waits and all(w >= 1 for w in waits)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_thread_reading_pages_opens_no_database_connection(
+    e2e_zoho_credential: ZohoCredential, settings: Any
+) -> None:
+    """The progress estimate and the token refresh run in the task's own thread before the
+    first page is read, so the reading thread never connects: a new PostgreSQL connection is
+    a process started and its caches filled, for every run."""
+    from django.db.backends.signals import connection_created
+
+    from integrations.engine.runs import execute_run, start_run
+    from integrations.zoho.source import ZohoSource
+
+    settings.SYNC_PREFETCH_PAGES = 1
+    opened_in: list[str] = []
+
+    def opened(**_: Any) -> None:
+        opened_in.append(threading.current_thread().name)
+
+    run, _ = start_run(
+        tenant=e2e_zoho_credential.tenant,
+        provider="zoho",
+        connection_id=e2e_zoho_credential.pk,
+        trigger="api",
+    )
+    assert e2e_zoho_credential.access_token == ""  # the run starts with a token refresh
+    connection_created.connect(opened)
+    try:
+        run = execute_run(run, ZohoSource(e2e_zoho_credential))
+    finally:
+        connection_created.disconnect(opened)
+    assert (run.status, run.created) == ("succeeded", 1000)
+    assert "sync-prefetch" not in opened_in
+    assert Product.objects.filter(tenant=e2e_zoho_credential.tenant).count() == 1000
