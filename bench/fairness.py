@@ -3,7 +3,7 @@
 Each small tenant's time to finish (its run's `created_at` to `finished_at`, both stamped by
 the app) is printed against its time alone; the target is at most 5x. Runs are queued the way
 the admin queues them (`trigger_sync`, sent after commit), big tenants first, and 2 real
-`celery worker` processes run them as docker-compose's `worker-pull` does: 4 tasks at once in
+`celery worker` processes run them as docker-compose's `worker-pull` does: 8 tasks at once in
 threads each (`PULL_WORKER_OPTIONS`), prefetch 1, `-O fair`. `BENCH_FAIR_POOL=prefork` runs the
 earlier shape instead, one worker of 2 processes running one task each.
 
@@ -11,7 +11,7 @@ Solo times come from a twin of each tenant (same simulator, same items) triggere
 same idle worker before the contended run, so both runs are first runs doing the same work.
 Two warm-up runs first give each worker process its imports and connections. A third twin of
 each small tenant shows the small ones triggered together without the big ones: 20 runs on the
-worker slots (8, or 2 with prefork) queue behind each other and share 2 cores, so even alone
+worker slots (16, or 2 with prefork) queue behind each other and share 2 cores, so even alone
 together the last of them takes several times its solo time.
 
 Two Zoho simulators in their own processes at 50 ms: one organisation of 50,000 items (both big
