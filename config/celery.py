@@ -2,7 +2,8 @@
 
 import os
 
-from celery import Celery, signals
+from celery import Celery, Task, signals
+from django.db import close_old_connections
 
 from common.heap import freeze_startup_heap
 
@@ -22,6 +23,17 @@ app.autodiscover_tasks(["config", "integrations.webhooks"])
 # and a run stops after SYNC_CHUNK_SECONDS at a page it can resume from).
 PULL_WORKER_THREADS = 8
 PULL_WORKER_OPTIONS = ("--pool", "threads", "--concurrency", str(PULL_WORKER_THREADS))
+
+
+@signals.task_prerun.connect
+@signals.task_postrun.connect
+def _close_old_connections(task: Task | None = None, **_: object) -> None:
+    """Django's rule for requests, applied to tasks: a connection past DB_CONN_MAX_AGE, or one
+    that failed, is closed, and the next query's health check looks at the one kept. An eager
+    task runs inside its caller, whose connection and transaction are not the task's to end."""
+    if task is not None and getattr(task.request, "is_eager", False):
+        return
+    close_old_connections()
 
 
 @signals.worker_init.connect

@@ -273,6 +273,11 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery's Django fix-up closes every database connection before and after each task unless
+# this is set (it then closes them once in this many tasks), so each task paid for a new
+# PostgreSQL session. Between those, connections live as they do between web requests
+# (`close_old_connections` in config/celery.py): up to DB_CONN_MAX_AGE, and closed when broken.
+CELERY_DB_REUSE_MAX = 1000
 # Results live in our own tables (SyncRun, event logs); tasks that need one opt in.
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_EXTENDED = True
