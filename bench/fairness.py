@@ -281,11 +281,12 @@ def main() -> None:
         with contextlib.ExitStack() as workers:
             if PREFORK:  # the earlier shape: one worker, 2 processes of one task each
                 workers.enter_context(celery_worker(env, "pull,default", *prefetch, log=log))
-            for n in range(0 if PREFORK else WORKER_PROCESSES):
-                named = (*PULL_WORKER_OPTIONS, "-n", f"fair-{n}-{os.getpid()}@%h")
-                workers.enter_context(
-                    celery_worker(env, "pull,default", *prefetch, *named, log=log)
-                )
+            else:
+                for n in range(WORKER_PROCESSES):
+                    named = (*PULL_WORKER_OPTIONS, "-n", f"fair-{n}-{os.getpid()}@%h")
+                    workers.enter_context(
+                        celery_worker(env, "pull,default", *prefetch, *named, log=log)
+                    )
             driver = subprocess.run(
                 [sys.executable, "-m", "bench.fairness", "--drive", big_url, small_url],
                 cwd=harness.ROOT,

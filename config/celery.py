@@ -18,7 +18,7 @@ app.autodiscover_tasks(["config", "integrations.webhooks"])
 # benchmark and the threaded-worker test use these). A pull mostly waits on the provider and
 # the database, so a process runs 8 at once in threads: with one task per process, 20 small
 # tenants queued on 2 processes took turns, and the last finished 26x later than alone
-# (about 6x with 8 threads; 4 threads left 6 slots to small runs, 8-10x; 12 gained nothing).
+# (5.9-8.7x with 8 threads; 8-10x with 4; 12 measured no better than 8; docs/development.md).
 # The threads pool has no task time limits; pulls need none (every HTTP call has a timeout,
 # and a run stops after SYNC_CHUNK_SECONDS at a page it can resume from).
 PULL_WORKER_THREADS = 8

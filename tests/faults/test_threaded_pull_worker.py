@@ -6,7 +6,6 @@ tenant ends with exactly its own items, every one once, with no run failing.
 """
 
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,7 +17,7 @@ from integrations.triggers import trigger_sync
 from products_and_services.models import Product
 from tenants.models import Tenant
 from tests.e2e.conftest import ZohoHandle, wait_until
-from tests.faults.conftest import ROOT, PrivateRedis, WorkerProcess
+from tests.faults.conftest import ROOT
 from tests.integrations.conftest import make_credential
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
@@ -43,7 +42,7 @@ def stored(tenant: Tenant) -> dict[str, tuple[str, Decimal, int]]:
 
 
 def test_one_threaded_worker_process_runs_each_tenants_pull_at_once(
-    private_redis: PrivateRedis, on_private_broker: Any, zoho_sim: ZohoHandle, tmp_path: Path
+    start_workers: Any, on_private_broker: Any, zoho_sim: ZohoHandle
 ) -> None:
     # Five pages of 200 at 300 ms each: every run lasts long enough to overlap the others.
     zoho_sim.configure(latency_ms=300, token_refresh_limit=0)
@@ -51,20 +50,17 @@ def test_one_threaded_worker_process_runs_each_tenants_pull_at_once(
         make_credential(Tenant.objects.create(name=f"Shop {n}", slug=f"shop-{n}"), zoho_sim.url)
         for n in range(PULL_WORKER_THREADS)
     ]
-    worker = WorkerProcess("threads", "pull", private_redis.url, tmp_path, PULL_WORKER_OPTIONS)
-    try:
-        worker.wait_ready()
-        run_ids = [
-            trigger_sync(tenant=c.tenant, provider="zoho", connection_id=c.pk, trigger="api").run.pk
-            for c in credentials
-        ]
-        wait_until(
-            lambda: not SyncRun.objects.filter(pk__in=run_ids, status__in=ACTIVE_STATUSES).exists(),
-            timeout=120,
-        )
-        assert worker.alive, worker.log()[-3000:]
-    finally:
-        worker.stop()
+    worker = start_workers(pull="pull")["pull"]  # the threads pool, as docker-compose runs it
+    run_ids = [
+        trigger_sync(tenant=c.tenant, provider="zoho", connection_id=c.pk, trigger="api").run.pk
+        for c in credentials
+    ]
+    wait_until(
+        lambda: not SyncRun.objects.filter(pk__in=run_ids, status__in=ACTIVE_STATUSES).exists(),
+        timeout=120,
+    )
+    assert worker.alive, worker.log()[-3000:]
+    assert "--pool threads" in " ".join(worker.process.args)
     runs = list(SyncRun.objects.filter(pk__in=run_ids).order_by("pk"))
     assert [(r.status, r.created, r.failed) for r in runs] == [
         (SyncStatus.SUCCEEDED, 1000, 0)
