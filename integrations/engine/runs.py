@@ -18,6 +18,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from common.returning import update_returning
 from integrations.engine.prefetch import prefetched
 from integrations.engine.records import ProductRecord
 from integrations.engine.removals import Rechecking, Verdict, confirm_removals
@@ -93,22 +94,29 @@ class RunCancelled(Exception):
     """Someone cancelled the run: it stops before the next page and deactivates nothing."""
 
 
-def _stop_if_cancelled(run: SyncRun) -> None:
-    if SyncRun.objects.filter(pk=run.pk, status=SyncStatus.CANCELLED).exists():
-        raise RunCancelled
+def _forget_seen(run: SyncRun) -> None:
+    """Drop the run's seen set. A raw delete: the rows have no dependants or signals, and the
+    ORM's delete would wrap the one statement in a transaction of its own."""
+    seen = SyncSeen.objects.filter(run=run)
+    seen._raw_delete(seen.db)
 
 
 def cancel_run(run: SyncRun, *, reason: str) -> bool:
     """Mark a queued or running run cancelled; its worker stops at the next page."""
-    cancelled = SyncRun.objects.filter(pk=run.pk, status__in=ACTIVE_STATUSES).update(
-        status=SyncStatus.CANCELLED, finished_at=timezone.now(), message=reason[:2000]
+    cancelled = update_returning(
+        run,
+        where={"status__in": ACTIVE_STATUSES},
+        status=SyncStatus.CANCELLED,
+        finished_at=timezone.now(),
+        message=reason[:2000],
     )
-    run.refresh_from_db()
-    if cancelled:
-        # A run cancelled between chunks has no worker to clear its seen set.
-        SyncSeen.objects.filter(run=run).delete()
-        log_sync(run)
-    return bool(cancelled)
+    if not cancelled:
+        run.refresh_from_db()
+        return False
+    # A run cancelled between chunks has no worker to clear its seen set.
+    _forget_seen(run)
+    log_sync(run)
+    return True
 
 
 def start_run(
@@ -275,14 +283,16 @@ def execute_chunk(
     and for a second delivery of the same chunk: only one claims it.
     """
     now = timezone.now()
-    claimed = SyncRun.objects.filter(pk=run.pk, status=SyncStatus.QUEUED).update(
+    claimed = update_returning(
+        run,
+        where={"status": SyncStatus.QUEUED},
         status=SyncStatus.RUNNING,
         started_at=Coalesce(F("started_at"), now),
         heartbeat_at=now,
         chunks=F("chunks") + 1,
     )
-    run.refresh_from_db()
     if not claimed:
+        run.refresh_from_db()
         # Finished, or running in another task (a message handed back after a broker restart
         # while its first delivery still runs): this delivery does nothing. A run whose
         # worker died is marked abandoned by beat's sweep, by its heartbeat.
@@ -314,18 +324,17 @@ def execute_chunk(
                 # cursor commit together.
                 with transaction.atomic():
                     _store_page(run, source, page, bookmark)
-            _stop_if_cancelled(run)
             if budget.stopped_at is not None:
-                return _requeue(run, budget.stopped_at, 0)
+                return _requeue(run, budget.stopped_at, 0)  # keeps a cancelled run cancelled
             verdict = _confirm_unseen(run, source, bookmark)
     except RunCancelled:
-        SyncSeen.objects.filter(run=run).delete()
+        _forget_seen(run)
         run.refresh_from_db()
         return ChunkEnd(run)
     except Exception as exc:
         fail_run(run, exc)
         raise
-    return ChunkEnd(finish_run(run, source.connection_key, only=verdict.only))
+    return ChunkEnd(finish_run(run, source.connection_key, only=verdict.only, fresh=True))
 
 
 class Budget:
@@ -363,15 +372,16 @@ class Budget:
 def _requeue(run: SyncRun, cursor: Cursor, delay: float) -> ChunkEnd:
     """Back to the queue with the cursor; `not_before` lets beat's sweep send it again if the
     caller's message is lost. A run cancelled meanwhile stays cancelled."""
-    SyncRun.objects.filter(pk=run.pk, status=SyncStatus.RUNNING).update(
+    if update_returning(
+        run,
+        where={"status": SyncStatus.RUNNING},
         status=SyncStatus.QUEUED,
         cursor=cursor,
         not_before=timezone.now() + timedelta(seconds=delay),
-    )
-    run.refresh_from_db()
-    if run.status == SyncStatus.QUEUED:
+    ):
         return ChunkEnd(run, resume_in=delay)
-    SyncSeen.objects.filter(run=run).delete()  # cancelled while its last page was stored
+    run.refresh_from_db()
+    _forget_seen(run)  # cancelled while its last page was stored
     return ChunkEnd(run)
 
 
@@ -398,8 +408,13 @@ def execute_run(
 
 
 def _confirm_unseen(run: SyncRun, source: PullSource, bookmark: str) -> Verdict:
-    """Before a full run deactivates what it did not see, ask upstream (see `removals`)."""
+    """Before a full run deactivates what it did not see, ask upstream (see `removals`).
+
+    The run is read afresh here, which is also where a cancellation since the last page
+    is noticed (a page stored after it would have been refused by `_record_page`)."""
     run.refresh_from_db()
+    if run.status == SyncStatus.CANCELLED:
+        raise RunCancelled
     if run.mode != SyncMode.FULL or run.failed or not hasattr(source, "recheck"):
         return Verdict()  # listings that cannot skip an item (Shopify's cursors, its export)
     unseen = list(_unseen(run, source.connection_key).values_list("external_id", flat=True))
@@ -410,7 +425,9 @@ def _confirm_unseen(run: SyncRun, source: PullSource, bookmark: str) -> Verdict:
         store=lambda page: _store_page(run, source, page, bookmark),
     )
     if verdict.notes:
+        # Every write to the run here comes with a note: rechecked items stored, or why not.
         _append_errors(run, [f"warning: {note}" for note in verdict.notes])
+        run.refresh_from_db()
     return verdict
 
 
@@ -463,20 +480,30 @@ def deactivate_unseen(run: SyncRun, connection_key: str, only: frozenset[str] | 
 
 
 def finish_run(
-    run: SyncRun, connection_key: str | None = None, only: frozenset[str] | None = None
+    run: SyncRun,
+    connection_key: str | None = None,
+    only: frozenset[str] | None = None,
+    *,
+    fresh: bool = False,
 ) -> SyncRun:
     """Removal only on proof: only a full run that stored every record it listed deactivates
-    what upstream no longer lists. A PARTIAL run (any record failed) deactivates nothing."""
-    run.refresh_from_db()
+    what upstream no longer lists. A PARTIAL run (any record failed) deactivates nothing.
+
+    `fresh`: the caller read the run after its last write to it, so it is not read again."""
+    if not fresh:
+        run.refresh_from_db()
     deactivated = 0
     if run.mode == SyncMode.FULL and connection_key and not run.failed:
         deactivated = deactivate_unseen(run, connection_key, only)
     status = SyncStatus.PARTIAL if run.failed else SyncStatus.SUCCEEDED
-    SyncRun.objects.filter(pk=run.pk).update(
-        status=status, finished_at=timezone.now(), deactivated=deactivated, total=F("processed")
+    update_returning(
+        run,
+        status=status,
+        finished_at=timezone.now(),
+        deactivated=deactivated,
+        total=F("processed"),
     )
-    SyncSeen.objects.filter(run=run).delete()
-    run.refresh_from_db()
+    _forget_seen(run)
     log_sync(run)
     return run
 
@@ -484,11 +511,10 @@ def finish_run(
 def fail_run(run: SyncRun, exc: BaseException) -> None:
     """Keep what was stored; deactivate nothing; say why in words."""
     message = str(exc) or type(exc).__name__
-    SyncRun.objects.filter(pk=run.pk).update(
-        status=SyncStatus.FAILED, finished_at=timezone.now(), message=message[:2000]
+    update_returning(
+        run, status=SyncStatus.FAILED, finished_at=timezone.now(), message=message[:2000]
     )
-    SyncSeen.objects.filter(run=run).delete()
-    run.refresh_from_db()
+    _forget_seen(run)
     log_sync(run)
     logger.warning("Sync run %s failed: %s", run.pk, message)
 
