@@ -173,6 +173,7 @@ class ZohoClient(HttpClient):
         window: int = 1,
         start: int = 1,
         go_on: Callable[[], bool] = lambda: True,
+        expect_more: bool = True,
         **params: Any,
     ) -> Iterator[tuple[list[dict[str, Any]], bool]]:
         """Pages of items in order from page `start`, each with `page_context.has_more_page`.
@@ -183,6 +184,9 @@ class ZohoClient(HttpClient):
         Zoho pages are numbered, so with `window` > 1 that many are requested at once instead
         of each waiting for the one before. At most `window - 1` requests go past the last
         page (they come back empty); errors surface in page order, after the pages before.
+        With `expect_more` false (a catalog that may fit in one page), the first page is asked
+        for alone and the window opens only once it says there is more: a 100-item catalog
+        then costs one request, not `window`, for one more round trip on a larger one.
         """
         if window <= 1:
             page = start
@@ -200,8 +204,9 @@ class ZohoClient(HttpClient):
                 query = _page_query(number, per_page, params)
                 return number, pool.submit(self._get, "items", query, token)
 
-            pending = deque(fetch(n) for n in range(start, start + window))
-            next_page = start + window
+            ahead = window if expect_more else 1
+            pending = deque(fetch(n) for n in range(start, start + ahead))
+            next_page = start + ahead
             try:
                 while pending:
                     number, future = pending.popleft()
@@ -215,7 +220,7 @@ class ZohoClient(HttpClient):
                     yield result["items"], more
                     if not more:
                         return
-                    if go_on():
+                    while go_on() and len(pending) < window:
                         pending.append(fetch(next_page))
                         next_page += 1
             finally:

@@ -94,8 +94,16 @@ class ZohoSource:
         # Incremental runs read newest first and stop early, so only full runs fetch ahead.
         window = 1 if since else settings.ZOHO_PAGE_CONCURRENCY
         go_on = budget.left if budget is not None else (lambda: True)
+        # A resumed run, or one whose last full run listed more than a page, reads ahead from
+        # the start; a first run (or a small catalog) asks for its first page alone.
+        expect_more = cursor is not None or (estimate or 0) > PER_PAGE_MAX
         pages = self.client.iter_pages(
-            PER_PAGE_MAX, window=window, start=number, go_on=go_on, **params
+            PER_PAGE_MAX,
+            window=window,
+            start=number,
+            go_on=go_on,
+            expect_more=expect_more,
+            **params,
         )
         more = False
         for items, more in pages:

@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 import responses
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from responses import matchers
 
@@ -318,21 +320,30 @@ def test_zoho_pages_in_flight_at_a_chunks_end_are_stored_not_asked_again(
     zoho_credential: ZohoCredential, settings: Any
 ) -> None:
     """Zoho allows 100 calls a minute: with 4 pages asked for at once, a chunk whose time is
-    spent asks for no more, stores the 4 it asked for, and the next chunk starts after them."""
+    spent asks for no more, stores the 4 it asked for, and the next chunk starts after them.
+    A first run asks for its first page alone (the catalog may fit in it); a resumed one
+    reads ahead from its start."""
     settings.ZOHO_PAGE_CONCURRENCY = 4
     serve_zoho_pages([[1], [2], [3], [4], [5], [6]])
     run = zoho_run(zoho_credential)
     first = execute_chunk(run, ZohoSource(zoho_credential), budget_seconds=0)
     assert (first.run.status, first.run.processed, first.run.cursor) == (
         "queued",
-        4,
-        {"page": 5, "seen": 4},
+        1,
+        {"page": 2, "seen": 1},
     )
-    assert sorted(pages_asked()) == ["1", "2", "3", "4"]
-    last = execute_chunk(first.run, ZohoSource(zoho_credential), budget_seconds=0)
-    assert (last.run.status, last.run.created, last.run.chunks) == ("succeeded", 6, 2)
-    # Pages 7 and 8 were asked ahead past the last page (they come back empty); none twice.
-    assert sorted(pages_asked(), key=int) == ["1", "2", "3", "4", "5", "6", "7", "8"]
+    assert pages_asked() == ["1"]
+    second = execute_chunk(first.run, ZohoSource(zoho_credential), budget_seconds=0)
+    assert (second.run.status, second.run.processed, second.run.cursor) == (
+        "queued",
+        5,
+        {"page": 6, "seen": 5},
+    )
+    assert sorted(pages_asked(), key=int) == ["1", "2", "3", "4", "5"]
+    last = execute_chunk(second.run, ZohoSource(zoho_credential), budget_seconds=0)
+    assert (last.run.status, last.run.created, last.run.chunks) == ("succeeded", 6, 3)
+    # Pages 7 to 9 were asked ahead past the last page (they come back empty); none twice.
+    assert sorted(pages_asked(), key=int) == [str(n) for n in range(1, 10)]
 
 
 def webhook_product(store: ShopifyStore, number: int, sku: str) -> Product:
@@ -377,3 +388,23 @@ def test_a_product_a_webhook_wrote_during_a_full_run_is_not_taken_for_a_removal(
         "gid://shopify/Product/1": True,
         "gid://shopify/Product/2": True,
     }
+
+
+@responses.activate
+def test_a_one_page_full_run_costs_a_fixed_number_of_statements(
+    zoho_credential: ZohoCredential, settings: Any
+) -> None:
+    """A small tenant's run is mostly fixed cost: the run's own bookkeeping must not grow.
+    Claim (1, the row comes back with it), progress estimate (1), the page's transaction
+    (BEGIN, existing rows, identity holders, products, identities, seen ids, counters, COMMIT:
+    8), the run read afresh (1), the unseen items (1), finish (1, the row comes back), the
+    seen set dropped (1) and the sync log (1)."""
+    settings.ZOHO_PAGE_CONCURRENCY = 4
+    serve_zoho_pages([[1, 2, 3]])
+    run = zoho_run(zoho_credential)
+    source = ZohoSource(zoho_credential)
+    with CaptureQueriesContext(connection) as queries:
+        run = execute_run(run, source)
+    assert (run.status, run.created) == ("succeeded", 3)
+    assert len(queries) == 15, "\n".join(q["sql"][:80] for q in queries.captured_queries)
+    assert pages_asked() == ["1"]  # a first run asks for its first page alone

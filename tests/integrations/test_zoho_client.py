@@ -181,6 +181,42 @@ def test_pages_fetched_several_at_a_time_come_back_in_order(credential: ZohoCred
     assert set(requested[5:]) <= {6, 7} and len(requested) == len(set(requested))
 
 
+def requested_pages() -> list[int]:
+    """The page numbers asked for, in the order the requests were sent."""
+    return [int(parse_qs(urlparse(c.request.url).query)["page"][0]) for c in responses.calls]
+
+
+@responses.activate
+def test_a_catalog_of_one_page_costs_one_request_when_more_is_not_expected(
+    credential: ZohoCredential,
+) -> None:
+    def one_page(request: Any) -> tuple[int, dict[str, str], str]:
+        page = int(parse_qs(urlparse(request.url).query)["page"][0])
+        items = [{"item_id": "1"}] if page == 1 else []
+        body = {"code": 0, "items": items, "page_context": {"page": page, "has_more_page": False}}
+        return 200, {}, json.dumps(body)
+
+    responses.add_callback(responses.GET, f"{API}/items", callback=one_page)
+    pages = list(client(credential).iter_pages(window=3, expect_more=False))
+    assert pages == [([{"item_id": "1"}], False)]
+    assert requested_pages() == [1]
+
+
+@responses.activate
+def test_the_window_opens_once_the_first_page_says_there_is_more(
+    credential: ZohoCredential,
+) -> None:
+    responses.add_callback(responses.GET, f"{API}/items", callback=page_reply)
+    pages = list(client(credential).iter_pages(window=3, expect_more=False))
+    assert pages == [([{"item_id": str(n)}], n < 5) for n in range(1, 6)]
+    # Page 1 alone (nothing else is sent before its answer), then 3 in flight: every page
+    # once, and at most window - 1 requests past the last.
+    first, *rest = requested_pages()
+    assert first == 1
+    assert sorted(rest)[:4] == [2, 3, 4, 5]
+    assert set(sorted(rest)[4:]) <= {6, 7} and len(rest) == len(set(rest))
+
+
 @responses.activate
 def test_a_token_refused_mid_run_is_refreshed_once_for_all_pages(
     credential: ZohoCredential,
