@@ -59,3 +59,42 @@ def test_any_on_a_foreign_key(tenant: Tenant, make_product: Callable[..., Produc
     found = ProductVariant.objects.filter(product_id__any=[product.pk, 10**9])
     assert list(found.values_list("pk", flat=True)) == [variant.pk]
     assert list(ProductVariant.objects.filter(product__any=[product.pk])) == [variant]
+
+
+AWKWARD = [
+    'say "hi"',
+    "back\\slash",
+    "a,b",
+    "{braces}",
+    "  spaced ",
+    "",
+    "naïve ☃",
+    "NULL",
+    "'quote'",
+]
+
+
+def test_awkward_strings_match_exactly_themselves(
+    tenant: Tenant, make_product: Callable[..., Product]
+) -> None:
+    """Plain strings travel as one array literal: quoting must keep every one intact."""
+    products = {sku: make_product(tenant, sku=sku) for sku in AWKWARD if sku}
+    make_product(tenant, sku="a")  # a neighbour of "a,b" and of a cut-short value
+    wanted = [*AWKWARD, None, "a" + "x" * 300]  # None matches nothing; too long to be a SKU
+    with CaptureQueriesContext(connection) as queries:
+        found = dict(Product.objects.filter(sku__any=wanted).values_list("sku", "pk"))
+    assert found == {sku: p.pk for sku, p in products.items()}
+    if connection.vendor == "postgresql":
+        assert "::text[])" in queries[0]["sql"]
+
+
+def test_values_not_of_the_columns_plain_type_are_prepared_as_before(
+    tenant: Tenant, make_product: Callable[..., Product]
+) -> None:
+    product = make_product(tenant)
+    assert list(Product.objects.filter(pk__any=[str(product.pk)]).values_list("pk", flat=True)) == [
+        product.pk
+    ]
+    assert list(
+        Product.objects.filter(tenant_id__any=[tenant.pk]).values_list("pk", flat=True)
+    ) == [product.pk]
