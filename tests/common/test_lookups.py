@@ -6,7 +6,11 @@ from collections.abc import Callable
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
+from common.lookups import _array_literal
 from products_and_services.models import Product
 from tenants.models import Tenant
 
@@ -98,3 +102,14 @@ def test_values_not_of_the_columns_plain_type_are_prepared_as_before(
     assert list(
         Product.objects.filter(tenant_id__any=[tenant.pk]).values_list("pk", flat=True)
     ) == [product.pk]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="an array literal is PostgreSQL's")
+@given(values=st.lists(st.text(alphabet=st.characters(exclude_characters="\x00"))))
+@hypothesis_settings(max_examples=300, deadline=None)
+def test_postgresql_reads_the_array_literal_back_as_the_very_strings(values: list[str]) -> None:
+    """Whatever the strings (quotes, backslashes, braces, commas, spaces, NULL, any script;
+    PostgreSQL text holds no NUL), the literal is read back element for element."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT %s::text[]", [_array_literal(values)])
+        assert cursor.fetchone()[0] == values
