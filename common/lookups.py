@@ -41,14 +41,18 @@ from django.db.models.sql.compiler import SQLCompiler
 class AnyOf(In):
     lookup_name = "any"
 
+    # The array type plain values are sent as, when they take the short way (decided once,
+    # when the lookup is built).
+    plain_array: str | None = None
+
     def get_prep_lookup(self) -> Any:
-        plain = self._plain()
-        if plain is not None:
+        self.plain_array = self._plain_array()
+        if self.plain_array is not None:
             return [value for value in self.rhs if value is not None]
         return super().get_prep_lookup()
 
-    def _plain(self) -> tuple[type, str] | None:
-        """(type, array type) when every value is already of the column's plain type, so that
+    def _plain_array(self) -> str | None:
+        """The array type when every value is already of the column's plain type, so that
         preparing it would return it unchanged: a `str` for a text column, an `int` for an
         integer one (a key, or a foreign key to one)."""
         if not isinstance(self.rhs, list | tuple | set | frozenset):
@@ -60,7 +64,7 @@ class AnyOf(In):
             return None
         plain, array = _PLAIN_ARRAYS[type(field)]
         if all(type(value) is plain or value is None for value in self.rhs):
-            return plain, array
+            return array
         return None
 
     def as_postgresql(
@@ -69,11 +73,10 @@ class AnyOf(In):
         if not self.rhs_is_direct_value():  # a subquery: as `__in`
             return super().as_sql(compiler, connection)
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        plain = self._plain()
-        if plain is not None:
+        if self.plain_array is not None:
             if not self.rhs:
                 raise EmptyResultSet
-            return f"{lhs} = ANY(%s::{plain[1]})", (*lhs_params, _array_literal(self.rhs))
+            return f"{lhs} = ANY(%s::{self.plain_array})", (*lhs_params, _array_literal(self.rhs))
         values = [
             self.lhs.output_field.get_db_prep_value(v, connection, prepared=True)
             for v in self.rhs

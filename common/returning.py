@@ -18,8 +18,10 @@ M = TypeVar("M", bound=models.Model)
 
 def update_returning(obj: M, *, where: dict[str, Any] | None = None, **updates: Any) -> bool:
     """Apply `updates` (values or expressions, as `QuerySet.update` takes them) to `obj`'s row
-    if it also matches `where`. True: the row was updated and `obj` now holds it as stored,
-    as `refresh_from_db()` would leave it. False: nothing matched and `obj` is untouched."""
+    if it also matches `where`, and return whether it did. Either way `obj` then holds the row
+    as stored, as `refresh_from_db()` would leave it: from the UPDATE itself when it matched,
+    else read (a row that another session changed, so the condition failed; or a row that no
+    longer exists, which raises DoesNotExist as `refresh_from_db()` does)."""
     model = type(obj)
     query = model._default_manager.filter(pk=obj.pk, **(where or {})).query.chain(UpdateQuery)
     query.add_update_values(updates)
@@ -30,6 +32,7 @@ def update_returning(obj: M, *, where: dict[str, Any] | None = None, **updates: 
     columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     rows = list(model._default_manager.raw(f"{sql} RETURNING {columns}", params).using(alias))
     if not rows:
+        obj.refresh_from_db()
         return False
     [fresh] = rows
     for field in fields:

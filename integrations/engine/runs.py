@@ -111,7 +111,6 @@ def cancel_run(run: SyncRun, *, reason: str) -> bool:
         message=reason[:2000],
     )
     if not cancelled:
-        run.refresh_from_db()
         return False
     # A run cancelled between chunks has no worker to clear its seen set.
     _forget_seen(run)
@@ -292,7 +291,6 @@ def execute_chunk(
         chunks=F("chunks") + 1,
     )
     if not claimed:
-        run.refresh_from_db()
         # Finished, or running in another task (a message handed back after a broker restart
         # while its first delivery still runs): this delivery does nothing. A run whose
         # worker died is marked abandoned by beat's sweep, by its heartbeat.
@@ -380,7 +378,6 @@ def _requeue(run: SyncRun, cursor: Cursor, delay: float) -> ChunkEnd:
         not_before=timezone.now() + timedelta(seconds=delay),
     ):
         return ChunkEnd(run, resume_in=delay)
-    run.refresh_from_db()
     _forget_seen(run)  # cancelled while its last page was stored
     return ChunkEnd(run)
 

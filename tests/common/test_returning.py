@@ -46,11 +46,17 @@ def test_the_row_as_stored_comes_back_in_one_statement(run: SyncRun) -> None:
     }
 
 
-def test_a_row_that_does_not_match_is_left_alone_and_so_is_the_object(run: SyncRun) -> None:
+def test_a_row_that_does_not_match_is_left_alone_and_the_object_reads_it(run: SyncRun) -> None:
     SyncRun.objects.filter(pk=run.pk).update(status=SyncStatus.CANCELLED, created=7)
     assert update_returning(run, where={"status": SyncStatus.QUEUED}, chunks=3) is False
-    assert (run.status, run.created, run.chunks) == ("queued", 0, 0)
+    assert (run.status, run.created, run.chunks) == ("cancelled", 7, 0)
     assert SyncRun.objects.values_list("status", "chunks").get(pk=run.pk) == ("cancelled", 0)
+
+
+def test_a_row_gone_raises_as_a_refresh_would(run: SyncRun) -> None:
+    SyncRun.objects.filter(pk=run.pk).delete()
+    with pytest.raises(SyncRun.DoesNotExist):
+        update_returning(run, total=1)
 
 
 def test_the_related_object_held_is_kept(run: SyncRun, django_assert_num_queries: Any) -> None:
