@@ -115,6 +115,18 @@ def test_stale_record_never_overwrites_newer_data(tenant: Tenant) -> None:
     assert Product.objects.get(external_id="1").price == Decimal("20.00")
 
 
+def test_a_stale_record_is_unchanged_before_its_sku_is_checked(tenant: Tenant) -> None:
+    """A late record is decided on the full row, but before its claims: one whose old SKU now
+    belongs to another item is unchanged, not a failed item."""
+    upsert(tenant, [rec(1, external_updated_at=T0 + timedelta(hours=1)), rec(2, sku="OLD")])
+    result = upsert(tenant, [rec(1, sku="OLD", price=Decimal("5"), external_updated_at=T0)])
+    assert (result.created, result.updated, result.unchanged, result.failed) == (0, 0, 1, 0)
+    assert Product.objects.values_list("sku", "price").get(external_id="1") == (
+        "Z-1",
+        Decimal("10.00"),
+    )
+
+
 def test_variants_and_images_follow_upstream(tenant: Tenant) -> None:
     variants = (
         VariantRecord("v1", sku="Z-1-S", options={"Size": "S"}),
