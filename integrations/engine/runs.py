@@ -22,6 +22,7 @@ from common.returning import update_returning
 from integrations.engine.prefetch import prefetched
 from integrations.engine.records import ProductRecord
 from integrations.engine.removals import Rechecking, Verdict, confirm_removals
+from integrations.engine.turns import shorter_runs_waiting
 from integrations.engine.upsert import PageResult, upsert_page
 from integrations.engine.watchdog import beating, heartbeat_timeout
 from integrations.models import (
@@ -322,6 +323,9 @@ def execute_chunk(
                 # cursor commit together.
                 with transaction.atomic():
                     _store_page(run, source, page, bookmark)
+                if budget.timed and page.cursor is not None and not budget.spent():
+                    if shorter_runs_waiting(run, timezone.now()):
+                        budget.give_way()
             if budget.stopped_at is not None:
                 return _requeue(run, budget.stopped_at, 0)  # keeps a cancelled run cancelled
             verdict = _confirm_unseen(run, source, bookmark)
@@ -347,9 +351,20 @@ class Budget:
     def __init__(self, deadline: float | None, clock: Callable[[], float]) -> None:
         self.deadline, self.clock = deadline, clock
         self.stopped_at: Cursor | None = None
+        self.given_way = False
+
+    @property
+    def timed(self) -> bool:
+        """A worker's chunk; the synchronous command and benchmarks run the whole pull."""
+        return self.deadline is not None
+
+    def give_way(self) -> None:
+        """End the chunk at its next resumable page though time is left (see `turns`). Set
+        in the storing thread, read in the fetching one: a plain attribute is enough."""
+        self.given_way = True
 
     def spent(self) -> bool:
-        return self.deadline is not None and self.clock() >= self.deadline
+        return self.given_way or (self.deadline is not None and self.clock() >= self.deadline)
 
     def left(self) -> bool:
         return not self.spent()

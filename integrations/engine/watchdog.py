@@ -17,7 +17,7 @@ import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connections
@@ -79,15 +79,20 @@ def abandon_silent_runs() -> list[int]:
     return abandoned
 
 
+def due_before(cutoff: datetime) -> Q:
+    """Queued runs that were due to start before `cutoff`: after their delay, if they had one,
+    else from when they were made."""
+    return Q(status=SyncStatus.QUEUED) & (
+        Q(not_before__lt=cutoff) | Q(not_before__isnull=True, created_at__lt=cutoff)
+    )
+
+
 def requeue_waiting_runs() -> list[int]:
     """Send again the queued runs due for a while that no worker has started."""
     from integrations.tasks import run_sync
 
     grace = timedelta(seconds=settings.SYNC_QUEUED_GRACE_SECONDS)
-    cutoff = timezone.now() - grace
-    waiting = SyncRun.objects.filter(status=SyncStatus.QUEUED).filter(
-        Q(not_before__lt=cutoff) | Q(not_before__isnull=True, created_at__lt=cutoff)
-    )
+    waiting = SyncRun.objects.filter(due_before(timezone.now() - grace))
     sent = []
     for run in waiting.only("pk", "task_id"):
         try:

@@ -1,0 +1,25 @@
+"""Taking turns: a long pull's chunk ends early when a run with fewer turns waits for a worker.
+
+A chunk's time budget (`SYNC_CHUNK_SECONDS`) bounds how long a large tenant holds a worker
+slot, but a small tenant's run queued behind full slots still waits out that budget. So after
+each page it stores, a chunk asks whether some run that has had fewer chunks than it has been
+due for longer than `SYNC_YIELD_AFTER_SECONDS`; if so it stops at the next page it can resume
+from and goes to the back of the queue, behind the runs that waited (least attained service
+first). Runs with as many chunks never yield to each other, so two large tenants do not
+trade places a page at a time, and a chunk always stores at least one page before it yields.
+"""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+
+from integrations.engine.watchdog import due_before
+from integrations.models import SyncRun
+
+
+def shorter_runs_waiting(run: SyncRun, now: datetime) -> bool:
+    """Whether a queued run with fewer chunks than `run` has been due since before the grace.
+
+    One indexed query: the queued and running runs are the partial unique index's rows."""
+    cutoff = now - timedelta(seconds=settings.SYNC_YIELD_AFTER_SECONDS)
+    return SyncRun.objects.filter(due_before(cutoff), chunks__lt=run.chunks).exists()

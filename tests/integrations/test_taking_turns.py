@@ -1,0 +1,130 @@
+"""Taking turns: a long run's chunk ends early, at a page it can resume from, when a run with
+fewer chunks has waited for a worker longer than SYNC_YIELD_AFTER_SECONDS.
+
+Invariant: a run that has had fewer turns never waits behind a longer run for more than a page
+of that run's work; runs with as many turns never yield to each other; a chunk always stores
+at least one page, so every run progresses.
+"""
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+import responses
+from django.utils import timezone
+
+from integrations.engine.runs import execute_chunk, execute_run
+from integrations.engine.turns import shorter_runs_waiting
+from integrations.models import SyncRun
+from integrations.zoho.models import ZohoCredential
+from integrations.zoho.source import ZohoSource
+from products_and_services.models import Product
+from tenants.models import Tenant
+from tests.integrations.conftest import make_credential
+from tests.integrations.test_chunked_runs import pages_asked, serve_zoho_pages, zoho_run
+
+pytestmark = pytest.mark.django_db
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.get_fixed_timezone(0))
+
+
+def other_run(**fields: Any) -> SyncRun:
+    """Another tenant's queued run, with its timestamps and chunk count as given."""
+    tenant = Tenant.objects.create(name="Other", slug=f"other-{SyncRun.objects.count()}")
+    run = zoho_run(make_credential(tenant))
+    SyncRun.objects.filter(pk=run.pk).update(**fields)
+    run.refresh_from_db()
+    return run
+
+
+def running(chunks: int) -> SyncRun:
+    return other_run(status="running", chunks=chunks, started_at=NOW)
+
+
+@pytest.mark.parametrize(
+    ("fields", "waiting"),
+    [
+        ({"created_at": NOW - timedelta(seconds=1), "chunks": 0}, True),
+        # Due only 0.1 s ago: a free worker may be about to take it.
+        ({"created_at": NOW - timedelta(seconds=0.1), "chunks": 0}, False),
+        # As many chunks as the running one: they do not trade places.
+        ({"created_at": NOW - timedelta(seconds=1), "chunks": 2}, False),
+        ({"created_at": NOW - timedelta(seconds=1), "chunks": 1}, True),
+        # A retry's delay not yet over, or just over.
+        ({"created_at": NOW - timedelta(hours=1), "not_before": NOW + timedelta(seconds=5)}, False),
+        ({"created_at": NOW - timedelta(hours=1), "not_before": NOW - timedelta(seconds=1)}, True),
+        # Not waiting at all.
+        ({"created_at": NOW - timedelta(seconds=1), "status": "running"}, False),
+        ({"created_at": NOW - timedelta(seconds=1), "status": "succeeded"}, False),
+    ],
+)
+def test_which_runs_count_as_waiting(
+    fields: dict[str, Any], waiting: bool, settings: Any
+) -> None:
+    settings.SYNC_YIELD_AFTER_SECONDS = 0.1
+    long_run = running(chunks=2)
+    other_run(**fields)
+    assert shorter_runs_waiting(long_run, NOW) is waiting
+
+
+@responses.activate
+def test_a_chunk_gives_way_after_a_page_to_a_run_waiting_with_fewer_chunks(
+    zoho_credential: ZohoCredential, settings: Any
+) -> None:
+    # Pages are read in this thread, one at a time, so the page the chunk stops after is exact.
+    settings.SYNC_PREFETCH_PAGES = 0
+    settings.ZOHO_PAGE_CONCURRENCY = 1
+    serve_zoho_pages([[1, 2], [3, 4], [5]])
+    run = zoho_run(zoho_credential)
+    small = other_run(created_at=timezone.now() - timedelta(seconds=5))
+
+    first = execute_chunk(run, ZohoSource(zoho_credential), budget_seconds=3600)
+    assert first.resume_in == 0
+    assert (first.run.status, first.run.cursor, first.run.processed, first.run.chunks) == (
+        "queued",
+        {"page": 2, "seen": 2},
+        2,
+        1,
+    )
+    assert pages_asked() == ["1"]
+    # The small run still waits with 0 chunks: the long one, now at 1, gives way again, after
+    # one page again, so it still progresses.
+    second = execute_chunk(first.run, ZohoSource(zoho_credential), budget_seconds=3600)
+    assert (second.run.status, second.run.cursor, second.run.processed) == (
+        "queued",
+        {"page": 3, "seen": 4},
+        4,
+    )
+    # Once the small run has had its turn, the long one runs to its end.
+    SyncRun.objects.filter(pk=small.pk).update(status="succeeded")
+    last = execute_chunk(second.run, ZohoSource(zoho_credential), budget_seconds=3600)
+    assert (last.run.status, last.run.created, last.run.chunks) == ("succeeded", 5, 3)
+    assert pages_asked() == ["1", "2", "3"]  # each page once
+    assert sorted(Product.objects.values_list("external_id", flat=True)) == list("12345")
+
+
+@responses.activate
+def test_with_nobody_waiting_a_chunk_runs_until_its_time_is_spent(
+    zoho_credential: ZohoCredential, settings: Any
+) -> None:
+    settings.SYNC_PREFETCH_PAGES = 0
+    settings.ZOHO_PAGE_CONCURRENCY = 1
+    serve_zoho_pages([[1, 2], [3, 4], [5]])
+    run = zoho_run(zoho_credential)
+    other_run(created_at=timezone.now() - timedelta(seconds=5), status="running", chunks=0)
+    other_run(created_at=timezone.now(), chunks=0)  # just queued: a free worker takes it
+    end = execute_chunk(run, ZohoSource(zoho_credential), budget_seconds=3600)
+    assert (end.run.status, end.run.created, end.run.chunks) == ("succeeded", 5, 1)
+
+
+@responses.activate
+def test_a_run_without_a_budget_never_gives_way(
+    zoho_credential: ZohoCredential, settings: Any
+) -> None:
+    """The synchronous command and the benchmarks run a pull whole, with no query a page."""
+    settings.SYNC_PREFETCH_PAGES = 0
+    settings.ZOHO_PAGE_CONCURRENCY = 1
+    serve_zoho_pages([[1, 2], [3, 4], [5]])
+    run = zoho_run(zoho_credential)
+    other_run(created_at=timezone.now() - timedelta(seconds=5))
+    run = execute_run(run, ZohoSource(zoho_credential))
+    assert (run.status, run.created, run.chunks) == ("succeeded", 5, 1)
