@@ -323,9 +323,10 @@ def execute_chunk(
                 # cursor commit together.
                 with transaction.atomic():
                     _store_page(run, source, page, bookmark)
-                if budget.timed and page.cursor is not None and not budget.spent():
-                    if shorter_runs_waiting(run, timezone.now()):
-                        budget.give_way()
+                if page.cursor is not None and _gives_way(run, budget):
+                    # Now, not after the pages in flight: they are dropped and asked for again
+                    # by the next chunk (see `turns`).
+                    return _requeue(run, page.cursor, 0)
             if budget.stopped_at is not None:
                 return _requeue(run, budget.stopped_at, 0)  # keeps a cancelled run cancelled
             verdict = _confirm_unseen(run, source, bookmark)
@@ -337,6 +338,11 @@ def execute_chunk(
         fail_run(run, exc)
         raise
     return ChunkEnd(finish_run(run, source.connection_key, only=verdict.only, fresh=True))
+
+
+def _gives_way(run: SyncRun, budget: "Budget") -> bool:
+    """A worker's chunk with time left ends early for a shorter run waiting (see `turns`)."""
+    return budget.timed and not budget.spent() and shorter_runs_waiting(run, timezone.now())
 
 
 class Budget:
@@ -351,20 +357,14 @@ class Budget:
     def __init__(self, deadline: float | None, clock: Callable[[], float]) -> None:
         self.deadline, self.clock = deadline, clock
         self.stopped_at: Cursor | None = None
-        self.given_way = False
 
     @property
     def timed(self) -> bool:
         """A worker's chunk; the synchronous command and benchmarks run the whole pull."""
         return self.deadline is not None
 
-    def give_way(self) -> None:
-        """End the chunk at its next resumable page though time is left (see `turns`). Set
-        in the storing thread, read in the fetching one: a plain attribute is enough."""
-        self.given_way = True
-
     def spent(self) -> bool:
-        return self.given_way or (self.deadline is not None and self.clock() >= self.deadline)
+        return self.deadline is not None and self.clock() >= self.deadline
 
     def left(self) -> bool:
         return not self.spent()

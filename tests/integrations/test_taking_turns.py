@@ -57,9 +57,7 @@ def running(chunks: int) -> SyncRun:
         ({"created_at": NOW - timedelta(seconds=1), "status": "succeeded"}, False),
     ],
 )
-def test_which_runs_count_as_waiting(
-    fields: dict[str, Any], waiting: bool, settings: Any
-) -> None:
+def test_which_runs_count_as_waiting(fields: dict[str, Any], waiting: bool, settings: Any) -> None:
     settings.SYNC_YIELD_AFTER_SECONDS = 0.1
     long_run = running(chunks=2)
     other_run(**fields)

@@ -7,19 +7,22 @@ import json
 import re
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import responses
+from django.utils import timezone
 
 from integrations.engine.runs import Budget, Page, Pause, execute_chunk, start_run
 from integrations.http import RetryableError, TerminalError
 from integrations.woocommerce.client import WooClient
 from integrations.woocommerce.models import WooCommerceStore
 from integrations.woocommerce.source import LOOKAHEAD_PAGES, POOL_NAME, WooSource
+from products_and_services.models import Product
 from tenants.models import Tenant
+from tests.integrations.test_taking_turns import other_run
 
 API = "https://shop.example.com/wp-json/wc/v3/products"
 VARIATIONS = re.compile(re.escape(API) + r"/(\d+)/variations")
@@ -352,3 +355,32 @@ def test_a_run_in_one_page_chunks_asks_each_page_and_variation_once(
         end = execute_chunk(end.run, source(store), budget_seconds=0)
     assert (end.run.status, end.run.created, end.run.chunks) == ("succeeded", 6, 3)
     assert (shop.listed_pages(), shop.varied()) == ([1, 2, 3], [2, 4, 6])
+
+
+@responses.activate
+def test_a_run_giving_way_after_every_page_stores_each_product_once(
+    store: WooCommerceStore,
+) -> None:
+    """A shorter run waits for a slot the whole time: each chunk ends right after its first
+    page, dropping what it had in flight, and the next asks for it again. Nothing is stored
+    twice or missed, and no request thread outlives its chunk."""
+    shop = Shop(pages=3, per_page=2, variable=lambda pid: pid % 2 == 0)
+    other_run(created_at=timezone.now() - timedelta(seconds=5))
+    run, _ = start_run(
+        tenant=store.tenant, provider="woocommerce", connection_id=store.pk, trigger="api"
+    )
+    end = execute_chunk(run, source(store), budget_seconds=3600)
+    while not end.finished:
+        assert end.run.status == "queued"
+        end = execute_chunk(end.run, source(store), budget_seconds=3600)
+    assert (end.run.status, end.run.created, end.run.updated, end.run.chunks) == (
+        "succeeded",
+        6,
+        0,
+        3,
+    )
+    assert sorted(set(shop.listed_pages())) == [1, 2, 3]
+    assert sorted(Product.objects.values_list("external_id", flat=True)) == [
+        f"woo_{n}" for n in range(1, 7)
+    ]
+    assert pool_threads() == []
