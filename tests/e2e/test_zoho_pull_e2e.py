@@ -52,6 +52,50 @@ def test_a_pull_in_chunks_sends_itself_again_until_it_ends(
     assert zoho_sim.stats()["item_lists"] == 5  # each page asked once: none fetched twice
 
 
+def test_a_long_pull_gives_way_to_a_small_one_waiting_for_the_only_worker_slot(
+    celery_worker: Any,
+    e2e_zoho_credential: ZohoCredential,
+    zoho_sim: ZohoHandle,
+    tenant: Tenant,
+    settings: Any,
+) -> None:
+    """One worker slot. A 1,000-item pull (5 pages, 100 ms a call) is running when a 3-item
+    pull is triggered: the long one ends its chunk after a page, the small one runs in the
+    slot and ends first, then the long one carries on from its cursor and ends with each item
+    once. Its chunk time (60 s) never runs out: only giving way splits it."""
+    from simulators.base import SimulatorServer
+    from simulators.zoho import ZohoSimulator
+    from tests.integrations.conftest import make_credential
+
+    settings.SYNC_CHUNK_SECONDS = 60
+    settings.SYNC_YIELD_AFTER_SECONDS = 0
+    settings.ZOHO_PAGE_CONCURRENCY = 1
+    zoho_sim.configure(latency_ms=100)
+    small_tenant = Tenant.objects.create(name="Small", slug="small")
+    with SimulatorServer(ZohoSimulator(seed_items=3)) as small_sim:
+        small_credential = make_credential(small_tenant, base_url=small_sim.url)
+        big = trigger_sync(
+            tenant=tenant, provider="zoho", connection_id=e2e_zoho_credential.pk, trigger="admin"
+        ).run
+        small = trigger_sync(
+            tenant=small_tenant, provider="zoho", connection_id=small_credential.pk, trigger="admin"
+        ).run
+        ended = wait_until(
+            lambda: (lambda runs: runs if not any(r.is_active for r in runs) else None)(
+                [SyncRun.objects.get(pk=big.pk), SyncRun.objects.get(pk=small.pk)]
+            ),
+            timeout=60,
+        )
+    big, small = ended
+    assert (small.status, small.created, small.chunks) == ("succeeded", 3, 1)
+    assert (big.status, big.created, big.processed, big.chunks) == ("succeeded", 1000, 1000, 2)
+    assert small.finished_at is not None and big.finished_at is not None
+    assert small.finished_at < big.finished_at
+    assert Product.objects.filter(tenant=tenant, external_source="zoho").count() == 1000
+    # The pages the long pull had asked for when it gave way are asked again: at most one.
+    assert zoho_sim.stats()["item_lists"] in (5, 6)
+
+
 def test_full_sync_then_unchanged_rerun_then_one_price_change(
     celery_worker: Any, e2e_zoho_credential: ZohoCredential, zoho_sim: ZohoHandle, tenant: Tenant
 ) -> None:
