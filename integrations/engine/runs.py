@@ -50,12 +50,15 @@ class Page:
 
     `cursor` says where a later chunk resumes after this page (the provider's next page
     number, GraphQL cursor or export offset); None when the run cannot stop here.
+    `resumes_cheaply` is false where resuming redoes work (a Shopify bulk export is
+    downloaded again): a chunk ends there when its time is spent, never early (see `turns`).
     """
 
     records: list[ProductRecord]
     total: int | None = None
     failed_refs: list[tuple[str, str]] = field(default_factory=list)
     cursor: Cursor | None = None
+    resumes_cheaply: bool = True
 
 
 @dataclass
@@ -323,7 +326,7 @@ def execute_chunk(
                 # cursor commit together.
                 with transaction.atomic():
                     _store_page(run, source, page, bookmark)
-                if page.cursor is not None and _gives_way(run, budget):
+                if page.cursor is not None and page.resumes_cheaply and _gives_way(run, budget):
                     # Now, not after the pages in flight: they are dropped and asked for again
                     # by the next chunk (see `turns`).
                     return _requeue(run, page.cursor, 0)

@@ -11,7 +11,9 @@ page at a time, and a chunk always stores at least one page before it yields.
 It does not first store the pages already asked for: under load, storing a window of 4 Zoho
 pages took longer than the wait it was meant to end. The next chunk asks for them again, so a
 yield costs at most the source's window plus one prefetched page in repeated requests, and
-only happens while a run waits for a slot.
+only happens while a run waits for a slot. A page whose resumption redoes work
+(`Page.resumes_cheaply` false: a Shopify bulk export, downloaded again by every chunk) is never
+left early: such a chunk ends when its time is spent.
 """
 
 from datetime import datetime, timedelta

@@ -123,7 +123,9 @@ class ShopifySource:
                 # A resumable point every few pages: each chunk downloads the export again.
                 resumable = number % BULK_PAGES_PER_CHUNK == 0
                 resume = {"bulk": operation, "url": url, "done": done, "total": total}
-                yield self._page(pairs, total, resume if resumable else None)
+                page = self._page(pairs, total, resume if resumable else None)
+                page.resumes_cheaply = False  # a later chunk downloads the export again
+                yield page
             orphans = joined.orphans()
             if orphans:
                 page = Page(records=[], total=total)

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from integrations.models import SyncRun
 from integrations.zoho.models import ZohoCredential
 from tenants.models import Tenant
 
@@ -23,6 +24,21 @@ def make_credential(
     }
     values.update(fields)
     return ZohoCredential.objects.create(tenant=tenant, **values)
+
+
+def other_run(**fields: object) -> SyncRun:
+    """Another tenant's Zoho run, queued, then with the fields given (timestamps, chunks, a
+    status): the run a chunk may give way to (see `integrations.engine.turns`)."""
+    from integrations.engine.runs import start_run
+
+    slug = f"other-{SyncRun.objects.count()}"
+    credential = make_credential(Tenant.objects.create(name="Other", slug=slug))
+    run, _ = start_run(
+        tenant=credential.tenant, provider="zoho", connection_id=credential.pk, trigger="api"
+    )
+    SyncRun.objects.filter(pk=run.pk).update(**fields)
+    run.refresh_from_db()
+    return run
 
 
 @pytest.fixture

@@ -33,6 +33,7 @@ from integrations.webhooks.apply import apply_record
 from integrations.zoho.models import ZohoCredential
 from integrations.zoho.source import ZohoSource
 from products_and_services.models import Product
+from tests.integrations.conftest import other_run
 from tests.integrations.test_shopify_bulk import DOWNLOAD, export_rows
 from tests.integrations.test_shopify_client import URL, answer
 
@@ -285,6 +286,23 @@ def test_a_resumed_export_skips_the_products_stored_before(
     assert len(downloads) == 2
     assert graphql_operations() == ["count", "start", "poll"]  # the second chunk asks nothing
     assert Product.objects.count() == 2_100
+
+
+@responses.activate
+def test_a_bulk_export_is_not_left_early_for_a_shorter_run_waiting(
+    store: ShopifyStore, settings: Any
+) -> None:
+    """Resuming an export downloads it again, so a chunk reading one does not give way to a
+    run waiting for its slot (see `turns`): it ends when its time is spent, here never."""
+    settings.SHOPIFY_BULK_THRESHOLD = 0
+    settings.SHOPIFY_BULK_POLL_SECONDS = 0
+    serve_bulk_start(2_100)
+    serve_bulk_status("COMPLETED", export_rows(2_100))
+    other_run(created_at=timezone.now() - timedelta(seconds=5))
+    run, _ = start_run(tenant=store.tenant, provider="shopify", connection_id=store.pk, trigger="x")
+    end = execute_chunk(run, bulk_source(store, [0.0]), budget_seconds=3600)
+    assert (end.run.status, end.run.created, end.run.chunks) == ("succeeded", 2_100, 1)
+    assert len([c for c in responses.calls if c.request.url == DOWNLOAD]) == 1
 
 
 @responses.activate

@@ -19,21 +19,11 @@ from integrations.models import SyncRun
 from integrations.zoho.models import ZohoCredential
 from integrations.zoho.source import ZohoSource
 from products_and_services.models import Product
-from tenants.models import Tenant
-from tests.integrations.conftest import make_credential
+from tests.integrations.conftest import other_run
 from tests.integrations.test_chunked_runs import pages_asked, serve_zoho_pages, zoho_run
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.get_fixed_timezone(0))
-
-
-def other_run(**fields: Any) -> SyncRun:
-    """Another tenant's queued run, with its timestamps and chunk count as given."""
-    tenant = Tenant.objects.create(name="Other", slug=f"other-{SyncRun.objects.count()}")
-    run = zoho_run(make_credential(tenant))
-    SyncRun.objects.filter(pk=run.pk).update(**fields)
-    run.refresh_from_db()
-    return run
 
 
 def running(chunks: int) -> SyncRun:

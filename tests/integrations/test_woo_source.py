@@ -22,7 +22,7 @@ from integrations.woocommerce.models import WooCommerceStore
 from integrations.woocommerce.source import LOOKAHEAD_PAGES, POOL_NAME, WooSource
 from products_and_services.models import Product
 from tenants.models import Tenant
-from tests.integrations.test_taking_turns import other_run
+from tests.integrations.conftest import other_run
 
 API = "https://shop.example.com/wp-json/wc/v3/products"
 VARIATIONS = re.compile(re.escape(API) + r"/(\d+)/variations")
