@@ -15,7 +15,10 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 
 from common.bulk import insert_missing
+from common.instances import Builder
 from products_and_services.models import CatalogIdentity, IdentityClash, Product, ProductVariant
+
+new_identity = Builder(CatalogIdentity)
 
 
 @dataclass(frozen=True)
@@ -217,7 +220,7 @@ def sync_identities(
             raise IdentityTaken(fresh[0])
     clashing = {_key(clash.claim) for clash in clashes}
     rows = [
-        CatalogIdentity(
+        new_identity(
             tenant_id=tenant_id,
             retailer_id=c.retailer_id,
             product_id=c.product_id,

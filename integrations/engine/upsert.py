@@ -68,6 +68,7 @@ VARIANT_FIELDS = (
 # A page builds up to 200 products and their variants; Builder is Django's own short path.
 new_product = Builder(Product)
 new_variant = Builder(ProductVariant)
+new_image = Builder(ProductImage)
 MAX_SKU = 100
 MAX_NAME = 500
 
@@ -441,7 +442,7 @@ def _sync_images(changed: list[tuple[Product, ProductRecord]]) -> None:
         old = ProductImage.objects.filter(product_id__in=ids).exclude(url="")
         old._raw_delete(old.db)  # no dependants; skips per-row signals (see _sync_variants)
     new = [
-        ProductImage(product=product, url=url[:1000], position=position)
+        new_image(product=product, url=url[:1000], position=position)
         for product, record in changed
         for position, url in enumerate(record.images)
         if url

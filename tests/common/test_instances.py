@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 from django.db import models
+from django.db.models.signals import ModelSignal, post_init, pre_init
 
 from common.instances import Builder
 from products_and_services.models import Product, ProductVariant
@@ -42,3 +43,53 @@ def test_a_relation_may_be_given_by_id_or_as_none() -> None:
 def test_an_unknown_field_is_refused_as_the_constructor_refuses_it() -> None:
     with pytest.raises(TypeError, match="Product has no field named 'colour'"):
         Builder(Product)(name="Item", colour="red")
+
+
+def test_without_receivers_the_constructor_is_not_called_and_the_instance_is_the_same(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls: list[str] = []
+    original = models.Model.__init__
+
+    def counting(self: models.Model, *args: Any, **kwargs: Any) -> None:
+        calls.append(type(self).__name__)
+        original(self, *args, **kwargs)
+
+    values = {"product_id": 3, "sku": "V-1", "price": Decimal("1.00"), "options": {"size": "M"}}
+    expected = ProductVariant(**values)
+    monkeypatch.setattr(models.Model, "__init__", counting)
+    built = Builder(ProductVariant)(**values)
+    assert calls == []
+    assert columns(built) == columns(expected)
+    assert built.__dict__.keys() == expected.__dict__.keys()
+    assert (built._state.adding, built._state.db, built._state.fields_cache) == (True, None, {})
+
+
+@pytest.mark.parametrize("signal", [pre_init, post_init])
+def test_a_receiver_of_either_init_signal_hears_every_instance(signal: ModelSignal) -> None:
+    heard: list[Any] = []
+
+    def receiver(sender: type[models.Model], **kwargs: Any) -> None:
+        heard.append(sender)
+
+    signal.connect(receiver, sender=ProductVariant)
+    try:
+        built = Builder(ProductVariant)(product_id=1, sku="A")
+    finally:
+        signal.disconnect(receiver, sender=ProductVariant)
+    assert heard == [ProductVariant]
+    assert (built.product_id, built.sku, built._state.adding) == (1, "A", True)
+
+
+@pytest.mark.django_db
+def test_an_instance_built_without_the_constructor_saves_and_reads_back(tenant: Tenant) -> None:
+    built = Builder(Product)(tenant=tenant, name="Item", sku="S-9", price=Decimal("3.00"))
+    built.save()
+    stored = Product.objects.get(pk=built.pk)
+    assert (stored.name, stored.sku, stored.price, stored.tenant_id) == (
+        "Item",
+        "S-9",
+        Decimal("3.00"),
+        tenant.pk,
+    )
+    assert (built._state.adding, built._state.db) == (False, "default")
