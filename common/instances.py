@@ -17,9 +17,22 @@ from typing import Any, Generic, TypeVar
 
 from django.db import models
 from django.db.models.base import ModelState
+from django.db.models.fields.files import FileDescriptor, ImageFileDescriptor
+from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
+from django.db.models.query_utils import DeferredAttribute
 from django.db.models.signals import post_init, pre_init
 
 M = TypeVar("M", bound=models.Model)
+
+# A plain column's attribute has no setter; a foreign key's id drops a cached related object
+# (a new instance has none); a file's stores the value, and an image's updates its dimension
+# fields only when it replaces an earlier file.
+_STORING_DESCRIPTORS = (
+    DeferredAttribute,
+    ForeignKeyDeferredAttribute,
+    FileDescriptor,
+    ImageFileDescriptor,
+)
 
 
 class Builder(Generic[M]):
@@ -30,13 +43,20 @@ class Builder(Generic[M]):
         self.fields = list(model._meta.concrete_fields)
         self.relations = {field.name: field for field in self.fields if field.is_relation}
         self.attnames = {field.attname for field in self.fields}
-        # Per field: a callable default is called for each instance (a fresh list or dict);
-        # any other default is one value, which is what Django's get_default returns too.
-        self.defaults = [
-            (field.attname, _factory(field), field.get_default()) for field in self.fields
-        ]
+        # A callable default is called for each instance not given that field (a fresh list
+        # or dict); any other default is one value, which is what Django's get_default gives.
+        self.constants = {
+            field.attname: field.get_default() for field in self.fields if not _factory(field)
+        }
+        self.factories = {
+            field.attname: factory for field in self.fields if (factory := _factory(field))
+        }
         self.order = [field.attname for field in self.fields]
-        self.own_init = model.__init__ is not models.Model.__init__
+        # The constructor is skipped only where Django's own is what it would run, and each
+        # column's attribute is one whose setter, on a new instance, only stores the value.
+        self.own_init = model.__init__ is not models.Model.__init__ or any(
+            type(model.__dict__.get(attname)) not in _STORING_DESCRIPTORS for attname in self.order
+        )
 
     def __call__(self, **values: Any) -> M:
         """`values` by attribute name (`product_id`) or, for a relation, by name with the
@@ -49,17 +69,15 @@ class Builder(Generic[M]):
         unknown = values.keys() - self.attnames
         if unknown:
             raise TypeError(f"{self.model.__name__} has no field named {sorted(unknown)[0]!r}")
-        instance = self._new(
-            [
-                values[attname] if attname in values else factory() if factory else constant
-                for attname, factory, constant in self.defaults
-            ]
-        )
+        columns = {**self.constants, **values}
+        for attname in self.factories.keys() - values.keys():
+            columns[attname] = self.factories[attname]()
+        instance = self._new(columns)
         for field, obj in related:
             field.set_cached_value(instance, obj)
         return instance
 
-    def _new(self, row: list[Any]) -> M:
+    def _new(self, columns: dict[str, Any]) -> M:
         """`model(*row)`, without the call where it would only send signals nobody hears.
 
         The same as the constructor's positional path leaves it: every column set (a foreign
@@ -67,10 +85,10 @@ class Builder(Generic[M]):
         drop), `_state` adding and on no database."""
         model = self.model
         if self.own_init or pre_init.has_listeners(model) or post_init.has_listeners(model):
-            return model(*row)
+            return model(*[columns[attname] for attname in self.order])
         instance = model.__new__(model)
         instance._state = ModelState()
-        instance.__dict__.update(zip(self.order, row, strict=True))
+        instance.__dict__.update(columns)
         return instance
 
 

@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models.signals import ModelSignal, post_init, pre_init
 
 from common.instances import Builder
-from products_and_services.models import Product, ProductVariant
+from products_and_services.models import Product, ProductImage, ProductVariant
 from tenants.models import Tenant
 
 
@@ -93,3 +93,37 @@ def test_an_instance_built_without_the_constructor_saves_and_reads_back(tenant: 
         tenant.pk,
     )
     assert (built._state.adding, built._state.db) == (False, "default")
+
+
+def test_a_column_with_a_setter_of_its_own_gets_the_constructor() -> None:
+    class Upper:
+        """A descriptor whose setter does more than store the value."""
+
+        def __set_name__(self, owner: type, name: str) -> None:
+            self.name = name
+
+        def __get__(self, instance: Any, owner: type) -> Any:
+            return self if instance is None else instance.__dict__.get(self.name)
+
+        def __set__(self, instance: Any, value: Any) -> None:
+            instance.__dict__[self.name] = value.upper() if isinstance(value, str) else value
+
+    original = ProductVariant.__dict__["sku"]
+    upper = Upper()
+    upper.__set_name__(ProductVariant, "sku")
+    try:
+        ProductVariant.sku = upper
+        build = Builder(ProductVariant)
+        assert build.own_init is True
+        assert build(product_id=1, sku="abc").sku == "ABC"
+    finally:
+        ProductVariant.sku = original
+
+
+def test_an_image_is_built_without_the_constructor() -> None:
+    build = Builder(ProductImage)
+    assert build.own_init is False
+    image = build(product_id=4, url="https://img.example.com/a.jpg", position=2)
+    expected = ProductImage(product_id=4, url="https://img.example.com/a.jpg", position=2)
+    assert columns(image) == columns(expected)
+    assert image.image.name == expected.image.name
