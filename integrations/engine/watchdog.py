@@ -17,11 +17,12 @@ import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import connections
-from django.db.models import Q
+from django.db.models import Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from integrations.models import SyncRun, SyncStatus
@@ -79,11 +80,11 @@ def abandon_silent_runs() -> list[int]:
     return abandoned
 
 
-def due_before(cutoff: datetime) -> Q:
-    """Queued runs that were due to start before `cutoff`: after their delay, if they had one,
-    else from when they were made."""
-    return Q(status=SyncStatus.QUEUED) & (
-        Q(not_before__lt=cutoff) | Q(not_before__isnull=True, created_at__lt=cutoff)
+def queued_by_due() -> QuerySet[SyncRun]:
+    """Queued runs, each with `due`: when it was due to start (after its delay, if it had one,
+    else from when it was made; the sweep sets it again when it sends a run again)."""
+    return SyncRun.objects.filter(status=SyncStatus.QUEUED).alias(
+        due=Coalesce("not_before", "created_at")
     )
 
 
@@ -92,7 +93,7 @@ def requeue_waiting_runs() -> list[int]:
     from integrations.tasks import run_sync
 
     grace = timedelta(seconds=settings.SYNC_QUEUED_GRACE_SECONDS)
-    waiting = SyncRun.objects.filter(due_before(timezone.now() - grace))
+    waiting = queued_by_due().filter(due__lt=timezone.now() - grace)
     sent = []
     for run in waiting.only("pk", "task_id"):
         try:

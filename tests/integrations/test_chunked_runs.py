@@ -298,8 +298,9 @@ def test_a_bulk_export_is_not_left_early_for_a_shorter_run_waiting(
     settings.SHOPIFY_BULK_POLL_SECONDS = 0
     serve_bulk_start(2_100)
     serve_bulk_status("COMPLETED", export_rows(2_100))
-    other_run(created_at=timezone.now() - timedelta(seconds=5))
+    settings.SYNC_YIELD_AFTER_SECONDS = 0
     run, _ = start_run(tenant=store.tenant, provider="shopify", connection_id=store.pk, trigger="x")
+    other_run()  # queued behind it
     end = execute_chunk(run, bulk_source(store, [0.0]), budget_seconds=3600)
     assert (end.run.status, end.run.created, end.run.chunks) == ("succeeded", 2_100, 1)
     assert len([c for c in responses.calls if c.request.url == DOWNLOAD]) == 1

@@ -13,7 +13,7 @@ import pytest
 import responses
 from django.utils import timezone
 
-from integrations.engine.runs import execute_chunk, execute_run
+from integrations.engine.runs import ChunkEnd, execute_chunk, execute_run
 from integrations.engine.turns import shorter_runs_waiting
 from integrations.models import SyncRun
 from integrations.zoho.models import ZohoCredential
@@ -27,7 +27,14 @@ NOW = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.get_fixed_timezone(0))
 
 
 def running(chunks: int) -> SyncRun:
-    return other_run(status="running", chunks=chunks, started_at=NOW)
+    """A long run in its chunk number `chunks`, due for it an hour before NOW."""
+    return other_run(
+        status="running",
+        chunks=chunks,
+        created_at=NOW - timedelta(hours=2),
+        not_before=NOW - timedelta(hours=1),
+        started_at=NOW - timedelta(hours=1),
+    )
 
 
 @pytest.mark.parametrize(
@@ -42,6 +49,16 @@ def running(chunks: int) -> SyncRun:
         # A retry's delay not yet over, or just over.
         ({"created_at": NOW - timedelta(hours=1), "not_before": NOW + timedelta(seconds=5)}, False),
         ({"created_at": NOW - timedelta(hours=1), "not_before": NOW - timedelta(seconds=1)}, True),
+        # Due before the long run's chunk was, so it had the slot first and its message is not
+        # in the queue (lost with a broker): the sweep sends it again, giving way would not help.
+        ({"created_at": NOW - timedelta(hours=3), "chunks": 0}, False),
+        (
+            {
+                "created_at": NOW - timedelta(hours=3),
+                "not_before": NOW - timedelta(hours=1, seconds=1),
+            },
+            False,
+        ),
         # Not waiting at all.
         ({"created_at": NOW - timedelta(seconds=1), "status": "running"}, False),
         ({"created_at": NOW - timedelta(seconds=1), "status": "succeeded"}, False),
@@ -55,7 +72,7 @@ def test_which_runs_count_as_waiting(fields: dict[str, Any], waiting: bool, sett
 
 
 @responses.activate
-def test_a_chunk_gives_way_after_a_page_to_a_run_waiting_with_fewer_chunks(
+def test_a_chunk_gives_way_after_a_page_to_a_run_queued_behind_it_with_fewer_chunks(
     zoho_credential: ZohoCredential, settings: Any
 ) -> None:
     # Pages are read in this thread, one at a time, so the page the chunk stops after is exact.
@@ -63,7 +80,8 @@ def test_a_chunk_gives_way_after_a_page_to_a_run_waiting_with_fewer_chunks(
     settings.ZOHO_PAGE_CONCURRENCY = 1
     serve_zoho_pages([[1, 2], [3, 4], [5]])
     run = zoho_run(zoho_credential)
-    small = other_run(created_at=timezone.now() - timedelta(seconds=5))
+    SyncRun.objects.filter(pk=run.pk).update(created_at=timezone.now() - timedelta(seconds=10))
+    other_run(created_at=timezone.now() - timedelta(seconds=5))
 
     first = execute_chunk(run, ZohoSource(zoho_credential), budget_seconds=3600)
     assert first.resume_in == 0
@@ -74,20 +92,30 @@ def test_a_chunk_gives_way_after_a_page_to_a_run_waiting_with_fewer_chunks(
         1,
     )
     assert pages_asked() == ["1"]
-    # The small run still waits with 0 chunks: the long one, now at 1, gives way again, after
-    # one page again, so it still progresses.
-    second = execute_chunk(first.run, ZohoSource(zoho_credential), budget_seconds=3600)
-    assert (second.run.status, second.run.cursor, second.run.processed) == (
-        "queued",
-        {"page": 3, "seen": 4},
-        4,
-    )
-    # Once the small run has had its turn, the long one runs to its end.
-    SyncRun.objects.filter(pk=small.pk).update(status="succeeded")
-    last = execute_chunk(second.run, ZohoSource(zoho_credential), budget_seconds=3600)
-    assert (last.run.status, last.run.created, last.run.chunks) == ("succeeded", 5, 3)
+    # Queued again, the long run is now due after the small one: if that one still waits, it
+    # is not for want of a slot, and the next chunk runs to the end.
+    last = execute_chunk(first.run, ZohoSource(zoho_credential), budget_seconds=3600)
+    assert (last.run.status, last.run.created, last.run.chunks) == ("succeeded", 5, 2)
     assert pages_asked() == ["1", "2", "3"]  # each page once
     assert sorted(Product.objects.values_list("external_id", flat=True)) == list("12345")
+
+
+@responses.activate
+def test_a_chunk_gives_way_again_to_each_run_queued_behind_it(
+    zoho_credential: ZohoCredential, settings: Any
+) -> None:
+    """A run queued behind each chunk in turn: every chunk stores one page and gives way, so
+    the long run still ends, each page stored once."""
+    settings.SYNC_PREFETCH_PAGES = 0
+    settings.ZOHO_PAGE_CONCURRENCY = 1
+    settings.SYNC_YIELD_AFTER_SECONDS = 0
+    serve_zoho_pages([[1, 2], [3, 4], [5]])
+    end = ChunkEnd(zoho_run(zoho_credential), resume_in=0)
+    while not end.finished:
+        other_run()  # queued now, behind the long run's chunk
+        end = execute_chunk(end.run, ZohoSource(zoho_credential), budget_seconds=3600)
+    assert (end.run.status, end.run.created, end.run.chunks) == ("succeeded", 5, 3)
+    assert pages_asked() == ["1", "2", "3"]
 
 
 @responses.activate

@@ -7,13 +7,12 @@ import json
 import re
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import responses
-from django.utils import timezone
 
 from integrations.engine.runs import Budget, Page, Pause, execute_chunk, start_run
 from integrations.http import RetryableError, TerminalError
@@ -359,19 +358,21 @@ def test_a_run_in_one_page_chunks_asks_each_page_and_variation_once(
 
 @responses.activate
 def test_a_run_giving_way_after_every_page_stores_each_product_once(
-    store: WooCommerceStore,
+    store: WooCommerceStore, settings: Any
 ) -> None:
-    """A shorter run waits for a slot the whole time: each chunk ends right after its first
+    """A shorter run is queued behind every chunk: each chunk ends right after its first
     page, dropping what it had in flight, and the next asks for it again. Nothing is stored
     twice or missed, and no request thread outlives its chunk."""
+    settings.SYNC_YIELD_AFTER_SECONDS = 0
     shop = Shop(pages=3, per_page=2, variable=lambda pid: pid % 2 == 0)
-    other_run(created_at=timezone.now() - timedelta(seconds=5))
     run, _ = start_run(
         tenant=store.tenant, provider="woocommerce", connection_id=store.pk, trigger="api"
     )
+    other_run()  # queued behind the run's first chunk
     end = execute_chunk(run, source(store), budget_seconds=3600)
     while not end.finished:
         assert end.run.status == "queued"
+        other_run()  # and one behind each later chunk
         end = execute_chunk(end.run, source(store), budget_seconds=3600)
     assert (end.run.status, end.run.created, end.run.updated, end.run.chunks) == (
         "succeeded",
