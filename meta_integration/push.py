@@ -20,6 +20,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from common.bulk import update_rows
+from common.instances import Loader
 from meta_integration.alerts import alert_failed_for_good
 from meta_integration.backoff import next_attempt_after
 from meta_integration.client import (
@@ -326,6 +327,9 @@ PUSH_FIELDS = (
     "meta_payload_hash",
     "meta_sync_attempts",
 )
+# The claim's rows as products with just those columns (the others deferred), built without
+# the model's constructor where that is the same (see `common.instances`).
+load_pushed = Loader(Product, PUSH_FIELDS)
 
 
 def _claim_rows(
@@ -357,12 +361,12 @@ def claim_due(tenant_id: object, limit: int, context: MappingContext | None = No
     now = timezone.now()
     claim = Claim(lease=now + lease(), renewed_at=now)
     with transaction.atomic():
-        products = list(
+        due = (
             Product.objects.filter(tenant_id=tenant_id, meta_sync_next_attempt__lte=now)
-            .only(*PUSH_FIELDS)
             .select_for_update(skip_locked=True)
-            .order_by("meta_sync_next_attempt", "pk")[:limit]
+            .order_by("meta_sync_next_attempt", "pk")
         )
+        products = load_pushed(due.db, due.values_list(*load_pushed.columns)[:limit])
         ahead = False
         if context is not None and products:
             children = load_children([product.pk for product in products])

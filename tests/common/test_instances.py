@@ -7,7 +7,7 @@ import pytest
 from django.db import models
 from django.db.models.signals import ModelSignal, post_init, pre_init
 
-from common.instances import Builder
+from common.instances import Builder, Loader
 from products_and_services.models import Product, ProductImage, ProductVariant
 from tenants.models import Tenant
 
@@ -127,3 +127,45 @@ def test_an_image_is_built_without_the_constructor() -> None:
     expected = ProductImage(product_id=4, url="https://img.example.com/a.jpg", position=2)
     assert columns(image) == columns(expected)
     assert image.image.name == expected.image.name
+
+
+@pytest.mark.django_db
+def test_a_loader_gives_the_instances_only_would(tenant: Tenant) -> None:
+    for n in range(3):
+        Product.objects.create(tenant=tenant, name=f"Item {n}", sku=f"S-{n}", price=Decimal(n))
+    load = Loader(Product, ["name", "tenant_id", "price"])
+    query = Product.objects.order_by("pk")
+    loaded = load(query.db, query.values_list(*load.columns))
+    expected = list(query.only("name", "tenant_id", "price"))
+    assert len(loaded) == 3
+    for got, want in zip(loaded, expected, strict=True):
+        assert {k: v for k, v in got.__dict__.items() if k != "_state"} == {
+            k: v for k, v in want.__dict__.items() if k != "_state"
+        }
+        assert got.get_deferred_fields() == want.get_deferred_fields()
+        assert (got._state.adding, got._state.db) == (False, "default")
+    assert loaded[2].sku == "S-2"  # a deferred column is read on first access
+
+
+@pytest.mark.django_db
+def test_a_loader_uses_from_db_when_a_receiver_listens(tenant: Tenant) -> None:
+    Product.objects.create(tenant=tenant, name="Item", sku="S-1", price=Decimal("1.00"))
+    heard: list[Any] = []
+
+    def receiver(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
+        heard.append(instance.pk)
+
+    load = Loader(Product, ["name"])
+    query = Product.objects.all()
+    post_init.connect(receiver, sender=Product)
+    try:
+        loaded = load(query.db, query.values_list(*load.columns))
+    finally:
+        post_init.disconnect(receiver, sender=Product)
+    assert heard == [loaded[0].pk]
+    assert (loaded[0].name, loaded[0]._state.adding) == ("Item", False)
+
+
+def test_a_loader_refuses_a_column_the_model_lacks() -> None:
+    with pytest.raises(TypeError, match="Product has no column named 'tenant'"):
+        Loader(Product, ["name", "tenant"])
