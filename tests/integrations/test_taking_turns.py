@@ -26,6 +26,14 @@ pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.get_fixed_timezone(0))
 
 
+def serve_three_pages(settings: Any) -> None:
+    """Zoho pages of 2, 2 and 1 items, read in the test's thread one at a time, so the page
+    a chunk stops after is exact."""
+    settings.SYNC_PREFETCH_PAGES = 0
+    settings.ZOHO_PAGE_CONCURRENCY = 1
+    serve_zoho_pages([[1, 2], [3, 4], [5]])
+
+
 def running(chunks: int) -> SyncRun:
     """A long run in its chunk number `chunks`, due for it an hour before NOW."""
     return other_run(
@@ -75,10 +83,7 @@ def test_which_runs_count_as_waiting(fields: dict[str, Any], waiting: bool, sett
 def test_a_chunk_gives_way_after_a_page_to_a_run_queued_behind_it_with_fewer_chunks(
     zoho_credential: ZohoCredential, settings: Any
 ) -> None:
-    # Pages are read in this thread, one at a time, so the page the chunk stops after is exact.
-    settings.SYNC_PREFETCH_PAGES = 0
-    settings.ZOHO_PAGE_CONCURRENCY = 1
-    serve_zoho_pages([[1, 2], [3, 4], [5]])
+    serve_three_pages(settings)
     run = zoho_run(zoho_credential)
     SyncRun.objects.filter(pk=run.pk).update(created_at=timezone.now() - timedelta(seconds=10))
     other_run(created_at=timezone.now() - timedelta(seconds=5))
@@ -106,10 +111,8 @@ def test_a_chunk_gives_way_again_to_each_run_queued_behind_it(
 ) -> None:
     """A run queued behind each chunk in turn: every chunk stores one page and gives way, so
     the long run still ends, each page stored once."""
-    settings.SYNC_PREFETCH_PAGES = 0
-    settings.ZOHO_PAGE_CONCURRENCY = 1
     settings.SYNC_YIELD_AFTER_SECONDS = 0
-    serve_zoho_pages([[1, 2], [3, 4], [5]])
+    serve_three_pages(settings)
     end = ChunkEnd(zoho_run(zoho_credential), resume_in=0)
     while not end.finished:
         other_run()  # queued now, behind the long run's chunk
@@ -122,9 +125,7 @@ def test_a_chunk_gives_way_again_to_each_run_queued_behind_it(
 def test_with_nobody_waiting_a_chunk_runs_until_its_time_is_spent(
     zoho_credential: ZohoCredential, settings: Any
 ) -> None:
-    settings.SYNC_PREFETCH_PAGES = 0
-    settings.ZOHO_PAGE_CONCURRENCY = 1
-    serve_zoho_pages([[1, 2], [3, 4], [5]])
+    serve_three_pages(settings)
     run = zoho_run(zoho_credential)
     other_run(created_at=timezone.now() - timedelta(seconds=5), status="running", chunks=0)
     other_run(created_at=timezone.now(), chunks=0)  # just queued: a free worker takes it
@@ -137,9 +138,7 @@ def test_a_run_without_a_budget_never_gives_way(
     zoho_credential: ZohoCredential, settings: Any
 ) -> None:
     """The synchronous command and the benchmarks run a pull whole, with no query a page."""
-    settings.SYNC_PREFETCH_PAGES = 0
-    settings.ZOHO_PAGE_CONCURRENCY = 1
-    serve_zoho_pages([[1, 2], [3, 4], [5]])
+    serve_three_pages(settings)
     run = zoho_run(zoho_credential)
     other_run(created_at=timezone.now() - timedelta(seconds=5))
     run = execute_run(run, ZohoSource(zoho_credential))
