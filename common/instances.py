@@ -83,10 +83,7 @@ class Builder(Generic[M]):
         model = self.model
         if self.own_init or _heard(model):
             return model(*[columns[attname] for attname in self.order])
-        instance = model.__new__(model)
-        instance._state = ModelState()
-        instance.__dict__.update(columns)
-        return instance
+        return _unconstructed(model, columns)
 
 
 class Loader(Generic[M]):
@@ -109,14 +106,7 @@ class Loader(Generic[M]):
         model, columns = self.model, self.columns
         if self.own_init or _heard(model):
             return [model.from_db(db, columns, row) for row in rows]
-        instances = []
-        for row in rows:
-            instance = model.__new__(model)
-            state = instance._state = ModelState()
-            state.adding, state.db = False, db
-            instance.__dict__.update(zip(columns, row, strict=True))
-            instances.append(instance)
-        return instances
+        return [_unconstructed(model, zip(columns, row, strict=True), db) for row in rows]
 
 
 def needs_constructor(model: type[models.Model]) -> bool:
@@ -126,6 +116,17 @@ def needs_constructor(model: type[models.Model]) -> bool:
         type(model.__dict__.get(field.attname)) not in _STORING_DESCRIPTORS
         for field in model._meta.concrete_fields
     )
+
+
+def _unconstructed(model: type[M], columns: Iterable[tuple[str, Any]], db: str | None = None) -> M:
+    """An instance as Django's constructor leaves it, without calling it: these columns in
+    `__dict__` and a fresh `ModelState`, new, or read from `db` when given."""
+    instance = model.__new__(model)
+    state = instance._state = ModelState()
+    if db is not None:
+        state.adding, state.db = False, db
+    instance.__dict__.update(columns)
+    return instance
 
 
 def _heard(model: type[models.Model]) -> bool:

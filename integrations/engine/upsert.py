@@ -65,7 +65,8 @@ VARIANT_FIELDS = (
     "is_active",
     "position",
 )
-# A page builds up to 200 products and their variants; Builder is Django's own short path.
+# A page builds up to 200 products, their variants and images; Builder skips most of the
+# constructor's work (see `common.instances`).
 new_product = Builder(Product)
 new_variant = Builder(ProductVariant)
 new_image = Builder(ProductImage)
