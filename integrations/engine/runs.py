@@ -307,6 +307,8 @@ def execute_chunk(
     # A source that keeps requests in flight may take the budget itself: it stops sending
     # when the time is spent, hands over what was in flight and ends with a Pause.
     takes_budget = getattr(source, "takes_budget", False)
+    start = dict(run.cursor)
+    stored = 0
     try:
         with beating(run.pk):
             pages = source.pages(
@@ -321,11 +323,14 @@ def execute_chunk(
             for page in prefetched(pages, settings.SYNC_PREFETCH_PAGES):
                 if isinstance(page, Pause):
                     return _requeue(run, page.cursor, page.seconds)
+                if not stored and _leaves_before_storing(run, page, budget):
+                    return _requeue(run, start, 0)
                 bookmark = _newest(page.records, bookmark)
                 # One transaction per page: the rows, the seen set, the counters and the
                 # cursor commit together.
                 with transaction.atomic():
                     _store_page(run, source, page, bookmark)
+                stored += 1
                 if page.cursor is not None and page.resumes_cheaply and _gives_way(run, budget):
                     # Now, not after the pages in flight: they are dropped and asked for again
                     # by the next chunk (see `turns`).
@@ -346,6 +351,18 @@ def execute_chunk(
 def _gives_way(run: SyncRun, budget: "Budget") -> bool:
     """A worker's chunk with time left ends early for a shorter run waiting (see `turns`)."""
     return budget.timed and not budget.spent() and shorter_runs_waiting(run, timezone.now())
+
+
+def _leaves_before_storing(run: SyncRun, page: Page, budget: "Budget") -> bool:
+    """A run's first chunk may give way before it stores anything, once, and only when its
+    first page says more follow: storing a first page under load took as long as the wait it
+    would end, and a one-page run is the kind of run that is waiting (see `turns`)."""
+    return (
+        run.chunks == 1
+        and page.cursor is not None
+        and page.resumes_cheaply
+        and _gives_way(run, budget)
+    )
 
 
 class Budget:

@@ -79,13 +79,22 @@ def test_which_runs_count_as_waiting(fields: dict[str, Any], waiting: bool, sett
     assert shorter_runs_waiting(long_run, NOW) is waiting
 
 
+def resumed_run(zoho_credential: ZohoCredential) -> SyncRun:
+    """A long run queued for its second chunk, from the start, due 10 s ago."""
+    run = zoho_run(zoho_credential)
+    SyncRun.objects.filter(pk=run.pk).update(
+        created_at=timezone.now() - timedelta(seconds=10), chunks=1
+    )
+    run.refresh_from_db()
+    return run
+
+
 @responses.activate
 def test_a_chunk_gives_way_after_a_page_to_a_run_queued_behind_it_with_fewer_chunks(
     zoho_credential: ZohoCredential, settings: Any
 ) -> None:
     serve_three_pages(settings)
-    run = zoho_run(zoho_credential)
-    SyncRun.objects.filter(pk=run.pk).update(created_at=timezone.now() - timedelta(seconds=10))
+    run = resumed_run(zoho_credential)
     other_run(created_at=timezone.now() - timedelta(seconds=5))
 
     first = execute_chunk(run, ZohoSource(zoho_credential), budget_seconds=3600)
@@ -94,31 +103,81 @@ def test_a_chunk_gives_way_after_a_page_to_a_run_queued_behind_it_with_fewer_chu
         "queued",
         {"page": 2, "seen": 2},
         2,
-        1,
+        2,
     )
     assert pages_asked() == ["1"]
     # Queued again, the long run is now due after the small one: if that one still waits, it
     # is not for want of a slot, and the next chunk runs to the end.
     last = execute_chunk(first.run, ZohoSource(zoho_credential), budget_seconds=3600)
-    assert (last.run.status, last.run.created, last.run.chunks) == ("succeeded", 5, 2)
+    assert (last.run.status, last.run.created, last.run.chunks) == ("succeeded", 5, 3)
     assert pages_asked() == ["1", "2", "3"]  # each page once
     assert sorted(Product.objects.values_list("external_id", flat=True)) == list("12345")
+
+
+@responses.activate
+def test_a_first_chunk_gives_way_before_storing_its_first_page_once(
+    zoho_credential: ZohoCredential, settings: Any
+) -> None:
+    """Its first page says more follow and a run waits behind it: the first chunk leaves
+    with nothing stored and its cursor as it was. The second chunk stores a page before it may
+    give way, so the run progresses however many runs queue behind it."""
+    settings.SYNC_YIELD_AFTER_SECONDS = 0
+    serve_three_pages(settings)
+    run = zoho_run(zoho_credential)
+    other_run()  # queued behind the long run's first chunk
+
+    first = execute_chunk(run, ZohoSource(zoho_credential), budget_seconds=3600)
+    assert (first.resume_in, first.run.status, first.run.cursor, first.run.chunks) == (
+        0,
+        "queued",
+        {},
+        1,
+    )
+    assert (first.run.processed, Product.objects.count()) == (0, 0)
+    assert pages_asked() == ["1"]
+
+    other_run()  # queued behind the second chunk
+    second = execute_chunk(first.run, ZohoSource(zoho_credential), budget_seconds=3600)
+    assert (second.run.status, second.run.cursor, second.run.processed) == (
+        "queued",
+        {"page": 2, "seen": 2},
+        2,
+    )
+    assert pages_asked() == ["1", "1"]
+
+
+@responses.activate
+def test_a_one_page_run_never_gives_way_before_its_page(
+    zoho_credential: ZohoCredential, settings: Any
+) -> None:
+    """Its only page has no cursor: giving way would make a short run wait for a longer one."""
+    settings.SYNC_YIELD_AFTER_SECONDS = 0
+    settings.SYNC_PREFETCH_PAGES = 0
+    settings.ZOHO_PAGE_CONCURRENCY = 1
+    serve_zoho_pages([[1, 2]])
+    run = zoho_run(zoho_credential)
+    other_run()
+    end = execute_chunk(run, ZohoSource(zoho_credential), budget_seconds=3600)
+    assert (end.run.status, end.run.created, end.run.chunks) == ("succeeded", 2, 1)
+    assert pages_asked() == ["1"]
 
 
 @responses.activate
 def test_a_chunk_gives_way_again_to_each_run_queued_behind_it(
     zoho_credential: ZohoCredential, settings: Any
 ) -> None:
-    """A run queued behind each chunk in turn: every chunk stores one page and gives way, so
-    the long run still ends, each page stored once."""
+    """A run queued behind each chunk in turn: the first chunk leaves before its first page,
+    every later one stores a page and gives way, so the long run still ends, each page stored
+    once and the first asked for twice."""
     settings.SYNC_YIELD_AFTER_SECONDS = 0
     serve_three_pages(settings)
     end = ChunkEnd(zoho_run(zoho_credential), resume_in=0)
     while not end.finished:
         other_run()  # queued now, behind the long run's chunk
         end = execute_chunk(end.run, ZohoSource(zoho_credential), budget_seconds=3600)
-    assert (end.run.status, end.run.created, end.run.chunks) == ("succeeded", 5, 3)
-    assert pages_asked() == ["1", "2", "3"]
+    assert (end.run.status, end.run.created, end.run.chunks) == ("succeeded", 5, 4)
+    assert pages_asked() == ["1", "1", "2", "3"]
+    assert sorted(Product.objects.values_list("external_id", flat=True)) == list("12345")
 
 
 @responses.activate

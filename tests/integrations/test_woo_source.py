@@ -360,9 +360,10 @@ def test_a_run_in_one_page_chunks_asks_each_page_and_variation_once(
 def test_a_run_giving_way_after_every_page_stores_each_product_once(
     store: WooCommerceStore, settings: Any
 ) -> None:
-    """A shorter run is queued behind every chunk: each chunk ends right after its first
-    page, dropping what it had in flight, and the next asks for it again. Nothing is stored
-    twice or missed, and no request thread outlives its chunk."""
+    """A shorter run is queued behind every chunk: the first chunk ends before it stores
+    anything, each later one right after its first page, dropping what it had in flight, and
+    the next asks for it again. Nothing is stored twice or missed, and no request thread
+    outlives its chunk."""
     settings.SYNC_YIELD_AFTER_SECONDS = 0
     shop = Shop(pages=3, per_page=2, variable=lambda pid: pid % 2 == 0)
     run, _ = start_run(
@@ -378,7 +379,7 @@ def test_a_run_giving_way_after_every_page_stores_each_product_once(
         "succeeded",
         6,
         0,
-        3,
+        4,
     )
     assert sorted(set(shop.listed_pages())) == [1, 2, 3]
     assert sorted(Product.objects.values_list("external_id", flat=True)) == [
