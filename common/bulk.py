@@ -7,13 +7,15 @@ as much again in the driver's query parsing. Here values are stored exactly as t
 store them: a plain value (text, a number, an aware datetime, a finite decimal, a JSON
 document of plain types) is taken as it is, and anything else goes through its field's own
 `get_db_prep_save`. On PostgreSQL they travel as one JSON array of rows (one parameter) that
-the database unpacks and casts to each column's type. No signals are sent.
+the database unpacks and casts to each column's type; a column every row holds alike (a page's
+tenant, source and stamps, its empty fields) travels once beside it. No signals are sent.
 """
 
 import json
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any, NamedTuple
 from uuid import UUID
 
@@ -35,13 +37,12 @@ def update_rows(
     connection = connections[router.db_for_write(model)]
     columns = [model._meta.get_field(name) for name in fields]
     types = _column_types(model, columns, connection)
-    document = None
+    table = None
     if types is not None:
-        plan = _value_plan(columns, insert=False)
-        document = _document(
-            lambda: _latest([[*_prepared_values(obj, plan, connection), obj.pk] for obj in objs])
-        )
-    if document is None or types is None:  # not PostgreSQL, or a value JSON cannot carry
+        latest = list({obj.pk: obj for obj in objs}.values())  # the later copy's values win
+        keys = [obj.pk for obj in latest]
+        table = _table(latest, _value_plan(columns, insert=False), types, connection, keys=keys)
+    if table is None:  # not PostgreSQL, or a value JSON cannot carry
         rows = [
             [field.get_db_prep_save(getattr(obj, field.attname), connection) for field in columns]
             + [obj.pk]
@@ -49,7 +50,7 @@ def update_rows(
         ]
         _update_each(model, columns, rows, connection)
     else:
-        _update_from_json(model, columns, types, document, connection)
+        _update_from_json(model, columns, table, connection)
     return len(objs)
 
 
@@ -82,18 +83,67 @@ def _json_cell(value: Any) -> Any:
     raise _Unsupported(type(value).__name__)
 
 
-def _document(rows: Callable[[], list[list[Any]]]) -> str | None:
-    """The rows as one JSON array; None if a value cannot travel in it (a type JSON cannot
+class _Table(NamedTuple):
+    """Rows as two JSON documents: `rows`, each row's own cells (and its key last, if any),
+    and `shared`, the cells every row has alike, sent once; `cells` reads each column back."""
+
+    rows: str
+    shared: str
+    cells: list[str]
+    key: str | None
+
+
+# Cells compared across rows to be sent once: plain JSON scalars of one type, where equal
+# means the same JSON (a float's 0.0 and -0.0 are equal, so floats are not shared), and
+# empty documents. 1 == True, so the type is checked too.
+_SHAREABLE = frozenset({str, int, bool, type(None)})
+
+
+def _shared(values: list[Any]) -> bool:
+    """Every row holds this same cell (a page's tenant, source, stamps and empty fields)."""
+    first = values[0]
+    kind = type(first)
+    if kind not in _SHAREABLE and not (kind in (list, dict) and not first):
+        return False
+    return values.count(first) == len(values) and len(set(map(type, values))) == 1
+
+
+def _table(
+    objs: list[models.Model],
+    plan: list["_Column"],
+    types: list[str],
+    connection: BaseDatabaseWrapper,
+    now: datetime | None = None,
+    keys: list[Any] | None = None,
+) -> _Table | None:
+    """The objects' values, column by column (see `_column_values`), as JSON: a column every
+    row holds alike travels once. None if a value cannot travel in JSON (a type JSON cannot
     carry, NaN or Infinity)."""
+    own: list[list[Any]] = []
+    shared: list[Any] = []
+    cells: list[str] = []
+    for column, db_type in zip(plan, types, strict=False):
+        values = _column_values(objs, column, connection, now)
+        if _shared(values):
+            cells.append(_cell("c", len(shared), column.nested, db_type))
+            shared.append(values[0])
+        else:
+            cells.append(_cell("r", len(own), column.nested, db_type))
+            own.append(values)
+    key = None
+    if keys is not None:
+        key = _cell("r", len(own), False, types[-1])
+        own.append(keys)
+    rows = list(zip(*own, strict=True)) if own else [() for _ in objs]
     try:
-        return json.dumps(rows(), default=_json_cell, allow_nan=False)
+        return _Table(
+            rows=json.dumps(rows, default=_json_cell, allow_nan=False),
+            shared=json.dumps(shared, default=_json_cell, allow_nan=False),
+            cells=cells,
+            key=key,
+        )
     except (_Unsupported, ValueError):
         return None
-
-
-def _latest(rows: list[list[Any]]) -> list[list[Any]]:
-    """Of two rows with one key (the last value), the later wins."""
-    return list({row[-1]: row for row in rows}.values())
 
 
 def _update_each(
@@ -109,56 +159,55 @@ def _update_each(
         cursor.executemany(f"UPDATE {table} SET {assignments} WHERE {pk} = %s", rows)
 
 
+# The rows' documents as a FROM list: each row `r` (numbered `n`) beside the shared cells `c`.
+_ROWS = (
+    "jsonb_array_elements(%s::jsonb) WITH ORDINALITY AS d(r, n) "
+    "CROSS JOIN (SELECT %s::jsonb) AS s(c)"
+)
+
+
 def _update_from_json(
     model: type[models.Model],
     columns: list[Any],
-    types: list[str],
-    document: str,
+    rows: _Table,
     connection: BaseDatabaseWrapper,
 ) -> None:
     quote = connection.ops.quote_name
     table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
-    cells = _cells([*columns, model._meta.pk], types)
     assignments = ", ".join(
-        f"{quote(field.column)} = {cell}" for field, cell in zip(columns, cells, strict=False)
+        f"{quote(field.column)} = {cell}" for field, cell in zip(columns, rows.cells, strict=True)
     )
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} AS t SET {assignments} "
-            f"FROM jsonb_array_elements(%s::jsonb) AS v(r) WHERE t.{pk} = {cells[-1]}",
-            [document],
+            f"UPDATE {table} AS t SET {assignments} FROM {_ROWS} WHERE t.{pk} = {rows.key}",
+            [rows.rows, rows.shared],
         )
 
 
-def _cells(columns: list[Any], types: list[str]) -> list[str]:
-    """Each column's value read from a row `r` of the document, cast to the column's type.
+def _cell(document: str, index: int, nested: bool, db_type: str) -> str:
+    """A column's value read from a row `r` or the shared cells `c`, cast to its type.
 
     `->>` gives SQL NULL for a JSON null and the value's text for the cast otherwise. A JSON
     column's document is nested in the row as it is (`->`), and its JSON null is SQL NULL, as
     the ORM stores None.
     """
-    return [
-        f"NULLIF(r -> {i}, 'null'::jsonb)" if _nests(field) else f"(r ->> {i})::{db_type}"
-        for i, (field, db_type) in enumerate(zip(columns, types, strict=True))
-    ]
+    if nested:
+        return f"NULLIF({document} -> {index}, 'null'::jsonb)"
+    return f"({document} ->> {index})::{db_type}"
 
 
 def _json_rows(
     model: type[models.Model], objs: list[models.Model], connection: BaseDatabaseWrapper
-) -> tuple[list[Any], str, str] | None:
-    """The non-key columns, the rows' values as one JSON document, and the SELECT list that
-    casts a row's cells back to the columns' types; None where the ORM must write the rows
-    (not PostgreSQL, or a value JSON cannot carry)."""
+) -> tuple[list[Any], _Table] | None:
+    """The non-key columns and the rows' values as JSON with the SELECT list that casts them
+    back to the columns' types; None where the ORM must write the rows (not PostgreSQL, or a
+    value JSON cannot carry)."""
     columns = [field for field in model._meta.concrete_fields if not field.primary_key]
     types = _column_types(model, columns, connection)
     if types is None:
         return None
-    plan = _value_plan(columns, insert=True)
-    now = timezone.now()
-    document = _document(lambda: [_prepared_values(obj, plan, connection, now) for obj in objs])
-    if document is None:
-        return None
-    return columns, document, ", ".join(_cells(columns, types[:-1]))
+    table = _table(objs, _value_plan(columns, insert=True), types, connection, timezone.now())
+    return None if table is None else (columns, table)
 
 
 def insert_rows(model: type[models.Model], objects: Iterable[models.Model]) -> int:
@@ -180,7 +229,7 @@ def insert_rows(model: type[models.Model], objects: Iterable[models.Model]) -> i
     if rows is None:  # SQLite, given keys, or a value JSON cannot carry
         model._default_manager.bulk_create(objs, batch_size=None)
         return len(objs)
-    columns, document, cells = rows
+    columns, table = rows
     quote = connection.ops.quote_name
     names = ", ".join(quote(field.column) for field in [*columns, meta.pk])
     with connection.cursor() as cursor:
@@ -188,11 +237,12 @@ def insert_rows(model: type[models.Model], objects: Iterable[models.Model]) -> i
         # makes the keys drawn once, so the rows inserted and the keys returned are the same.
         # The table's planner statistics ride along (see `_keep_statistics`).
         cursor.execute(
-            f"WITH v AS MATERIALIZED (SELECT nextval(pg_get_serial_sequence(%s, %s)) AS k, r, n "
-            f"FROM jsonb_array_elements(%s::jsonb) WITH ORDINALITY AS d(r, n)), "
-            f"i AS (INSERT INTO {quote(meta.db_table)} ({names}) SELECT {cells}, k FROM v) "
+            f"WITH v AS MATERIALIZED (SELECT nextval(pg_get_serial_sequence(%s, %s)) AS k, "
+            f"r, c, n FROM {_ROWS}), "
+            f"i AS (INSERT INTO {quote(meta.db_table)} ({names}) "
+            f"SELECT {', '.join(table.cells)}, k FROM v) "
             f"SELECT k, {_STATISTICS} FROM v ORDER BY n",
-            [meta.db_table, meta.pk.column, document, meta.db_table, meta.db_table],
+            [meta.db_table, meta.pk.column, table.rows, table.shared, meta.db_table, meta.db_table],
         )
         rows = cursor.fetchall()
         keys = [row[0] for row in rows]
@@ -325,38 +375,58 @@ def _value_plan(columns: list[Any], *, insert: bool) -> list[_Column]:
     return plan
 
 
-def _prepared_values(
-    obj: models.Model,
-    plan: list[_Column],
+def _column_values(
+    objs: list[models.Model],
+    column: _Column,
     connection: BaseDatabaseWrapper,
     now: datetime | None = None,
 ) -> list[Any]:
-    """Each column's value as the ORM would write it: for an INSERT (`now` given) through
-    `pre_save`, for an UPDATE as the attribute holds it. A third of a pull's page went in the
-    ORM's per-value calls, so a None or a plain value of a plain field is taken as it is, a
-    JSON column's plain document is nested as it is, and every row of one INSERT is stamped
-    with one time (the ORM asks the clock once per row)."""
-    insert = now is not None
-    values = []
-    for attname, field, plain, also, as_text, stamp, nested in plan:
-        if stamp:
-            setattr(obj, attname, now)
-            values.append(now.isoformat())  # type: ignore[union-attr]
-            continue
-        if plain or nested:
-            value = getattr(obj, attname)
-            if value is None or (nested and _json_native(value)):
-                values.append(value)
-                continue
-            if type(value) is plain and (also is None or also(value)):
-                values.append(as_text(value) if as_text else value)
-                continue
-        value = field.pre_save(obj, True) if insert else getattr(obj, attname)
-        prepared = field.get_db_prep_save(value, connection)
-        if nested and prepared is not None:
-            prepared = json.loads(_json_cell(prepared))  # the ORM's own encoding, nested
-        values.append(prepared)
-    return values
+    """One column's value for every object, as the ORM would write it: for an INSERT (`now`
+    given) through `pre_save`, for an UPDATE as the attribute holds it.
+
+    A third of a pull's page went in the ORM's per-value calls, so a column whose values are
+    all None or of its plain type is taken as it is, a JSON column of plain documents is nested
+    as it is, and every row of one INSERT is stamped with one time (the ORM asks the clock once
+    per row). Column by column, those checks run over the whole column at C speed; a column
+    with any other value takes the per-value way (`_prepared_value`)."""
+    if column.stamp and now is not None:
+        for obj in objs:
+            setattr(obj, column.attname, now)
+        return [now.isoformat()] * len(objs)
+    values = list(map(attrgetter(column.attname), objs))
+    if column.nested:
+        if all(value is None or _json_native(value) for value in values):
+            return values
+    elif column.plain is not None:
+        kinds = set(map(type, values))
+        kinds.discard(type(None))
+        if kinds <= {column.plain}:
+            present = [value for value in values if value is not None]
+            if column.also is None or all(map(column.also, present)):
+                if column.as_text is None:
+                    return values
+                if len(present) == len(values):
+                    return list(map(column.as_text, values))
+                return [None if value is None else column.as_text(value) for value in values]
+    return [_prepared_value(obj, column, connection, now is not None) for obj in objs]
+
+
+def _prepared_value(
+    obj: models.Model, column: _Column, connection: BaseDatabaseWrapper, insert: bool
+) -> Any:
+    """One value the ORM's way, but a None or a plain value of a plain field as it is."""
+    attname, field, plain, also, as_text, _, nested = column
+    if plain or nested:
+        value = getattr(obj, attname)
+        if value is None or (nested and _json_native(value)):
+            return value
+        if type(value) is plain and (also is None or also(value)):
+            return as_text(value) if as_text else value
+    value = field.pre_save(obj, True) if insert else getattr(obj, attname)
+    prepared = field.get_db_prep_save(value, connection)
+    if nested and prepared is not None:
+        prepared = json.loads(_json_cell(prepared))  # the ORM's own encoding, nested
+    return prepared
 
 
 def insert_missing(
@@ -377,7 +447,7 @@ def insert_missing(
     if rows is None:
         model._default_manager.bulk_create(objs, ignore_conflicts=True)
         return None
-    columns, document, cells = rows
+    columns, document = rows
     quote = connection.ops.quote_name
     names = ", ".join(quote(field.column) for field in columns)
     back = ", ".join(quote(meta.get_field(name).column) for name in returning)
@@ -390,11 +460,11 @@ def insert_missing(
         # at the end instead of 2).
         cursor.execute(
             f"WITH i AS (INSERT INTO {table} ({names}) "
-            f"SELECT {cells} FROM jsonb_array_elements(%s::jsonb) AS v(r) "
+            f"SELECT {', '.join(document.cells)} FROM {_ROWS} "
             f"ON CONFLICT DO NOTHING RETURNING {back}) "
             f"SELECT false, {back}, NULL::bigint, NULL::real FROM i UNION ALL "
             f"SELECT true, {blanks}, {_STATISTICS}",
-            [document, meta.db_table, meta.db_table],
+            [document.rows, document.shared, meta.db_table, meta.db_table],
         )
         rows = cursor.fetchall()
         [(*_, changed, analyzed)] = [row for row in rows if row[0]]

@@ -6,7 +6,10 @@ each page it stores, a chunk asks whether some run that has had fewer chunks tha
 behind it, has been due for longer than `SYNC_YIELD_AFTER_SECONDS`; if so it ends there, at the
 page just stored, and goes to the back of the queue behind the runs that waited (least attained
 service first). Runs with as many chunks never yield to each other, so two large tenants do not
-trade places a page at a time, and a chunk always stores at least one page before it yields.
+trade places a page at a time. A run's first chunk may yield before it stores anything, once,
+when its first page says more follow (`runs._leaves_before_storing`): under load, storing that
+page took as long as the wait it would end. Every later chunk stores at least one page before
+it yields, so every run progresses.
 
 It does not first store the pages already asked for: under load, storing a window of 4 Zoho
 pages took longer than the wait it was meant to end. The next chunk asks for them again, so a

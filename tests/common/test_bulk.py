@@ -229,3 +229,50 @@ def test_none_in_a_json_column_is_sql_null_as_with_the_orm(
     with pytest.raises(IntegrityError), transaction.atomic():
         update_rows(Product, [product], ["meta_pushed_ids"])
     assert Product.objects.get(pk=product.pk).meta_pushed_ids == []
+
+
+def test_a_cell_every_row_holds_alike_travels_once(tenant: Tenant) -> None:
+    """A page's tenant, currency, empty fields and stamps are sent once for all rows, and every
+    row still reads back with them."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the JSON rows are PostgreSQL's path; SQLite takes bulk_create")
+    products = [
+        Product(tenant=tenant, name=f"Alike {n}", price=Decimal("2"), description="Said once")
+        for n in range(3)
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        insert_rows(Product, products)
+    [statement] = [query["sql"] for query in queries]
+    assert statement.count("Said once") == 1
+    assert statement.count(str(tenant.pk)) == 1
+    assert set(Product.objects.values_list("name", "description", "currency", "tenant_id")) == {
+        (f"Alike {n}", "Said once", "USD", tenant.pk) for n in range(3)
+    }
+
+
+def test_equal_cells_of_different_types_are_not_shared(
+    tenant: Tenant, make_product: Callable[..., Product]
+) -> None:
+    """1 == True in Python, but a JSON document of 1 and one of true differ, and a stock of
+    True is the ORM's 1: each row keeps its own."""
+    products = [make_product(tenant) for _ in range(3)]
+    for product, document in zip(products, [1, True, 1], strict=True):
+        product.meta_pushed_ids = document
+    products[1].stock_quantity = True
+    products[0].stock_quantity = products[2].stock_quantity = 1
+    update_rows(Product, products, ["meta_pushed_ids", "stock_quantity"])
+    stored = dict(Product.objects.values_list("pk", "meta_pushed_ids"))
+    assert [type(stored[p.pk]) for p in products] == [int, bool, int]
+    assert [stored[p.pk] for p in products] == [1, True, 1]
+    assert set(Product.objects.values_list("stock_quantity", flat=True)) == {1}
+
+
+def test_a_single_row_has_every_cell_shared(tenant: Tenant) -> None:
+    product = Product(tenant=tenant, name="Only", sku="ONE", price=Decimal("3.50"))
+    insert_rows(Product, [product])
+    assert Product.objects.values_list("pk", "name", "sku", "price").get() == (
+        product.pk,
+        "Only",
+        "ONE",
+        Decimal("3.50"),
+    )
