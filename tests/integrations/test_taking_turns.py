@@ -26,12 +26,12 @@ pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.get_fixed_timezone(0))
 
 
-def serve_three_pages(settings: Any) -> None:
-    """Zoho pages of 2, 2 and 1 items, read in the test's thread one at a time, so the page
-    a chunk stops after is exact."""
+def serve_pages_one_at_a_time(settings: Any, pages: list[list[int]] | None = None) -> None:
+    """Zoho pages (of 2, 2 and 1 items unless given), read in the test's thread one at a time,
+    so the page a chunk stops after is exact."""
     settings.SYNC_PREFETCH_PAGES = 0
     settings.ZOHO_PAGE_CONCURRENCY = 1
-    serve_zoho_pages([[1, 2], [3, 4], [5]])
+    serve_zoho_pages(pages or [[1, 2], [3, 4], [5]])
 
 
 def running(chunks: int) -> SyncRun:
@@ -93,7 +93,7 @@ def resumed_run(zoho_credential: ZohoCredential) -> SyncRun:
 def test_a_chunk_gives_way_after_a_page_to_a_run_queued_behind_it_with_fewer_chunks(
     zoho_credential: ZohoCredential, settings: Any
 ) -> None:
-    serve_three_pages(settings)
+    serve_pages_one_at_a_time(settings)
     run = resumed_run(zoho_credential)
     other_run(created_at=timezone.now() - timedelta(seconds=5))
 
@@ -122,7 +122,7 @@ def test_a_first_chunk_gives_way_before_storing_its_first_page_once(
     with nothing stored and its cursor as it was. The second chunk stores a page before it may
     give way, so the run progresses however many runs queue behind it."""
     settings.SYNC_YIELD_AFTER_SECONDS = 0
-    serve_three_pages(settings)
+    serve_pages_one_at_a_time(settings)
     run = zoho_run(zoho_credential)
     other_run()  # queued behind the long run's first chunk
 
@@ -152,9 +152,7 @@ def test_a_one_page_run_never_gives_way_before_its_page(
 ) -> None:
     """Its only page has no cursor: giving way would make a short run wait for a longer one."""
     settings.SYNC_YIELD_AFTER_SECONDS = 0
-    settings.SYNC_PREFETCH_PAGES = 0
-    settings.ZOHO_PAGE_CONCURRENCY = 1
-    serve_zoho_pages([[1, 2]])
+    serve_pages_one_at_a_time(settings, [[1, 2]])
     run = zoho_run(zoho_credential)
     other_run()
     end = execute_chunk(run, ZohoSource(zoho_credential), budget_seconds=3600)
@@ -170,7 +168,7 @@ def test_a_chunk_gives_way_again_to_each_run_queued_behind_it(
     every later one stores a page and gives way, so the long run still ends, each page stored
     once and the first asked for twice."""
     settings.SYNC_YIELD_AFTER_SECONDS = 0
-    serve_three_pages(settings)
+    serve_pages_one_at_a_time(settings)
     end = ChunkEnd(zoho_run(zoho_credential), resume_in=0)
     while not end.finished:
         other_run()  # queued now, behind the long run's chunk
@@ -184,7 +182,7 @@ def test_a_chunk_gives_way_again_to_each_run_queued_behind_it(
 def test_with_nobody_waiting_a_chunk_runs_until_its_time_is_spent(
     zoho_credential: ZohoCredential, settings: Any
 ) -> None:
-    serve_three_pages(settings)
+    serve_pages_one_at_a_time(settings)
     run = zoho_run(zoho_credential)
     other_run(created_at=timezone.now() - timedelta(seconds=5), status="running", chunks=0)
     other_run(created_at=timezone.now(), chunks=0)  # just queued: a free worker takes it
@@ -197,7 +195,7 @@ def test_a_run_without_a_budget_never_gives_way(
     zoho_credential: ZohoCredential, settings: Any
 ) -> None:
     """The synchronous command and the benchmarks run a pull whole, with no query a page."""
-    serve_three_pages(settings)
+    serve_pages_one_at_a_time(settings)
     run = zoho_run(zoho_credential)
     other_run(created_at=timezone.now() - timedelta(seconds=5))
     run = execute_run(run, ZohoSource(zoho_credential))
