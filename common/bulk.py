@@ -447,7 +447,7 @@ def insert_missing(
     if rows is None:
         model._default_manager.bulk_create(objs, ignore_conflicts=True)
         return None
-    columns, document = rows
+    columns, values = rows
     quote = connection.ops.quote_name
     names = ", ".join(quote(field.column) for field in columns)
     back = ", ".join(quote(meta.get_field(name).column) for name in returning)
@@ -460,11 +460,11 @@ def insert_missing(
         # at the end instead of 2).
         cursor.execute(
             f"WITH i AS (INSERT INTO {table} ({names}) "
-            f"SELECT {', '.join(document.cells)} FROM {_ROWS} "
+            f"SELECT {', '.join(values.cells)} FROM {_ROWS} "
             f"ON CONFLICT DO NOTHING RETURNING {back}) "
             f"SELECT false, {back}, NULL::bigint, NULL::real FROM i UNION ALL "
             f"SELECT true, {blanks}, {_STATISTICS}",
-            [document.rows, document.shared, meta.db_table, meta.db_table],
+            [values.rows, values.shared, meta.db_table, meta.db_table],
         )
         rows = cursor.fetchall()
         [(*_, changed, analyzed)] = [row for row in rows if row[0]]

@@ -398,8 +398,9 @@ SYNC_PREFETCH_PAGES = env.int("SYNC_PREFETCH_PAGES", default=1)
 # A pull task stops after this much work, at a page it can resume from, and re-queues itself
 # at the back of the queue: a large tenant's pull cannot hold a worker while others wait.
 SYNC_CHUNK_SECONDS = env.float("SYNC_CHUNK_SECONDS", default=2.0)
-# ... and sooner, right after the page it has just stored, once a run with fewer chunks queued
-# behind it has waited this long for a worker slot (integrations/engine/turns.py).
+# ... and sooner, right after the page it has just stored (a run's first chunk: before its first
+# page), once a run with fewer chunks queued behind it has waited this long for a worker slot
+# (integrations/engine/turns.py).
 SYNC_YIELD_AFTER_SECONDS = env.float("SYNC_YIELD_AFTER_SECONDS", default=0.1)
 # Numbered listings (Zoho, WooCommerce) skip an item when an earlier one is deleted while the
 # run reads them. Before a full run deactivates what it did not see, it asks upstream for up

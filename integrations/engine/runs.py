@@ -307,8 +307,7 @@ def execute_chunk(
     # A source that keeps requests in flight may take the budget itself: it stops sending
     # when the time is spent, hands over what was in flight and ends with a Pause.
     takes_budget = getattr(source, "takes_budget", False)
-    start = dict(run.cursor)
-    stored = 0
+    stored = False  # no page of this chunk yet
     try:
         with beating(run.pk):
             pages = source.pages(
@@ -324,13 +323,13 @@ def execute_chunk(
                 if isinstance(page, Pause):
                     return _requeue(run, page.cursor, page.seconds)
                 if not stored and _leaves_before_storing(run, page, budget):
-                    return _requeue(run, start, 0)
+                    return _requeue(run, run.cursor, 0)  # as claimed: nothing moved it
                 bookmark = _newest(page.records, bookmark)
                 # One transaction per page: the rows, the seen set, the counters and the
                 # cursor commit together.
                 with transaction.atomic():
                     _store_page(run, source, page, bookmark)
-                stored += 1
+                stored = True
                 if page.cursor is not None and page.resumes_cheaply and _gives_way(run, budget):
                     # Now, not after the pages in flight: they are dropped and asked for again
                     # by the next chunk (see `turns`).
