@@ -73,7 +73,12 @@ def zoho_run(credential: ZohoCredential) -> SyncRun:
 
 
 def pages_asked() -> list[str]:
-    return [c.request.params["page"] for c in responses.calls if c.request.url.startswith(ITEMS)]
+    """The item list pages asked for, in order (not the single-item rechecks)."""
+    return [
+        c.request.params["page"]
+        for c in responses.calls
+        if c.request.url.startswith(ITEMS) and "page" in c.request.params
+    ]
 
 
 @responses.activate

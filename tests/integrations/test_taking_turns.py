@@ -15,12 +15,17 @@ from django.utils import timezone
 
 from integrations.engine.runs import ChunkEnd, execute_chunk, execute_run
 from integrations.engine.turns import shorter_runs_waiting
-from integrations.models import SyncRun
+from integrations.models import SyncRun, SyncSeen
 from integrations.zoho.models import ZohoCredential
 from integrations.zoho.source import ZohoSource
 from products_and_services.models import Product
 from tests.integrations.conftest import other_run
-from tests.integrations.test_chunked_runs import pages_asked, serve_zoho_pages, zoho_run
+from tests.integrations.test_chunked_runs import (
+    ITEMS,
+    pages_asked,
+    serve_zoho_pages,
+    zoho_run,
+)
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.get_fixed_timezone(0))
@@ -200,3 +205,31 @@ def test_a_run_without_a_budget_never_gives_way(
     other_run(created_at=timezone.now() - timedelta(seconds=5))
     run = execute_run(run, ZohoSource(zoho_credential))
     assert (run.status, run.created, run.chunks) == ("succeeded", 5, 1)
+
+
+@responses.activate
+def test_giving_way_at_every_turn_removes_only_what_no_chunk_saw(
+    zoho_credential: ZohoCredential, settings: Any
+) -> None:
+    """Removal only on proof: a full run that leaves before its first page and after each later
+    one deactivates just the item upstream no longer lists, never one a dropped page held."""
+    settings.SYNC_YIELD_AFTER_SECONDS = 0
+    serve_pages_one_at_a_time(settings, [[1, 2], [3, 4], [5, 6]])
+    execute_run(zoho_run(zoho_credential), ZohoSource(zoho_credential))
+    responses.reset()
+    serve_pages_one_at_a_time(settings, [[1, 2], [3, 4], [5]])  # 6 is gone upstream
+    responses.get(f"{ITEMS}/6", json={"code": 1002, "message": "Item does not exist."})
+    end = ChunkEnd(zoho_run(zoho_credential), resume_in=0)
+    while not end.finished:
+        other_run()  # queued behind each chunk
+        end = execute_chunk(end.run, ZohoSource(zoho_credential), budget_seconds=3600)
+    assert (end.run.status, end.run.unchanged, end.run.deactivated, end.run.chunks) == (
+        "succeeded",
+        5,
+        1,
+        4,
+    )
+    assert pages_asked() == ["1", "1", "2", "3"]
+    active = Product.objects.filter(is_active=True).values_list("external_id", flat=True)
+    assert sorted(active) == list("12345")
+    assert not SyncSeen.objects.exists()
